@@ -1,0 +1,3 @@
+//! The `pulse` binary.
+
+fn main() {}

@@ -1,0 +1,10 @@
+//! Pulse core: the [`Post`] record every stage exchanges, time helpers, and the readers that turn
+//! public datasets (CrisisLex, airline sentiment, Sentiment140, Bluesky Jetstream, canonical JSONL)
+//! into posts.
+//!
+//! Everything downstream of a reader knows only `Post`; nothing else about where a post came from.
+
+pub mod post;
+pub mod time;
+
+pub use post::{Post, PostKind};
