@@ -4,7 +4,13 @@
 //!
 //! Everything downstream of a reader knows only `Post`; nothing else about where a post came from.
 
+pub mod catalog;
+pub mod error;
 pub mod post;
+pub mod readers;
+pub mod replay;
 pub mod time;
 
+pub use error::{Error, Result};
 pub use post::{Post, PostKind};
+pub use readers::{Format, Malformed, PostReader, Record};

@@ -1,0 +1,43 @@
+//! Turning command-line inputs (files, directories, catalogue names, `-`) into replay inputs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use pulse_core::catalog::{Catalog, DataDirs, looks_like_dataset_name};
+use pulse_core::replay::ReplayInput;
+use pulse_core::Format;
+
+use crate::data;
+
+/// Resolves each argument: an existing file as is, a directory as the files in it (sorted), `-`
+/// as standard input, and anything else as a catalogue dataset name (downloaded if missing).
+pub fn resolve(args: &[PathBuf], format: Option<Format>) -> Result<Vec<ReplayInput>> {
+    let catalog = Catalog::embedded()?;
+    let dirs = DataDirs::from_env();
+    let mut inputs = Vec::new();
+    for arg in args {
+        if arg == Path::new("-") || arg.is_file() {
+            inputs.push(ReplayInput { path: arg.clone(), format });
+        } else if arg.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(arg)
+                .with_context(|| format!("cannot list {}", arg.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                bail!("{} is an empty directory", arg.display());
+            }
+            inputs.extend(files.into_iter().map(|path| ReplayInput { path, format }));
+        } else if looks_like_dataset_name(arg) {
+            let name = arg.to_string_lossy();
+            let dataset = catalog.require(&name)?;
+            let paths = data::ensure_local(dataset, &dirs)?;
+            let dataset_format = format.or(Some(dataset.reader_format()?));
+            inputs.extend(paths.into_iter().map(|path| ReplayInput { path, format: dataset_format }));
+        } else {
+            bail!("{}: no such file, directory or dataset (see `pulse data list`)", arg.display());
+        }
+    }
+    Ok(inputs)
+}

@@ -1,0 +1,205 @@
+//! `pulse replay`: posts from files and datasets, merged by event time, paced, as canonical JSONL.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pulse_core::replay::{
+    self, JsonlSink, Pacing, ReplayObserver, ReplayOptions, ReplaySummary, Sink, SystemClock, DEFAULT_SORT_BUFFER,
+};
+use pulse_core::{Format, Malformed, Post};
+
+use crate::inputs;
+
+/// How many malformed records are printed in full; the rest are counted and dead-lettered.
+const MALFORMED_SHOWN: usize = 5;
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// Files, directories, `-` (stdin) or dataset names (`pulse data list`); merged by event time.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Input format; detected from each file's first line when not given.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Event-time speed-up: 3600 replays an hour of posts per second.
+    #[arg(long, group = "pacing")]
+    speed: Option<f64>,
+    /// Emit this many posts per second, whatever their timestamps.
+    #[arg(long, group = "pacing")]
+    rate: Option<f64>,
+    /// As fast as possible (the default).
+    #[arg(long, group = "pacing")]
+    max: bool,
+    /// Replay the inputs N times, each pass shifted past the previous one in time, with unique ids.
+    #[arg(long = "loop", value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    loops: u32,
+    /// Stop after this many posts.
+    #[arg(long)]
+    limit: Option<u64>,
+    /// Only posts created at or after this time (RFC 3339 or YYYY-MM-DD, UTC).
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Only posts created before this time (RFC 3339 or YYYY-MM-DD, UTC).
+    #[arg(long, value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    /// Posts held per input to put it in time order; a file more out of order than this fails.
+    #[arg(long, default_value_t = DEFAULT_SORT_BUFFER)]
+    sort_buffer: usize,
+    /// Fail on the first malformed record instead of reporting and skipping it.
+    #[arg(long)]
+    strict: bool,
+    /// Where malformed records are written (JSON lines with file, line, reason and the raw record).
+    #[arg(long, default_value = "pulse-dead-letters.jsonl")]
+    dead_letter: PathBuf,
+}
+
+fn parse_format(name: &str) -> Result<Format, String> {
+    name.parse().map_err(|e: pulse_core::Error| e.to_string())
+}
+
+/// RFC 3339, or a bare date meaning midnight UTC.
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.to_utc());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is neither RFC 3339 (2013-04-15T18:49:00Z) nor a date (2013-04-15)"))
+}
+
+pub fn run(args: ReplayArgs) -> Result<ExitCode> {
+    let inputs = inputs::resolve(&args.inputs, args.format)?;
+    let pacing = match (args.speed, args.rate) {
+        (Some(speed), _) if speed > 0.0 => Pacing::Speed(speed),
+        (_, Some(rate)) if rate > 0.0 => Pacing::Rate(rate),
+        (None, None) => Pacing::Max,
+        _ => anyhow::bail!("--speed and --rate must be greater than 0"),
+    };
+    let options = ReplayOptions {
+        pacing,
+        sort_buffer: args.sort_buffer,
+        limit: args.limit,
+        since: args.since,
+        until: args.until,
+        loops: args.loops,
+        strict: args.strict,
+    };
+    let mut sink: Box<dyn Sink> = match &args.out {
+        Some(path) => {
+            let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            Box::new(JsonlSink::new(BufWriter::with_capacity(1 << 16, file)))
+        }
+        None => Box::new(JsonlSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()))),
+    };
+    let mut progress = Progress::new(args.dead_letter.clone());
+    let started = Instant::now();
+    let result = replay::replay(&inputs, &options, sink.as_mut(), &mut SystemClock::default(), &mut progress);
+    progress.bar.finish_and_clear();
+    let summary = result?;
+    print_summary(&summary, started.elapsed().as_secs_f64(), &progress);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Progress bar, malformed-record reports and the dead-letter file.
+struct Progress {
+    bar: ProgressBar,
+    dead_letter_path: PathBuf,
+    dead_letters: Option<BufWriter<File>>,
+    malformed_seen: usize,
+}
+
+impl Progress {
+    fn new(dead_letter_path: PathBuf) -> Self {
+        let bar = if io::stderr().is_terminal() {
+            let bar = ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner} {human_pos} posts  {per_sec}  event time {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Self { bar, dead_letter_path, dead_letters: None, malformed_seen: 0 }
+    }
+
+    fn dead_letter(&mut self, malformed: &Malformed) -> io::Result<()> {
+        if self.dead_letters.is_none() {
+            self.dead_letters = Some(BufWriter::new(File::create(&self.dead_letter_path)?));
+        }
+        if let Some(out) = &mut self.dead_letters {
+            let record = serde_json::json!({
+                "path": malformed.path.display().to_string(),
+                "line": malformed.line,
+                "reason": malformed.reason,
+                "raw": malformed.raw,
+            });
+            writeln!(out, "{record}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ReplayObserver for Progress {
+    fn on_post(&mut self, post: &Post, summary: &ReplaySummary) {
+        self.bar.inc(1);
+        if self.bar.position() % 1024 == 1 {
+            let errors = summary.malformed();
+            let clock = post.created_at.format("%Y-%m-%d %H:%M:%S");
+            self.bar.set_message(if errors > 0 { format!("{clock}  malformed {errors}") } else { clock.to_string() });
+        }
+    }
+
+    fn on_malformed(&mut self, malformed: &Malformed) {
+        self.malformed_seen += 1;
+        if self.malformed_seen <= MALFORMED_SHOWN {
+            let raw: String = malformed.raw.chars().take(200).collect();
+            self.bar.suspend(|| eprintln!("malformed: {malformed}\n  record: {raw}"));
+        }
+        if let Err(e) = self.dead_letter(malformed) {
+            self.bar.suspend(|| eprintln!("warning: cannot write dead letter to {}: {e}", self.dead_letter_path.display()));
+        }
+    }
+}
+
+fn print_summary(summary: &ReplaySummary, seconds: f64, progress: &Progress) {
+    let emitted = summary.emitted();
+    let range = match (summary.first_at, summary.last_at) {
+        (Some(first), Some(last)) => format!(", event time {} .. {}", first.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), last.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        _ => String::new(),
+    };
+    eprintln!(
+        "replayed {emitted} posts in {seconds:.2} s ({:.0} posts/s){range}",
+        emitted as f64 / seconds.max(1e-9)
+    );
+    eprintln!("{:>9} {:>9} {:>9} {:>9} {:>9}  file", "read", "emitted", "malformed", "skipped", "filtered");
+    for input in &summary.inputs {
+        eprintln!(
+            "{:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            input.read,
+            input.emitted,
+            input.malformed,
+            input.skipped,
+            input.filtered,
+            input.path.display()
+        );
+    }
+    let malformed = summary.malformed();
+    if malformed > 0 {
+        let hidden = malformed.saturating_sub(MALFORMED_SHOWN as u64);
+        let more = if hidden > 0 { format!(" ({hidden} not shown above)") } else { String::new() };
+        eprintln!("{malformed} malformed records skipped{more}, written to {}", progress.dead_letter_path.display());
+    }
+}

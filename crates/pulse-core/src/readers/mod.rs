@@ -1,0 +1,377 @@
+//! Dataset readers: each turns one native format into a stream of [`Post`]s in constant memory.
+//!
+//! A reader yields [`Record`]s. A row that cannot become a post is a [`Record::Malformed`] that
+//! says where it came from (`file:line`) and why, and carries the raw row so a caller can
+//! dead-letter it; the reader then goes on with the next row. Only a failure to read the input at
+//! all ends a reader with an [`Error`].
+//!
+//! Gzip input is recognised by its magic bytes and decompressed transparently. The format is
+//! detected from the first record (see [`Format::detect`]) unless it is given.
+
+mod airline;
+mod crisislex;
+mod jetstream;
+mod jsonl;
+mod sentiment140;
+mod source;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use flate2::read::MultiGzDecoder;
+
+use crate::{Error, Post, Result};
+use source::{CsvRows, Lines};
+
+/// Longest record a reader accepts (1 MiB); longer ones are reported as malformed.
+///
+/// Real posts are a few hundred bytes. The cap keeps one absurd line (or a binary file without
+/// newlines) from being held in memory whole.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Size of the read buffer, which is also how much of an input format detection can see.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+
+/// The native formats Pulse reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Canonical JSON lines, one [`Post`] per line (`schemas/post.schema.json`).
+    Jsonl,
+    /// CrisisLexT6 CSV: `tweet id, tweet, label`, ids quoted with `'`.
+    CrisisLexT6,
+    /// CrisisLexT26 CSV: `Tweet ID, Tweet Text, Information Source, Information Type, Informativeness`.
+    CrisisLexT26,
+    /// Twitter US Airline Sentiment CSV (the CrowdFlower release, with a header row).
+    Airline,
+    /// Sentiment140 CSV: `polarity, id, date, query, user, text` (or `polarity, text`), no header.
+    Sentiment140,
+    /// Bluesky Jetstream events, one JSON object per line.
+    Jetstream,
+}
+
+impl Format {
+    /// Every format, in the order they are listed to users.
+    pub const ALL: [Format; 6] = [
+        Format::Jsonl,
+        Format::CrisisLexT6,
+        Format::CrisisLexT26,
+        Format::Airline,
+        Format::Sentiment140,
+        Format::Jetstream,
+    ];
+
+    /// The names accepted by `--format`, in the order of [`Format::ALL`].
+    pub const NAMES: [&'static str; 6] = [
+        "jsonl",
+        "crisislex-t6",
+        "crisislex-t26",
+        "airline-sentiment",
+        "sentiment140",
+        "jetstream",
+    ];
+
+    /// The name of this format as `--format` accepts it.
+    pub fn name(self) -> &'static str {
+        let index = Self::ALL.iter().position(|f| *f == self).unwrap_or(0);
+        Self::NAMES[index]
+    }
+
+    /// Recognises a format from the first line of an input (header or first record).
+    pub fn detect(first_line: &[u8]) -> std::result::Result<Format, String> {
+        let line = String::from_utf8_lossy(first_line);
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() {
+            return Err("the input is empty".into());
+        }
+        if line.starts_with('{') {
+            // Jetstream events name an account (`did`) and an event `kind`; canonical posts do not.
+            let is_jetstream = line.contains("\"did\"") && line.contains("\"kind\"");
+            return Ok(if is_jetstream { Format::Jetstream } else { Format::Jsonl });
+        }
+        let header = line.to_ascii_lowercase().replace(' ', "");
+        if header.starts_with("tweetid,tweet,label") {
+            return Ok(Format::CrisisLexT6);
+        }
+        if header.starts_with("tweetid,tweettext") {
+            return Ok(Format::CrisisLexT26);
+        }
+        if header.contains("_unit_id") && header.contains("airline_sentiment") {
+            return Ok(Format::Airline);
+        }
+        let polarity = line.split(',').next().unwrap_or("").trim_matches('"');
+        if matches!(polarity, "0" | "2" | "4") && line.contains(',') {
+            return Ok(Format::Sentiment140);
+        }
+        let shown: String = line.chars().take(60).collect();
+        Err(format!("first line {shown:?} matches none of: {}", Self::NAMES.join(", ")))
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        Self::NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .map(|i| Self::ALL[i])
+            .ok_or_else(|| Error::UnknownFormatName(name.to_string()))
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One row of an input, as a reader sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A row that became a post.
+    Post(Post),
+    /// A row that could not become a post: reported, dead-lettered, skipped.
+    Malformed(Malformed),
+    /// A well-formed event that is not a post (e.g. a Jetstream like or delete): counted, skipped.
+    Skipped,
+}
+
+/// A row that could not be turned into a post, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// The input file (or `-` for standard input).
+    pub path: PathBuf,
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// Why the row was rejected.
+    pub reason: String,
+    /// The row as read (lossily decoded), so it can be dead-lettered and fixed.
+    pub raw: String,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.reason)
+    }
+}
+
+/// Streams the posts of one input, whatever its format.
+pub struct PostReader {
+    path: PathBuf,
+    format: Format,
+    rows: Rows,
+}
+
+enum Rows {
+    Jsonl(Lines),
+    Jetstream(Lines),
+    Csv(CsvRows, CsvFormat),
+}
+
+/// What a CSV format needs to turn a row into a post.
+enum CsvFormat {
+    CrisisLex(crisislex::Columns),
+    Airline(airline::Columns),
+    Sentiment140(sentiment140::Context),
+}
+
+impl PostReader {
+    /// Opens a file, decompressing gzip, and detects its format unless `format` names it.
+    pub fn open(path: &Path, format: Option<Format>) -> Result<Self> {
+        let file = File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        Self::from_reader(path, file, format)
+    }
+
+    /// Reads posts from any byte stream (standard input, a socket, a test buffer); `path` names it
+    /// in reports.
+    pub fn from_reader(path: &Path, input: impl Read + Send + 'static, format: Option<Format>) -> Result<Self> {
+        let io_error = |source| Error::Io { path: path.into(), source };
+        let mut buffered = BufReader::with_capacity(READ_BUFFER_BYTES, input);
+        let is_gzip = buffered.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
+        let mut input: Box<dyn BufRead + Send> = if is_gzip {
+            Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, MultiGzDecoder::new(buffered)))
+        } else {
+            Box::new(buffered)
+        };
+        let format = match format {
+            Some(format) => format,
+            None => {
+                let head = input.fill_buf().map_err(io_error)?;
+                let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
+                Format::detect(first_line).map_err(|reason| Error::UnknownFormat { path: path.into(), reason })?
+            }
+        };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let rows = match format {
+            Format::Jsonl => Rows::Jsonl(Lines::new(input)),
+            Format::Jetstream => Rows::Jetstream(Lines::new(input)),
+            Format::CrisisLexT6 | Format::CrisisLexT26 => {
+                let columns = crisislex::Columns::new(format, &name);
+                Rows::Csv(CsvRows::new(input, true), CsvFormat::CrisisLex(columns))
+            }
+            Format::Airline => {
+                let mut rows = CsvRows::new(input, true);
+                let header = rows.header().map_err(io_error)?;
+                let columns = airline::Columns::from_header(&header)
+                    .map_err(|reason| Error::UnknownFormat { path: path.into(), reason })?;
+                Rows::Csv(rows, CsvFormat::Airline(columns))
+            }
+            Format::Sentiment140 => {
+                Rows::Csv(CsvRows::new(input, false), CsvFormat::Sentiment140(sentiment140::Context::new(&name)))
+            }
+        };
+        Ok(Self { path: path.into(), format, rows })
+    }
+
+    /// The format this reader decodes.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The input this reader reads.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn malformed(&self, line: u64, reason: String, raw: String) -> Record {
+        Record::Malformed(Malformed { path: self.path.clone(), line, reason, raw })
+    }
+}
+
+impl Iterator for PostReader {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let io_error = |path: &Path, source| Error::Io { path: path.into(), source };
+        let (line, decoded) = match &mut self.rows {
+            Rows::Jsonl(lines) => match decode_line(lines, |bytes| jsonl::decode(bytes).map(Some)) {
+                Ok(Some(decoded)) => decoded,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(io_error(&self.path, e))),
+            },
+            Rows::Jetstream(lines) => match decode_line(lines, jetstream::decode) {
+                Ok(Some(decoded)) => decoded,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(io_error(&self.path, e))),
+            },
+            Rows::Csv(rows, csv_format) => {
+                let row = match rows.next_row() {
+                    Ok(Some(row)) => row,
+                    Ok(None) => return None,
+                    Err(e) => return Some(Err(io_error(&self.path, e))),
+                };
+                let decoded = if row.byte_len > MAX_RECORD_BYTES {
+                    Err(too_long())
+                } else {
+                    match csv_format {
+                        CsvFormat::CrisisLex(columns) => columns.decode(row.record).map(Some),
+                        CsvFormat::Airline(columns) => columns.decode(row.record).map(Some),
+                        CsvFormat::Sentiment140(context) => context.decode(row.record, row.line).map(Some),
+                    }
+                };
+                match decoded {
+                    Ok(post) => (row.line, Ok(post)),
+                    Err(reason) => (row.line, Err((reason, source::raw_csv(row.record)))),
+                }
+            }
+        };
+        Some(Ok(match decoded {
+            Ok(Some(post)) => Record::Post(post),
+            Ok(None) => Record::Skipped,
+            Err((reason, raw)) => self.malformed(line, reason, raw),
+        }))
+    }
+}
+
+/// A decoded row: its line, and the post (or `None` for a skipped event) or why it was rejected
+/// together with the raw row.
+type Decoded = (u64, std::result::Result<Option<Post>, (String, String)>);
+
+/// Reads and decodes the next line; `Ok(None)` at the end of the input.
+fn decode_line(
+    lines: &mut Lines,
+    decode: impl Fn(&[u8]) -> std::result::Result<Option<Post>, String>,
+) -> std::io::Result<Option<Decoded>> {
+    let Some(row) = lines.next_line()? else {
+        return Ok(None);
+    };
+    let decoded = if row.too_long { Err(too_long()) } else { decode(row.bytes) };
+    Ok(Some((row.line, decoded.map_err(|reason| (reason, decode_text(row.bytes).into_owned())))))
+}
+
+fn too_long() -> String {
+    format!("record longer than {} bytes", MAX_RECORD_BYTES)
+}
+
+/// Text from a dataset: UTF-8 when it is valid, else Latin-1 (each byte one character).
+///
+/// Older tweet dumps such as Sentiment140 mix encodings; Latin-1 keeps every byte readable
+/// instead of replacing it, so no text is lost.
+pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+/// Strips the quotes some datasets put around ids (`'325208201740029952'`) and parses the id.
+pub(crate) fn parse_tweet_id(field: &str) -> std::result::Result<u64, String> {
+    let trimmed = field.trim().trim_matches(|c| c == '\'' || c == '"');
+    trimmed.parse::<u64>().map_err(|_| format!("tweet id {field:?} is not a number"))
+}
+
+/// The web address of a tweet, from its id.
+pub(crate) fn tweet_url(id: u64) -> String {
+    format!("https://twitter.com/i/web/status/{id}")
+}
+
+/// The dataset-specific part of a file name: `2013_Boston_Bombings-ontopic_offtopic.csv` →
+/// `2013_Boston_Bombings`.
+pub(crate) fn event_name(file_name: &str, suffixes: &[&str]) -> String {
+    let mut stem = file_name.trim_end_matches(".gz");
+    for suffix in suffixes {
+        stem = stem.trim_end_matches(suffix);
+    }
+    stem.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_format_from_its_first_line() {
+        let cases: [(&str, Format); 7] = [
+            (r#"{"id":"1","created_at":"2013-04-15T00:00:00Z"}"#, Format::Jsonl),
+            (r#"{"did":"did:plc:x","time_us":1,"kind":"commit"}"#, Format::Jetstream),
+            ("tweet id, tweet, label", Format::CrisisLexT6),
+            ("Tweet ID, Tweet Text, Information Source, Information Type, Informativeness", Format::CrisisLexT26),
+            ("_unit_id,_golden,_unit_state,airline_sentiment,text", Format::Airline),
+            ("\"0\",\"1467810369\",\"Mon Apr 06 22:19:45 PDT 2009\",\"NO_QUERY\",\"u\",\"t\"", Format::Sentiment140),
+            ("4,Reading my kindle2...", Format::Sentiment140),
+        ];
+        for (line, format) in cases {
+            assert_eq!(Format::detect(line.as_bytes()), Ok(format), "{line}");
+        }
+        assert!(Format::detect(b"").unwrap_err().contains("empty"));
+        assert!(Format::detect(b"hello world").unwrap_err().contains("matches none"));
+    }
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in Format::ALL {
+            assert_eq!(format.name().parse::<Format>().unwrap(), format);
+        }
+        assert!(matches!("csv".parse::<Format>(), Err(Error::UnknownFormatName(_))));
+    }
+
+    #[test]
+    fn invalid_utf8_falls_back_to_latin1() {
+        assert_eq!(decode_text(b"caf\xe9"), "café");
+        assert_eq!(decode_text("café".as_bytes()), "café");
+    }
+}

@@ -1,0 +1,585 @@
+//! Replay: read inputs, merge them by event time, pace them, and hand each post to a [`Sink`].
+//!
+//! Inputs need not be sorted (CrisisLex files are not). Each input passes through a reorder buffer
+//! of at most `sort_buffer` posts: a file smaller than that is sorted completely, a larger one may
+//! be out of order by up to that many posts. A post that arrives later than the buffer can absorb
+//! is a clear error ([`Error::SortBufferExceeded`]), never a silently misordered stream. The sorted
+//! inputs are then merged (k-way) into one stream in non-decreasing `created_at` order; ties keep
+//! input order, then file order.
+//!
+//! Pacing runs against a [`Clock`] so tests control time instead of sleeping.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::readers::{Format, Malformed, PostReader, Record};
+use crate::{Error, Post, Result};
+
+/// Where replayed posts go: standard output, a file, a Kafka topic, the in-process pipeline.
+pub trait Sink {
+    /// Delivers one post. An error ends the replay.
+    fn send(&mut self, post: &Post) -> std::result::Result<(), SinkError>;
+    /// Called once after the last post: flush buffers, wait for acknowledgements.
+    fn finish(&mut self) -> std::result::Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// Why a sink failed; its message is shown to the user.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Writes canonical JSONL, one post per line, to any writer (stdout, a file).
+pub struct JsonlSink<W: std::io::Write> {
+    out: W,
+    line: String,
+}
+
+impl<W: std::io::Write> JsonlSink<W> {
+    /// A sink writing to `out`; wrap files and stdout in a `BufWriter`.
+    pub fn new(out: W) -> Self {
+        Self { out, line: String::new() }
+    }
+}
+
+impl<W: std::io::Write> Sink for JsonlSink<W> {
+    fn send(&mut self, post: &Post) -> std::result::Result<(), SinkError> {
+        self.line.clear();
+        // Serializing into a reused String avoids one allocation per post.
+        let mut bytes = std::mem::take(&mut self.line).into_bytes();
+        serde_json::to_writer(&mut bytes, post)?;
+        bytes.push(b'\n');
+        self.out.write_all(&bytes)?;
+        self.line = String::from_utf8(bytes).unwrap_or_default();
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::result::Result<(), SinkError> {
+        Ok(self.out.flush()?)
+    }
+}
+
+/// How fast to emit posts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Pacing {
+    /// As fast as the sink takes them.
+    #[default]
+    Max,
+    /// Event time runs this many times faster than wall time (3600: an hour of posts per second).
+    Speed(f64),
+    /// A fixed number of posts per second, whatever their timestamps.
+    Rate(f64),
+}
+
+/// Wall-clock time as the pacer sees it; tests substitute a [`ManualClock`].
+pub trait Clock {
+    /// Time since the replay started.
+    fn elapsed(&self) -> Duration;
+    /// Blocks for `duration`.
+    fn sleep(&mut self, duration: Duration);
+}
+
+/// The real clock.
+#[derive(Debug)]
+pub struct SystemClock {
+    start: Instant,
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self { start: Instant::now() }
+    }
+}
+
+impl Clock for SystemClock {
+    fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+/// A clock that only moves when slept on, recording every sleep: deterministic pacing tests.
+#[derive(Debug, Default)]
+pub struct ManualClock {
+    /// Current time since start.
+    pub now: Duration,
+    /// Every sleep requested, in order.
+    pub sleeps: Vec<Duration>,
+}
+
+impl Clock for ManualClock {
+    fn elapsed(&self) -> Duration {
+        self.now
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        self.now += duration;
+        self.sleeps.push(duration);
+    }
+}
+
+/// One input to replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayInput {
+    /// A file, or `-` for standard input (which can be read only once, so not looped).
+    pub path: PathBuf,
+    /// The format, or `None` to detect it.
+    pub format: Option<Format>,
+}
+
+impl ReplayInput {
+    fn is_stdin(&self) -> bool {
+        self.path == Path::new("-")
+    }
+
+    fn open(&self) -> Result<PostReader> {
+        if self.is_stdin() {
+            PostReader::from_reader(&self.path, std::io::stdin(), self.format)
+        } else {
+            PostReader::open(&self.path, self.format)
+        }
+    }
+}
+
+/// What to replay and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayOptions {
+    /// How fast to emit.
+    pub pacing: Pacing,
+    /// Largest number of posts held per input to put it in time order.
+    pub sort_buffer: usize,
+    /// Stop after this many posts.
+    pub limit: Option<u64>,
+    /// Skip posts created before this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Skip posts created at or after this time.
+    pub until: Option<DateTime<Utc>>,
+    /// How many times to replay the inputs; each pass is shifted in time past the previous one and
+    /// its ids are made unique (`<id>~<pass>`).
+    pub loops: u32,
+    /// Fail on the first malformed record instead of skipping it.
+    pub strict: bool,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        Self {
+            pacing: Pacing::Max,
+            sort_buffer: DEFAULT_SORT_BUFFER,
+            limit: None,
+            since: None,
+            until: None,
+            loops: 1,
+            strict: false,
+        }
+    }
+}
+
+/// Default sort buffer: one million posts per input, a few hundred MB at most.
+pub const DEFAULT_SORT_BUFFER: usize = 1_000_000;
+
+/// Counts for one input, summed over all passes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputSummary {
+    /// The input.
+    pub path: PathBuf,
+    /// Records read: posts, malformed and skipped.
+    pub read: u64,
+    /// Posts handed to the sink.
+    pub emitted: u64,
+    /// Malformed records (reported and skipped).
+    pub malformed: u64,
+    /// Well-formed events that are not posts (e.g. Jetstream likes).
+    pub skipped: u64,
+    /// Posts outside `--since`/`--until`.
+    pub filtered: u64,
+}
+
+/// Counts for the whole replay.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaySummary {
+    /// Per input, in the order given.
+    pub inputs: Vec<InputSummary>,
+    /// Event time of the first and last post emitted.
+    pub first_at: Option<DateTime<Utc>>,
+    /// Event time of the last post emitted.
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+impl ReplaySummary {
+    /// Posts emitted over all inputs.
+    pub fn emitted(&self) -> u64 {
+        self.inputs.iter().map(|i| i.emitted).sum()
+    }
+
+    /// Malformed records over all inputs.
+    pub fn malformed(&self) -> u64 {
+        self.inputs.iter().map(|i| i.malformed).sum()
+    }
+}
+
+/// Hooks for progress display and dead letters; every method has a do-nothing default.
+pub trait ReplayObserver {
+    /// A post was delivered to the sink.
+    fn on_post(&mut self, _post: &Post, _summary: &ReplaySummary) {}
+    /// A malformed record was skipped.
+    fn on_malformed(&mut self, _malformed: &Malformed) {}
+}
+
+/// An observer that watches nothing.
+impl ReplayObserver for () {}
+
+/// Replays `inputs` into `sink`, paced against `clock`.
+pub fn replay(
+    inputs: &[ReplayInput],
+    options: &ReplayOptions,
+    sink: &mut dyn Sink,
+    clock: &mut dyn Clock,
+    observer: &mut dyn ReplayObserver,
+) -> Result<ReplaySummary> {
+    if options.loops > 1 && inputs.iter().any(ReplayInput::is_stdin) {
+        return Err(Error::Sink("standard input can be replayed only once; drop --loop".into()));
+    }
+    let mut summary = ReplaySummary {
+        inputs: inputs.iter().map(|i| InputSummary { path: i.path.clone(), ..Default::default() }).collect(),
+        ..Default::default()
+    };
+    let mut pacer = Pacer::new(options.pacing);
+    let mut span_of_first_pass = None;
+    'passes: for pass in 0..options.loops.max(1) {
+        let shift = match (pass, span_of_first_pass) {
+            (0, _) => chrono::Duration::zero(),
+            (_, Some(span)) => (span + chrono::Duration::seconds(1)) * i32::try_from(pass).unwrap_or(i32::MAX),
+            (_, None) => break, // the first pass emitted nothing: nothing to loop
+        };
+        let mut sorted = Vec::with_capacity(inputs.len());
+        for input in inputs {
+            sorted.push(SortedInput::new(input.open()?, options.sort_buffer));
+        }
+        let mut heads = BinaryHeap::new();
+        for (index, input) in sorted.iter_mut().enumerate() {
+            if let Some(post) = input.next(&mut summary.inputs[index], options, observer)? {
+                heads.push(Reverse(Head { at: post.created_at, index, post }));
+            }
+        }
+        while let Some(Reverse(Head { index, mut post, .. })) = heads.pop() {
+            if let Some(next) = sorted[index].next(&mut summary.inputs[index], options, observer)? {
+                heads.push(Reverse(Head { at: next.created_at, index, post: next }));
+            }
+            if options.limit.is_some_and(|limit| summary.emitted() >= limit) {
+                break 'passes;
+            }
+            if pass > 0 {
+                post.created_at += shift;
+                post.id = format!("{}~{pass}", post.id);
+            }
+            pacer.wait(post.created_at, clock);
+            sink.send(&post).map_err(|e| Error::Sink(e.to_string()))?;
+            summary.inputs[index].emitted += 1;
+            summary.first_at = summary.first_at.or(Some(post.created_at));
+            summary.last_at = Some(post.created_at);
+            observer.on_post(&post, &summary);
+        }
+        if pass == 0 {
+            span_of_first_pass = summary.first_at.zip(summary.last_at).map(|(first, last)| last - first);
+        }
+    }
+    sink.finish().map_err(|e| Error::Sink(e.to_string()))?;
+    Ok(summary)
+}
+
+/// The next post of one input, ordered for the k-way merge by time, then input order.
+struct Head {
+    at: DateTime<Utc>,
+    index: usize,
+    post: Post,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.index) == (other.at, other.index)
+    }
+}
+impl Eq for Head {}
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.index).cmp(&(other.at, other.index))
+    }
+}
+
+/// A post waiting in a reorder buffer, ordered by time, then by position in its file.
+struct Pending {
+    at: DateTime<Utc>,
+    seq: u64,
+    post: Post,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// One input behind a bounded reorder buffer.
+struct SortedInput {
+    reader: PostReader,
+    buffer: BinaryHeap<Reverse<Pending>>,
+    capacity: usize,
+    seq: u64,
+    last_emitted: Option<DateTime<Utc>>,
+    exhausted: bool,
+}
+
+impl SortedInput {
+    fn new(reader: PostReader, capacity: usize) -> Self {
+        Self { reader, buffer: BinaryHeap::new(), capacity: capacity.max(1), seq: 0, last_emitted: None, exhausted: false }
+    }
+
+    /// The input's next post in time order, once the buffer is full or the input is exhausted.
+    fn next(
+        &mut self,
+        counts: &mut InputSummary,
+        options: &ReplayOptions,
+        observer: &mut dyn ReplayObserver,
+    ) -> Result<Option<Post>> {
+        while !self.exhausted && self.buffer.len() < self.capacity {
+            let Some(record) = self.reader.next().transpose()? else {
+                self.exhausted = true;
+                break;
+            };
+            counts.read += 1;
+            let post = match record {
+                Record::Post(post) => post,
+                Record::Skipped => {
+                    counts.skipped += 1;
+                    continue;
+                }
+                Record::Malformed(malformed) => {
+                    counts.malformed += 1;
+                    observer.on_malformed(&malformed);
+                    if options.strict {
+                        return Err(Error::Strict(malformed));
+                    }
+                    continue;
+                }
+            };
+            let at = post.created_at;
+            if options.since.is_some_and(|since| at < since) || options.until.is_some_and(|until| at >= until) {
+                counts.filtered += 1;
+                continue;
+            }
+            if let Some(previous) = self.last_emitted.filter(|previous| at < *previous) {
+                return Err(Error::SortBufferExceeded {
+                    path: self.reader.path().to_path_buf(),
+                    at: at.to_rfc3339(),
+                    previous: previous.to_rfc3339(),
+                    capacity: self.capacity,
+                });
+            }
+            self.seq += 1;
+            self.buffer.push(Reverse(Pending { at, seq: self.seq, post }));
+        }
+        let next = self.buffer.pop().map(|Reverse(pending)| pending.post);
+        if let Some(post) = &next {
+            self.last_emitted = Some(post.created_at);
+        }
+        Ok(next)
+    }
+}
+
+/// Decides how long to wait before each post.
+struct Pacer {
+    pacing: Pacing,
+    first_event: Option<DateTime<Utc>>,
+    sent: u64,
+}
+
+impl Pacer {
+    fn new(pacing: Pacing) -> Self {
+        Self { pacing, first_event: None, sent: 0 }
+    }
+
+    fn wait(&mut self, event_at: DateTime<Utc>, clock: &mut dyn Clock) {
+        let due = match self.pacing {
+            Pacing::Max => None,
+            Pacing::Speed(speed) => {
+                let first = *self.first_event.get_or_insert(event_at);
+                let event_offset = (event_at - first).to_std().unwrap_or_default();
+                Some(event_offset.div_f64(speed.max(f64::MIN_POSITIVE)))
+            }
+            Pacing::Rate(rate) => Some(Duration::from_secs_f64(self.sent as f64 / rate.max(f64::MIN_POSITIVE))),
+        };
+        self.sent += 1;
+        if let Some(due) = due {
+            let now = clock.elapsed();
+            if due > now {
+                clock.sleep(due - now);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A sink that keeps what it is sent.
+    #[derive(Default)]
+    struct Collect(Vec<Post>);
+
+    impl Sink for Collect {
+        fn send(&mut self, post: &Post) -> std::result::Result<(), SinkError> {
+            self.0.push(post.clone());
+            Ok(())
+        }
+    }
+
+    fn jsonl_file(dir: &tempfile::TempDir, name: &str, times: &[&str]) -> ReplayInput {
+        let path = dir.path().join(name);
+        let mut file = std::fs::File::create(&path).unwrap();
+        for (i, t) in times.iter().enumerate() {
+            let post = format!(
+                r#"{{"id":"{name}-{i}","created_at":"{t}","author":"a{i}","text":"post {i}","source":"test","kind":"post"}}"#
+            );
+            writeln!(file, "{post}").unwrap();
+        }
+        ReplayInput { path, format: None }
+    }
+
+    fn times(posts: &[Post]) -> Vec<String> {
+        posts.iter().map(|p| p.created_at.format("%H:%M:%S").to_string()).collect()
+    }
+
+    #[test]
+    fn merges_unsorted_inputs_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = jsonl_file(&dir, "a", &["2013-04-15T10:00:03Z", "2013-04-15T10:00:01Z", "2013-04-15T10:00:05Z"]);
+        let b = jsonl_file(&dir, "b", &["2013-04-15T10:00:02Z", "2013-04-15T10:00:04Z"]);
+        let mut sink = Collect::default();
+        let summary =
+            replay(&[a, b], &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
+        assert_eq!(times(&sink.0), ["10:00:01", "10:00:02", "10:00:03", "10:00:04", "10:00:05"]);
+        assert_eq!(summary.emitted(), 5);
+        assert_eq!((summary.inputs[0].emitted, summary.inputs[1].emitted), (3, 2));
+    }
+
+    #[test]
+    fn disorder_beyond_the_sort_buffer_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = jsonl_file(&dir, "a", &["2013-04-15T10:00:03Z", "2013-04-15T10:00:04Z", "2013-04-15T10:00:01Z"]);
+        let options = ReplayOptions { sort_buffer: 1, ..Default::default() };
+        let err = replay(&[input], &options, &mut Collect::default(), &mut ManualClock::default(), &mut ());
+        let message = err.unwrap_err().to_string();
+        assert!(message.contains("raise --sort-buffer"), "{message}");
+    }
+
+    #[test]
+    fn speed_pacing_follows_event_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = jsonl_file(&dir, "a", &["2013-04-15T10:00:00Z", "2013-04-15T11:00:00Z", "2013-04-15T13:00:00Z"]);
+        let options = ReplayOptions { pacing: Pacing::Speed(3600.0), ..Default::default() };
+        let mut clock = ManualClock::default();
+        replay(&[input], &options, &mut Collect::default(), &mut clock, &mut ()).unwrap();
+        // One hour of event time per second: the posts are due at 0 s, 1 s and 3 s.
+        assert_eq!(clock.sleeps, [Duration::from_secs(1), Duration::from_secs(2)]);
+        assert_eq!(clock.now, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn rate_pacing_spaces_posts_evenly_and_max_never_sleeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = jsonl_file(&dir, "a", &["2013-04-15T10:00:00Z"; 5]);
+        let options = ReplayOptions { pacing: Pacing::Rate(2.0), ..Default::default() };
+        let mut clock = ManualClock::default();
+        replay(std::slice::from_ref(&input), &options, &mut Collect::default(), &mut clock, &mut ()).unwrap();
+        assert_eq!(clock.now, Duration::from_secs(2));
+        assert_eq!(clock.sleeps.len(), 4);
+        let mut clock = ManualClock::default();
+        replay(&[input], &ReplayOptions::default(), &mut Collect::default(), &mut clock, &mut ()).unwrap();
+        assert!(clock.sleeps.is_empty());
+    }
+
+    #[test]
+    fn loops_shift_time_and_make_ids_unique_and_limit_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = jsonl_file(&dir, "a", &["2013-04-15T10:00:00Z", "2013-04-15T10:00:10Z"]);
+        let options = ReplayOptions { loops: 3, limit: Some(5), ..Default::default() };
+        let mut sink = Collect::default();
+        replay(&[input], &options, &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
+        let ids: Vec<&str> = sink.0.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["a-0", "a-1", "a-0~1", "a-1~1", "a-0~2"]);
+        assert_eq!(times(&sink.0), ["10:00:00", "10:00:10", "10:00:11", "10:00:21", "10:00:22"]);
+    }
+
+    #[test]
+    fn since_and_until_filter_by_event_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = jsonl_file(&dir, "a", &["2013-04-15T10:00:00Z", "2013-04-15T11:00:00Z", "2013-04-15T12:00:00Z"]);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let options = ReplayOptions {
+            since: Some(at("2013-04-15T10:30:00Z")),
+            until: Some(at("2013-04-15T12:00:00Z")),
+            ..Default::default()
+        };
+        let mut sink = Collect::default();
+        let summary = replay(&[input], &options, &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
+        assert_eq!(times(&sink.0), ["11:00:00"]);
+        assert_eq!(summary.inputs[0].filtered, 2);
+    }
+
+    #[test]
+    fn malformed_rows_are_reported_and_skipped_or_fatal_when_strict() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.jsonl");
+        std::fs::write(
+            &path,
+            "{\"id\":\"1\",\"created_at\":\"2013-04-15T10:00:00Z\",\"author\":\"a\",\"text\":\"t\",\"source\":\"s\",\"kind\":\"post\"}\nnot json\n",
+        )
+        .unwrap();
+        struct Seen(Vec<String>);
+        impl ReplayObserver for Seen {
+            fn on_malformed(&mut self, malformed: &Malformed) {
+                self.0.push(malformed.to_string());
+            }
+        }
+        let input = ReplayInput { path: path.clone(), format: Some(Format::Jsonl) };
+        let mut seen = Seen(Vec::new());
+        let summary = replay(
+            std::slice::from_ref(&input),
+            &ReplayOptions::default(),
+            &mut Collect::default(),
+            &mut ManualClock::default(),
+            &mut seen,
+        )
+        .unwrap();
+        assert_eq!((summary.emitted(), summary.malformed(), summary.inputs[0].read), (1, 1, 2));
+        assert_eq!(seen.0.len(), 1);
+        assert!(seen.0[0].starts_with(&format!("{}:2: not a canonical post", path.display())), "{}", seen.0[0]);
+        let strict = ReplayOptions { strict: true, ..Default::default() };
+        let err = replay(&[input], &strict, &mut Collect::default(), &mut ManualClock::default(), &mut ());
+        assert!(matches!(err, Err(Error::Strict(m)) if m.line == 2));
+    }
+}
