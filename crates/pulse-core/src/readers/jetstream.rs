@@ -21,7 +21,8 @@ struct Commit {
     operation: String,
     collection: String,
     rkey: String,
-    record: Option<FeedPost>,
+    /// Parsed as a post only once the collection says it is one.
+    record: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -70,6 +71,7 @@ pub(crate) fn decode(line: &[u8]) -> Result<Option<Post>, String> {
         return Ok(None);
     }
     let record = commit.record.ok_or("post create without a record")?;
+    let record: FeedPost = serde_json::from_value(record).map_err(|e| format!("not a Bluesky post record: {e}"))?;
     let created_at = DateTime::parse_from_rfc3339(&record.created_at)
         .map_err(|e| format!("createdAt {:?} is not RFC 3339: {e}", record.created_at))?
         .with_timezone(&Utc);

@@ -90,13 +90,19 @@ pub(crate) struct CsvRow<'a> {
 
 impl CsvRows {
     pub(crate) fn new(input: Box<dyn BufRead + Send>, has_header: bool) -> Self {
-        let reader = ReaderBuilder::new().has_headers(has_header).flexible(true).from_reader(input);
+        let reader = ReaderBuilder::new()
+            .has_headers(has_header)
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(input);
         Self { reader, record: ByteRecord::new() }
     }
 
     /// The header row (empty for files without one).
     pub(crate) fn header(&mut self) -> io::Result<ByteRecord> {
-        self.reader.byte_headers().cloned().map_err(into_io)
+        let mut header = self.reader.byte_headers().cloned().map_err(into_io)?;
+        strip_carriage_return(&mut header);
+        Ok(header)
     }
 
     /// The next record, or `None` at the end of the input.
@@ -109,11 +115,24 @@ impl CsvRows {
             if self.record.len() == 1 && self.record[0].iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            strip_carriage_return(&mut self.record);
             let line = self.record.position().map_or(0, |p| p.line());
             let byte_len = self.record.as_slice().len();
             return Ok(Some(CsvRow { line, record: &self.record, byte_len }));
         }
     }
+}
+
+/// Records end at `\n` (so the csv crate counts lines right in CRLF files too); the `\r` of a
+/// CRLF line end is then left on the last field, and removed here.
+fn strip_carriage_return(record: &mut ByteRecord) {
+    let Some(last) = record.iter().last().filter(|f| f.ends_with(b"\r")).map(<[u8]>::to_vec) else {
+        return;
+    };
+    let position = record.position().cloned();
+    record.truncate(record.len() - 1);
+    record.push_field(&last[..last.len() - 1]);
+    record.set_position(position);
 }
 
 /// The csv crate reports I/O failures wrapped; with byte records and flexible rows nothing else
