@@ -1,0 +1,110 @@
+//! Parity of the fast VADER scorer with Python `vaderSentiment` 3.3.2 (reference scores written by
+//! `scripts/vader_reference.py`) and with the `vader-parity` crate.
+
+mod common;
+
+use std::collections::HashMap;
+
+use pulse_text::{Sentiment, Vader};
+
+const FIXTURE: &str = include_str!("fixtures/vader-reference.tsv");
+const SYNTHETIC: &str = include_str!("fixtures/vader-synthetic.tsv");
+
+fn parse4(fields: &[&str]) -> Sentiment {
+    let f = |i: usize| fields[i].parse::<f64>().expect("number");
+    Sentiment {
+        compound: f(0),
+        pos: f(1),
+        neu: f(2),
+        neg: f(3),
+    }
+}
+
+#[test]
+fn matches_python_on_real_tweets() {
+    let reference: HashMap<(String, usize), Sentiment> = FIXTURE
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("set\t"))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (
+                (f[0].to_string(), f[1].parse().expect("index")),
+                parse4(&f[2..6]),
+            )
+        })
+        .collect();
+    let texts = common::reference_texts();
+    assert_eq!(
+        texts.len(),
+        reference.len(),
+        "the data no longer matches the fixture: rerun scripts/vader_reference.py"
+    );
+    let vader = Vader::new();
+    let mut within = 0;
+    let mut exact = 0;
+    let mut exceptions = Vec::new();
+    for (set, index, text) in &texts {
+        let want = reference
+            .get(&(set.clone(), *index))
+            .unwrap_or_else(|| panic!("no reference for {set}/{index}"));
+        let got = vader.polarity_scores(text);
+        if (got.compound - want.compound).abs() <= 1e-4 {
+            within += 1;
+        } else {
+            exceptions.push(format!(
+                "{set}/{index}: rust {got:?} python {want:?} text {text:?}"
+            ));
+        }
+        exact += (got == *want) as usize;
+    }
+    let share = within as f64 / texts.len() as f64;
+    println!(
+        "VADER parity: {within}/{} within 1e-4 ({:.4} %), {exact} identical in all four scores",
+        texts.len(),
+        share * 100.0
+    );
+    for e in &exceptions {
+        println!("exception: {e}");
+    }
+    assert!(
+        share >= 0.999,
+        "{} exceptions:\n{}",
+        exceptions.len(),
+        exceptions.join("\n")
+    );
+    // What we actually achieve: every score identical.
+    assert_eq!(
+        exact,
+        texts.len(),
+        "texts differing in pos/neu/neg or compound"
+    );
+}
+
+#[test]
+fn matches_python_on_generated_tricky_texts() {
+    let vader = Vader::new();
+    let mut n = 0;
+    for line in SYNTHETIC.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.splitn(5, '\t').collect();
+        let want = parse4(&f[..4]);
+        assert_eq!(vader.polarity_scores(f[4]), want, "text {:?}", f[4]);
+        n += 1;
+    }
+    assert_eq!(n, 3000);
+}
+
+#[test]
+fn agrees_with_the_vader_parity_crate() {
+    let ours = Vader::new();
+    let theirs = vader_parity::SentimentIntensityAnalyzer::new();
+    let texts = common::vader_tweets();
+    for (_, text) in texts.iter().take(1000) {
+        let a = ours.polarity_scores(text);
+        let b = theirs.polarity_scores(text);
+        assert_eq!(
+            [a.compound, a.pos, a.neu, a.neg],
+            [b.compound, b.pos, b.neu, b.neg],
+            "{text:?}"
+        );
+    }
+}
