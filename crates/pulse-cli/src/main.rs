@@ -1,5 +1,6 @@
 //! `pulse`: replay public social posts, find what is trending and what people think about it.
 
+mod analyze;
 mod data;
 mod inputs;
 mod replay;
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Replay posts from files or catalogue datasets, merged by event time, as canonical JSONL.
     Replay(replay::ReplayArgs),
+    /// Show the language, topic keys, sentiment and repost flag Pulse finds in each post.
+    Analyze(analyze::AnalyzeArgs),
     /// List, download and locate the public datasets Pulse can replay.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -36,12 +39,22 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Data(command) => data::run(command),
+        Command::Analyze(args) => analyze::run(args),
     };
     match result {
         Ok(code) => code,
+        // `pulse replay … | head` closing the pipe early is not an error.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause.to_string().contains("Broken pipe")
+    })
 }
