@@ -1,0 +1,146 @@
+//! `pulse replay` and `pulse data` end to end: the real binary on the real datasets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn data_dir() -> PathBuf {
+    let dir = std::env::var_os("PULSE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"));
+    assert!(dir.is_dir(), "real datasets not found at {}: set PULSE_DATA_DIR", dir.display());
+    dir
+}
+
+/// Runs `pulse` with the real data directory and an empty cache.
+fn pulse(args: &[&str], cache: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(args)
+        .env("PULSE_DATA_DIR", data_dir())
+        .env("PULSE_CACHE_DIR", cache)
+        .output()
+        .expect("pulse runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn replaying_boston_west_prints_20018_valid_posts_in_time_order() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = pulse(&["replay", "boston-west", "--max"], cache.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/post.schema.json");
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let mut times = Vec::new();
+    for line in stdout.lines() {
+        let post: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(validator.is_valid(&post), "{line}");
+        times.push(post["created_at"].as_str().unwrap().to_string());
+    }
+    assert_eq!(times.len(), 20_018);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "created_at must not decrease");
+    assert_eq!(times.first().unwrap(), "2013-04-15T00:01:07Z");
+    assert_eq!(times.last().unwrap(), "2013-04-27T23:59:54Z");
+    let summary = stderr(&output);
+    assert!(summary.contains("replayed 20018 posts"), "{summary}");
+    assert!(summary.contains("10012     10012         0"), "{summary}");
+}
+
+#[test]
+fn limit_since_until_and_loop_shape_the_stream() {
+    let cache = tempfile::tempdir().unwrap();
+    let args = ["replay", "boston-west", "--since", "2013-04-15T18:00:00Z", "--until", "2013-04-15T20:00:00Z"];
+    let output = pulse(&args, cache.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout.clone()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() > 100, "{}", lines.len());
+    assert!(lines.iter().all(|p| {
+        let t = p["created_at"].as_str().unwrap();
+        ("2013-04-15T18:00:00Z".."2013-04-15T20:00:00Z").contains(&t)
+    }));
+
+    let output = pulse(&["replay", "boston-west", "--loop", "2", "--limit", "20020"], cache.path());
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let last: Vec<serde_json::Value> = stdout.lines().rev().take(2).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(stdout.lines().count(), 20_020);
+    assert!(last.iter().all(|p| p["id"].as_str().unwrap().ends_with("~1")));
+    assert!(last[0]["created_at"].as_str().unwrap() > "2013-04-28");
+}
+
+#[test]
+fn malformed_rows_are_reported_dead_lettered_and_skipped_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mixed.csv");
+    std::fs::write(
+        &input,
+        "tweet id, tweet, label\n'323586747210539008',\"first\",on-topic\nnot-an-id,\"second\",on-topic\n'323587150807453696',\"third\",off-topic\n",
+    )
+    .unwrap();
+    let dead = dir.path().join("dead.jsonl");
+    let args = ["replay", input.to_str().unwrap(), "--dead-letter", dead.to_str().unwrap()];
+    let output = pulse(&args, dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8(output.stdout.clone()).unwrap().lines().count(), 2);
+    let report = stderr(&output);
+    assert!(report.contains(&format!("malformed: {}:3: tweet id \"not-an-id\" is not a number", input.display())), "{report}");
+    assert!(report.contains("1 malformed records skipped"), "{report}");
+    let letters = std::fs::read_to_string(&dead).unwrap();
+    let letter: serde_json::Value = serde_json::from_str(letters.lines().next().unwrap()).unwrap();
+    assert_eq!(letter["line"], 3);
+    assert_eq!(letter["raw"], "not-an-id,second,on-topic");
+
+    let strict = pulse(&["replay", input.to_str().unwrap(), "--strict", "--dead-letter", dead.to_str().unwrap()], dir.path());
+    assert!(!strict.status.success());
+    assert!(stderr(&strict).contains("(strict mode)"), "{}", stderr(&strict));
+}
+
+#[test]
+fn unknown_inputs_and_formats_are_clear_errors() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = pulse(&["replay", "no-such-dataset"], cache.path());
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("no dataset named \"no-such-dataset\"; known: boston-west"), "{}", stderr(&output));
+    let garbage = cache.path().join("garbage.bin");
+    std::fs::write(&garbage, [0u8, 159, 146, 150, 10, 1, 2]).unwrap();
+    let output = pulse(&["replay", garbage.to_str().unwrap()], cache.path());
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("garbage.bin: unknown format"), "{}", stderr(&output));
+}
+
+#[test]
+fn data_commands_list_and_locate_datasets() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = pulse(&["data", "list"], cache.path());
+    let listing = String::from_utf8(output.stdout.clone()).unwrap();
+    for name in ["boston-west", "crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "sentiment140-test"] {
+        assert!(listing.lines().any(|l| l.starts_with(name)), "{name} missing:\n{listing}");
+    }
+    assert!(listing.lines().any(|l| l.starts_with("boston-west") && l.contains(" yes ")), "{listing}");
+    let output = pulse(&["data", "path", "boston-west"], cache.path());
+    let paths = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(paths.lines().count(), 2);
+    assert!(paths.lines().all(|p| Path::new(p).is_file()));
+    let output = pulse(&["data", "path", "sentiment140"], cache.path());
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("run `pulse data fetch sentiment140`"), "{}", stderr(&output));
+}
+
+#[test]
+fn analyze_prints_topics_and_sentiment_per_line() {
+    let cache = tempfile::tempdir().unwrap();
+    let input = cache.path().join("lines.txt");
+    std::fs::write(&input, "RT @AP: Explosions at the #BostonMarathon finish line\nI love this airline :)\n").unwrap();
+    let output = pulse(&["analyze", "--text", input.to_str().unwrap()], cache.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout.clone()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["is_repost"], true);
+    let keys: Vec<&str> = lines[0]["topics"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
+    assert!(keys.contains(&"#bostonmarathon") && keys.contains(&"boston marathon"), "{keys:?}");
+    assert!(lines[1]["sentiment"]["compound"].as_f64().unwrap() > 0.5);
+}
