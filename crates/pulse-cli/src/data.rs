@@ -36,14 +36,19 @@ pub fn run(command: DataCommand) -> Result<ExitCode> {
     let dirs = DataDirs::from_env();
     match command {
         DataCommand::List => {
-            println!("{:<18} {:<10} {:>5}  {}", "NAME", "LOCAL", "FILES", "DESCRIPTION");
+            println!("{:<18} {:<10} {:>5}  DESCRIPTION", "NAME", "LOCAL", "FILES");
             for dataset in &catalog.datasets {
                 let local = if dataset.locate(&dirs).is_ok() { "yes" } else { "no" };
                 println!("{:<18} {:<10} {:>5}  {}", dataset.name, local, dataset.files.len(), dataset.description);
             }
             match &dirs.data_dir {
-                Some(dir) => println!("\nlooked in PULSE_DATA_DIR={} and the cache {}", dir.display(), dirs.cache_dir.display()),
-                None => println!("\nlooked in the cache {} (set PULSE_DATA_DIR to add a directory)", dirs.cache_dir.display()),
+                Some(dir) => {
+                    println!("\nlooked in PULSE_DATA_DIR={} and the cache {}", dir.display(), dirs.cache_dir.display())
+                }
+                None => println!(
+                    "\nlooked in the cache {} (set PULSE_DATA_DIR to add a directory)",
+                    dirs.cache_dir.display()
+                ),
             }
         }
         DataCommand::Fetch { name, force } => {
@@ -78,8 +83,9 @@ pub fn ensure_local(dataset: &Dataset, dirs: &DataDirs) -> Result<Vec<PathBuf>> 
     if let Err(missing) = dataset.locate(dirs) {
         eprintln!("{}: {} file(s) not found locally, downloading", dataset.name, missing.len());
         for file in missing {
-            download(file, &dirs.cache_dir.join(&file.path))
-                .with_context(|| format!("dataset {} is not on this machine and could not be downloaded", dataset.name))?;
+            download(file, &dirs.cache_dir.join(&file.path)).with_context(|| {
+                format!("dataset {} is not on this machine and could not be downloaded", dataset.name)
+            })?;
         }
     }
     dataset.locate(dirs).map_err(|missing| anyhow::anyhow!("{} still misses {} file(s)", dataset.name, missing.len()))
@@ -91,8 +97,13 @@ fn download(file: &DatasetFile, target: &Path) -> Result<()> {
     let dir = target.parent().context("download target has no directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let partial = target.with_extension("part");
-    let fetched = fetch_url(&file.url, &partial)
-        .with_context(|| format!("cannot download {} (offline? put the file at {} or set PULSE_DATA_DIR to a directory that has it)", file.url, target.display()))?;
+    let fetched = fetch_url(&file.url, &partial).with_context(|| {
+        format!(
+            "cannot download {} (offline? put the file at {} or set PULSE_DATA_DIR to a directory that has it)",
+            file.url,
+            target.display()
+        )
+    })?;
     let (bytes_path, digest) = match &file.member {
         Some(member) => {
             let extracted = extract_member(&partial, member, &target.with_extension("member"))?;
@@ -105,7 +116,10 @@ fn download(file: &DatasetFile, target: &Path) -> Result<()> {
         && !expected.eq_ignore_ascii_case(&digest)
     {
         std::fs::remove_file(&bytes_path).ok();
-        bail!("{}: checksum mismatch (expected sha256 {expected}, got {digest}); the origin changed or the download was corrupted", file.url);
+        bail!(
+            "{}: checksum mismatch (expected sha256 {expected}, got {digest}); the origin changed or the download was corrupted",
+            file.url
+        );
     }
     std::fs::rename(&bytes_path, target).with_context(|| format!("cannot write {}", target.display()))?;
     eprintln!("downloaded {}", target.display());

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use pulse_core::Format;
 use pulse_core::catalog::{Catalog, DataDirs, looks_like_dataset_name};
 use pulse_core::replay::ReplayInput;
-use pulse_core::Format;
 
 use crate::data;
 

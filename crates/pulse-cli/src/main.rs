@@ -3,7 +3,9 @@
 mod analyze;
 mod data;
 mod inputs;
+mod pipeline;
 mod replay;
+mod trends;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Show the language, topic keys, sentiment and repost flag Pulse finds in each post.
     Analyze(analyze::AnalyzeArgs),
+    /// Replay inputs at full speed through analysis and the trend engine; print trends over time.
+    Trends(trends::TrendsArgs),
     /// List, download and locate the public datasets Pulse can replay.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -31,15 +35,14 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PULSE_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PULSE_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Data(command) => data::run(command),
         Command::Analyze(args) => analyze::run(args),
+        Command::Trends(args) => trends::run(args),
     };
     match result {
         Ok(code) => code,

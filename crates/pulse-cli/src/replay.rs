@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pulse_core::replay::{
-    self, JsonlSink, Pacing, ReplayObserver, ReplayOptions, ReplaySummary, Sink, SystemClock, DEFAULT_SORT_BUFFER,
+    self, DEFAULT_SORT_BUFFER, JsonlSink, Pacing, ReplayObserver, ReplayOptions, ReplaySummary, Sink, SystemClock,
 };
 use pulse_core::{Format, Malformed, Post};
 
@@ -169,7 +169,8 @@ impl ReplayObserver for Progress {
             self.bar.suspend(|| eprintln!("malformed: {malformed}\n  record: {raw}"));
         }
         if let Err(e) = self.dead_letter(malformed) {
-            self.bar.suspend(|| eprintln!("warning: cannot write dead letter to {}: {e}", self.dead_letter_path.display()));
+            self.bar
+                .suspend(|| eprintln!("warning: cannot write dead letter to {}: {e}", self.dead_letter_path.display()));
         }
     }
 }
@@ -177,13 +178,14 @@ impl ReplayObserver for Progress {
 fn print_summary(summary: &ReplaySummary, seconds: f64, progress: &Progress) {
     let emitted = summary.emitted();
     let range = match (summary.first_at, summary.last_at) {
-        (Some(first), Some(last)) => format!(", event time {} .. {}", first.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), last.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        (Some(first), Some(last)) => format!(
+            ", event time {} .. {}",
+            first.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            last.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ),
         _ => String::new(),
     };
-    eprintln!(
-        "replayed {emitted} posts in {seconds:.2} s ({:.0} posts/s){range}",
-        emitted as f64 / seconds.max(1e-9)
-    );
+    eprintln!("replayed {emitted} posts in {seconds:.2} s ({:.0} posts/s){range}", emitted as f64 / seconds.max(1e-9));
     eprintln!("{:>9} {:>9} {:>9} {:>9} {:>9}  file", "read", "emitted", "malformed", "skipped", "filtered");
     for input in &summary.inputs {
         eprintln!(

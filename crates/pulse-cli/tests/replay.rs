@@ -86,14 +86,18 @@ fn malformed_rows_are_reported_dead_lettered_and_skipped_unless_strict() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(String::from_utf8(output.stdout.clone()).unwrap().lines().count(), 2);
     let report = stderr(&output);
-    assert!(report.contains(&format!("malformed: {}:3: tweet id \"not-an-id\" is not a number", input.display())), "{report}");
+    assert!(
+        report.contains(&format!("malformed: {}:3: tweet id \"not-an-id\" is not a number", input.display())),
+        "{report}"
+    );
     assert!(report.contains("1 malformed records skipped"), "{report}");
     let letters = std::fs::read_to_string(&dead).unwrap();
     let letter: serde_json::Value = serde_json::from_str(letters.lines().next().unwrap()).unwrap();
     assert_eq!(letter["line"], 3);
     assert_eq!(letter["raw"], "not-an-id,second,on-topic");
 
-    let strict = pulse(&["replay", input.to_str().unwrap(), "--strict", "--dead-letter", dead.to_str().unwrap()], dir.path());
+    let strict =
+        pulse(&["replay", input.to_str().unwrap(), "--strict", "--dead-letter", dead.to_str().unwrap()], dir.path());
     assert!(!strict.status.success());
     assert!(stderr(&strict).contains("(strict mode)"), "{}", stderr(&strict));
 }
@@ -103,7 +107,11 @@ fn unknown_inputs_and_formats_are_clear_errors() {
     let cache = tempfile::tempdir().unwrap();
     let output = pulse(&["replay", "no-such-dataset"], cache.path());
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("no dataset named \"no-such-dataset\"; known: boston-west"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no dataset named \"no-such-dataset\"; known: boston-west"),
+        "{}",
+        stderr(&output)
+    );
     let garbage = cache.path().join("garbage.bin");
     std::fs::write(&garbage, [0u8, 159, 146, 150, 10, 1, 2]).unwrap();
     let output = pulse(&["replay", garbage.to_str().unwrap()], cache.path());
@@ -116,7 +124,9 @@ fn data_commands_list_and_locate_datasets() {
     let cache = tempfile::tempdir().unwrap();
     let output = pulse(&["data", "list"], cache.path());
     let listing = String::from_utf8(output.stdout.clone()).unwrap();
-    for name in ["boston-west", "crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "sentiment140-test"] {
+    for name in
+        ["boston-west", "crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "sentiment140-test"]
+    {
         assert!(listing.lines().any(|l| l.starts_with(name)), "{name} missing:\n{listing}");
     }
     assert!(listing.lines().any(|l| l.starts_with("boston-west") && l.contains(" yes ")), "{listing}");

@@ -143,7 +143,9 @@ mod tests {
     #[test]
     fn the_embedded_catalogue_lists_the_promised_datasets() {
         let catalog = Catalog::embedded().unwrap();
-        for name in ["crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "sentiment140-test", "boston-west"] {
+        for name in
+            ["crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "sentiment140-test", "boston-west"]
+        {
             assert!(catalog.get(name).is_some(), "{name} missing");
         }
         assert_eq!(catalog.require("crisislex-t6").unwrap().files.len(), 6);

@@ -140,7 +140,7 @@ mod tests {
     fn offsets_are_normalised_to_utc() {
         let json = r#"{"id":"1","created_at":"2013-04-15T20:49:00+02:00","author":"a","text":"t","source":"s","kind":"reply"}"#;
         let post: Post = serde_json::from_str(json).unwrap();
-        assert_eq!(post.to_json().contains(r#""created_at":"2013-04-15T18:49:00Z""#), true);
+        assert!(post.to_json().contains(r#""created_at":"2013-04-15T18:49:00Z""#));
         assert_eq!(post.kind, PostKind::Reply);
     }
 }

@@ -354,7 +354,14 @@ struct SortedInput {
 
 impl SortedInput {
     fn new(reader: PostReader, capacity: usize) -> Self {
-        Self { reader, buffer: BinaryHeap::new(), capacity: capacity.max(1), seq: 0, last_emitted: None, exhausted: false }
+        Self {
+            reader,
+            buffer: BinaryHeap::new(),
+            capacity: capacity.max(1),
+            seq: 0,
+            last_emitted: None,
+            exhausted: false,
+        }
     }
 
     /// The input's next post in time order, once the buffer is full or the input is exhausted.

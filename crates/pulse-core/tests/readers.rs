@@ -133,7 +133,11 @@ fn gzip_input_is_read_transparently() {
     assert_eq!(posts[0].source, "crisislex-t6/2013_West_Texas_Explosion");
 }
 
-fn read_bytes(name: &str, bytes: Vec<u8>, format: Option<Format>) -> Result<(Counts, Vec<pulse_core::Malformed>), Error> {
+fn read_bytes(
+    name: &str,
+    bytes: Vec<u8>,
+    format: Option<Format>,
+) -> Result<(Counts, Vec<pulse_core::Malformed>), Error> {
     let reader = PostReader::from_reader(Path::new(name), Cursor::new(bytes), format)?;
     let (counts, _, bad) = read_all(reader);
     Ok((counts, bad))
@@ -168,7 +172,10 @@ fn binary_garbage_is_an_unknown_format_and_garbage_lines_are_malformed() {
             // The airline reader finds its columns by name; without that header it cannot start.
             Err(err) => {
                 assert_eq!(format, Format::Airline);
-                assert!(err.to_string().contains("garbage.bin: unknown format (header has no `_unit_id` column)"), "{err}");
+                assert!(
+                    err.to_string().contains("garbage.bin: unknown format (header has no `_unit_id` column)"),
+                    "{err}"
+                );
             }
         }
     }

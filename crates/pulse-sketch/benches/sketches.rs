@@ -48,12 +48,7 @@ fn zipf_ranks() -> Vec<u64> {
 fn crisislex_words() -> Vec<String> {
     let dir = std::env::var_os("PULSE_DATA_DIR")
         .map_or_else(
-            || {
-                PathBuf::from(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../../shared/replay-data"
-                ))
-            },
+            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")),
             PathBuf::from,
         )
         .join("crisislex-t6");
@@ -68,12 +63,7 @@ fn crisislex_words() -> Vec<String> {
         let mut r = csv::Reader::from_path(&f).unwrap();
         for rec in r.records() {
             let rec = rec.unwrap();
-            words.extend(
-                rec[1]
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_lowercase),
-            );
+            words.extend(rec[1].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase));
         }
     }
     words
@@ -98,11 +88,7 @@ fn recall<K: std::hash::Hash + Eq + Ord + Clone>(ex: &HashMap<K, u64>, reported:
 fn report(ranks: &[u64], hashes: &[u64], words: &[String]) {
     let ex = exact(ranks);
     let n_words = exact(words);
-    println!(
-        "\n== accuracy and size (Zipf(1.1) N={N}, {} distinct; CrisisLexT6 {} words) ==",
-        ex.len(),
-        words.len()
-    );
+    println!("\n== accuracy and size (Zipf(1.1) N={N}, {} distinct; CrisisLexT6 {} words) ==", ex.len(), words.len());
 
     // Count-min.
     let mut ours = CountMin::new(EPS, DELTA).unwrap();
@@ -113,9 +99,8 @@ fn report(ranks: &[u64], hashes: &[u64], words: &[String]) {
         std_.update(h, 1);
         ds.update(h);
     }
-    let over = |f: &dyn Fn(u64) -> u64| {
-        ex.iter().map(|(&r, &c)| f(hash_u64(r)) - c).sum::<u64>() as f64 / ex.len() as f64
-    };
+    let over =
+        |f: &dyn Fn(u64) -> u64| ex.iter().map(|(&r, &c)| f(hash_u64(r)) - c).sum::<u64>() as f64 / ex.len() as f64;
     println!(
         "count-min {}x{}: mean overestimate ours-CU {:.2}, ours-standard {:.2}, datasketches {:.2}; \
          bytes ours {} / datasketches {}",
@@ -145,12 +130,7 @@ fn report(ranks: &[u64], hashes: &[u64], words: &[String]) {
     let top_ds: Vec<u64> = ds_rows.iter().take(50).map(|r| *r.item()).collect();
     let top_hk: Vec<u64> = hk.list().iter().take(50).map(|n| n.item).collect();
     let top_sa: Vec<u64> = sa.iter().take(50).map(|(k, _)| *k).collect();
-    let err_of = |got: &dyn Fn(u64) -> u64, top: &[u64]| {
-        top.iter()
-            .map(|r| ex[r].abs_diff(got(*r)))
-            .max()
-            .unwrap_or(0)
-    };
+    let err_of = |got: &dyn Fn(u64) -> u64, top: &[u64]| top.iter().map(|r| ex[r].abs_diff(got(*r))).max().unwrap_or(0);
     println!(
         "top-k (Zipf, u64): recall@50 ours {:.2} (max err {} ≤ bound {}), datasketches {:.2} (max err {} ≤ bound {}), \
          heavykeeper {:.2} (max err {}, no bound), streaming_algorithms {:.2}; bytes ours {} / datasketches {} (heavykeeper: Vec<u8> items only)",
@@ -223,17 +203,12 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
 
     let mut g = c.benchmark_group("hash");
     g.throughput(Throughput::Elements(words.len() as u64));
-    g.bench_function("hash_key/crisislex-words", |b| {
-        b.iter(|| words.iter().fold(0u64, |a, w| a ^ hash_key(w)))
-    });
+    g.bench_function("hash_key/crisislex-words", |b| b.iter(|| words.iter().fold(0u64, |a, w| a ^ hash_key(w))));
     g.finish();
 
     let mut g = c.benchmark_group("countmin_update");
     g.throughput(Throughput::Elements(N as u64));
-    for (name, rule) in [
-        ("pulse-cu", UpdateRule::Conservative),
-        ("pulse-standard", UpdateRule::Standard),
-    ] {
+    for (name, rule) in [("pulse-cu", UpdateRule::Conservative), ("pulse-standard", UpdateRule::Standard)] {
         g.bench_function(name, |b| {
             let mut s = CountMin::with_rule(EPS, DELTA, rule).unwrap();
             b.iter(|| {
@@ -402,11 +377,7 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
     };
     let (cm_a, cm_b) = (cm(a), cm(b_));
     g.bench_function("countmin/pulse", |b| {
-        b.iter_batched_ref(
-            || cm_a.clone(),
-            |s| s.merge(&cm_b).unwrap(),
-            BatchSize::SmallInput,
-        )
+        b.iter_batched_ref(|| cm_a.clone(), |s| s.merge(&cm_b).unwrap(), BatchSize::SmallInput)
     });
     let dcm = |hs: &[u64]| {
         let mut s = CountMinSketch::<u64>::new(5, 4096).unwrap();
@@ -415,11 +386,7 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
     };
     let (dcm_a, dcm_b) = (dcm(a), dcm(b_));
     g.bench_function("countmin/datasketches", |b| {
-        b.iter_batched_ref(
-            || dcm_a.clone(),
-            |s| s.merge(&dcm_b).unwrap(),
-            BatchSize::SmallInput,
-        )
+        b.iter_batched_ref(|| dcm_a.clone(), |s| s.merge(&dcm_b).unwrap(), BatchSize::SmallInput)
     });
     let tk = |rs: &[u64], hs: &[u64]| {
         let mut s = TopK::<u64>::new(CAPACITY).unwrap();
@@ -428,11 +395,7 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
     };
     let (tk_a, tk_b) = (tk(ra, a), tk(rb, b_));
     g.bench_function("topk/pulse", |b| {
-        b.iter_batched_ref(
-            || tk_a.clone(),
-            |s| s.merge(&tk_b).unwrap(),
-            BatchSize::SmallInput,
-        )
+        b.iter_batched_ref(|| tk_a.clone(), |s| s.merge(&tk_b).unwrap(), BatchSize::SmallInput)
     });
     let dtk = |rs: &[u64]| {
         let mut s = FrequentItemsSketch::<u64>::new(DS_MAP).unwrap();
@@ -450,11 +413,7 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
     };
     let (hk_a, hk_b) = (hk(ra), hk(rb));
     g.bench_function("topk/heavykeeper", |b| {
-        b.iter_batched_ref(
-            || hk_a.clone(),
-            |s| s.merge(&hk_b).unwrap(),
-            BatchSize::SmallInput,
-        )
+        b.iter_batched_ref(|| hk_a.clone(), |s| s.merge(&hk_b).unwrap(), BatchSize::SmallInput)
     });
     let hl = |hs: &[u64]| {
         let mut s = Hll::new(14).unwrap();
@@ -463,11 +422,7 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
     };
     let (hl_a, hl_b) = (hl(&distinct[..N / 2]), hl(&distinct[N / 2..]));
     g.bench_function("hll-dense/pulse", |b| {
-        b.iter_batched_ref(
-            || hl_a.clone(),
-            |s| s.merge(&hl_b).unwrap(),
-            BatchSize::SmallInput,
-        )
+        b.iter_batched_ref(|| hl_a.clone(), |s| s.merge(&hl_b).unwrap(), BatchSize::SmallInput)
     });
     let dhl = |hs: &[u64]| {
         let mut s = HllSketch::new(14, HllType::Hll8).unwrap();
@@ -486,23 +441,13 @@ fn benches(c: &mut Criterion, ranks: &[u64], hashes: &[u64], words: &[String]) {
     g.finish();
 
     let mut g = c.benchmark_group("encode_decode");
-    let (cm_blob, tk_blob, hl_blob) = (
-        cm_a.to_bytes().unwrap(),
-        tk_a.to_bytes().unwrap(),
-        hl_a.to_bytes().unwrap(),
-    );
+    let (cm_blob, tk_blob, hl_blob) = (cm_a.to_bytes().unwrap(), tk_a.to_bytes().unwrap(), hl_a.to_bytes().unwrap());
     g.bench_function("countmin/encode", |b| b.iter(|| cm_a.to_bytes().unwrap()));
-    g.bench_function("countmin/decode", |b| {
-        b.iter(|| CountMin::from_bytes(&cm_blob).unwrap())
-    });
+    g.bench_function("countmin/decode", |b| b.iter(|| CountMin::from_bytes(&cm_blob).unwrap()));
     g.bench_function("topk/encode", |b| b.iter(|| tk_a.to_bytes().unwrap()));
-    g.bench_function("topk/decode", |b| {
-        b.iter(|| TopK::<u64>::from_bytes(&tk_blob).unwrap())
-    });
+    g.bench_function("topk/decode", |b| b.iter(|| TopK::<u64>::from_bytes(&tk_blob).unwrap()));
     g.bench_function("hll-dense/encode", |b| b.iter(|| hl_a.to_bytes().unwrap()));
-    g.bench_function("hll-dense/decode", |b| {
-        b.iter(|| Hll::from_bytes(&hl_blob).unwrap())
-    });
+    g.bench_function("hll-dense/decode", |b| b.iter(|| Hll::from_bytes(&hl_blob).unwrap()));
     g.finish();
     black_box((cm_blob, tk_blob, hl_blob));
 }

@@ -89,10 +89,7 @@ pub fn peek_kind(bytes: &[u8]) -> Result<u8> {
 pub fn decode<T: DeserializeOwned>(kind: u8, bytes: &[u8]) -> Result<T> {
     check_header(bytes)?;
     if bytes[4] != kind {
-        return Err(SketchError::WrongKind {
-            expected: kind,
-            found: bytes[4],
-        });
+        return Err(SketchError::WrongKind { expected: kind, found: bytes[4] });
     }
     let found = u32::from_le_bytes([bytes[5], bytes[6], bytes[7], bytes[8]]);
     let payload = &bytes[HEADER_LEN..];
@@ -103,37 +100,24 @@ pub fn decode<T: DeserializeOwned>(kind: u8, bytes: &[u8]) -> Result<T> {
     take_invalid();
     match postcard::take_from_bytes::<T>(payload) {
         Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(SketchError::Invalid(format!(
-            "{} trailing bytes after the payload",
-            rest.len()
-        ))),
-        Err(postcard::Error::SerdeDeCustom) => Err(SketchError::Invalid(
-            take_invalid().unwrap_or_else(|| "rejected by a deserializer".to_owned()),
-        )),
-        Err(postcard::Error::DeserializeUnexpectedEnd) => {
-            Err(SketchError::Truncated("payload ended early".to_owned()))
+        Ok((_, rest)) => Err(SketchError::Invalid(format!("{} trailing bytes after the payload", rest.len()))),
+        Err(postcard::Error::SerdeDeCustom) => {
+            Err(SketchError::Invalid(take_invalid().unwrap_or_else(|| "rejected by a deserializer".to_owned())))
         }
+        Err(postcard::Error::DeserializeUnexpectedEnd) => Err(SketchError::Truncated("payload ended early".to_owned())),
         Err(e) => Err(SketchError::Encoding(e)),
     }
 }
 
 fn check_header(bytes: &[u8]) -> Result<()> {
     if bytes.len() < HEADER_LEN {
-        return Err(SketchError::Truncated(format!(
-            "{} bytes, the header alone is {HEADER_LEN}",
-            bytes.len()
-        )));
+        return Err(SketchError::Truncated(format!("{} bytes, the header alone is {HEADER_LEN}", bytes.len())));
     }
     if bytes[..3] != MAGIC {
-        return Err(SketchError::BadMagic {
-            found: bytes[..3].to_vec(),
-        });
+        return Err(SketchError::BadMagic { found: bytes[..3].to_vec() });
     }
     if bytes[3] != FORMAT_VERSION {
-        return Err(SketchError::UnsupportedVersion {
-            found: bytes[3],
-            supported: FORMAT_VERSION,
-        });
+        return Err(SketchError::UnsupportedVersion { found: bytes[3], supported: FORMAT_VERSION });
     }
     Ok(())
 }
@@ -171,54 +155,30 @@ mod tests {
         let back: (u64, String) = decode(kind::USER_START, &blob).unwrap();
         assert_eq!(back, (7, "seven".to_owned()));
 
-        assert!(matches!(
-            decode::<(u64, String)>(kind::USER_START, &blob[..5]),
-            Err(SketchError::Truncated(_))
-        ));
+        assert!(matches!(decode::<(u64, String)>(kind::USER_START, &blob[..5]), Err(SketchError::Truncated(_))));
         let mut bad = blob.clone();
         bad[0] = b'X';
-        assert!(matches!(
-            decode::<(u64, String)>(kind::USER_START, &bad),
-            Err(SketchError::BadMagic { .. })
-        ));
+        assert!(matches!(decode::<(u64, String)>(kind::USER_START, &bad), Err(SketchError::BadMagic { .. })));
         let mut bad = blob.clone();
         bad[3] = FORMAT_VERSION + 1;
         let err = decode::<(u64, String)>(kind::USER_START, &bad).unwrap_err();
-        assert!(matches!(
-            err,
-            SketchError::UnsupportedVersion {
-                found: 2,
-                supported: 1
-            }
-        ));
+        assert!(matches!(err, SketchError::UnsupportedVersion { found: 2, supported: 1 }));
         assert!(err.to_string().contains("version 2"));
         assert!(matches!(
             decode::<(u64, String)>(kind::HLL, &blob),
-            Err(SketchError::WrongKind {
-                expected: 3,
-                found: 64
-            })
+            Err(SketchError::WrongKind { expected: 3, found: 64 })
         ));
         let mut bad = blob.clone();
         *bad.last_mut().unwrap() ^= 1;
-        assert!(matches!(
-            decode::<(u64, String)>(kind::USER_START, &bad),
-            Err(SketchError::ChecksumMismatch { .. })
-        ));
+        assert!(matches!(decode::<(u64, String)>(kind::USER_START, &bad), Err(SketchError::ChecksumMismatch { .. })));
     }
 
     #[test]
     fn trailing_and_short_payloads_are_errors() {
         let blob = encode(kind::USER_START, &(1u8, 2u8)).unwrap();
         // Decoding as a shorter type leaves trailing bytes.
-        assert!(matches!(
-            decode::<u8>(kind::USER_START, &blob),
-            Err(SketchError::Invalid(_))
-        ));
+        assert!(matches!(decode::<u8>(kind::USER_START, &blob), Err(SketchError::Invalid(_))));
         // Decoding as a longer type runs out of bytes.
-        assert!(matches!(
-            decode::<(u8, u8, u8)>(kind::USER_START, &blob),
-            Err(SketchError::Truncated(_))
-        ));
+        assert!(matches!(decode::<(u8, u8, u8)>(kind::USER_START, &blob), Err(SketchError::Truncated(_))));
     }
 }

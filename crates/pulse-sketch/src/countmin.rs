@@ -85,13 +85,7 @@ impl CountMin {
                 "count-min dimensions 2^{log2_width} x {depth} outside 2^1..=2^{MAX_LOG2_WIDTH} x 1..={MAX_DEPTH}"
             )));
         }
-        Ok(Self {
-            log2_width,
-            depth,
-            rule,
-            total: 0,
-            cells: vec![0; usize::from(depth) << log2_width],
-        })
+        Ok(Self { log2_width, depth, rule, total: 0, cells: vec![0; usize::from(depth) << log2_width] })
     }
 
     /// Cells per row.
@@ -173,10 +167,7 @@ impl CountMin {
         let (h1, h2) = split(hash);
         let mask = (1u64 << self.log2_width) - 1;
         (0..self.depth())
-            .map(|row| {
-                self.cells
-                    [(row << self.log2_width) | (h1.wrapping_add(row as u64 * h2) & mask) as usize]
-            })
+            .map(|row| self.cells[(row << self.log2_width) | (h1.wrapping_add(row as u64 * h2) & mask) as usize])
             .min()
             .unwrap_or(0)
     }
@@ -249,34 +240,17 @@ impl Serialize for CountMin {
 impl<'de> Deserialize<'de> for CountMin {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let o = CountMinOwned::deserialize(d)?;
-        if !(1..=MAX_LOG2_WIDTH).contains(&o.log2_width)
-            || !(1..=MAX_DEPTH as u8).contains(&o.depth)
-        {
-            return Err(invalid(format!(
-                "count-min dimensions 2^{} x {} out of range",
-                o.log2_width, o.depth
-            )));
+        if !(1..=MAX_LOG2_WIDTH).contains(&o.log2_width) || !(1..=MAX_DEPTH as u8).contains(&o.depth) {
+            return Err(invalid(format!("count-min dimensions 2^{} x {} out of range", o.log2_width, o.depth)));
         }
         let expected = usize::from(o.depth) << o.log2_width;
         if o.cells.len() != expected {
-            return Err(invalid(format!(
-                "count-min has {} cells, its dimensions need {expected}",
-                o.cells.len()
-            )));
+            return Err(invalid(format!("count-min has {} cells, its dimensions need {expected}", o.cells.len())));
         }
         if let Some(max) = o.cells.iter().max().filter(|&&m| m > o.total) {
-            return Err(invalid(format!(
-                "count-min cell {max} exceeds the total weight {}",
-                o.total
-            )));
+            return Err(invalid(format!("count-min cell {max} exceeds the total weight {}", o.total)));
         }
-        Ok(Self {
-            log2_width: o.log2_width,
-            depth: o.depth,
-            rule: o.rule,
-            total: o.total,
-            cells: o.cells,
-        })
+        Ok(Self { log2_width: o.log2_width, depth: o.depth, rule: o.rule, total: o.total, cells: o.cells })
     }
 }
 
@@ -297,10 +271,7 @@ mod tests {
         assert!(cm.epsilon() <= 0.001 && cm.delta() <= 0.01);
         assert!(CountMin::new(0.0, 0.1).is_err());
         assert!(CountMin::new(0.1, 1.0).is_err());
-        assert!(
-            CountMin::new(1e-9, 0.1).is_err(),
-            "2^29 cells per row is over the limit"
-        );
+        assert!(CountMin::new(1e-9, 0.1).is_err(), "2^29 cells per row is over the limit");
     }
 
     #[test]
@@ -321,10 +292,7 @@ mod tests {
             cu_err += cu.estimate(k) - truth;
             st_err += st.estimate(k) - truth;
         }
-        assert!(
-            cu_err < st_err,
-            "conservative {cu_err} vs standard {st_err}"
-        );
+        assert!(cu_err < st_err, "conservative {cu_err} vs standard {st_err}");
         assert_eq!(cu.total(), st.total());
     }
 
@@ -336,11 +304,7 @@ mod tests {
         a.update(hash_key("x"), 3);
         let blob = a.to_bytes().unwrap();
         let cells = a.width() * a.depth();
-        assert!(
-            blob.len() <= cells + 32,
-            "a zero cell costs one byte: {} bytes",
-            blob.len()
-        );
+        assert!(blob.len() <= cells + 32, "a zero cell costs one byte: {} bytes", blob.len());
         assert_eq!(CountMin::from_bytes(&blob).unwrap(), a);
     }
 }

@@ -55,11 +55,7 @@ mod tests {
     fn integer_keys_are_mixed() {
         // Sequential ids must not land in sequential low bits.
         let low: std::collections::HashSet<u64> = (0..64u64).map(|i| hash_u64(i) & 63).collect();
-        assert!(
-            low.len() > 30,
-            "only {} distinct low-6-bit values",
-            low.len()
-        );
+        assert!(low.len() > 30, "only {} distinct low-6-bit values", low.len());
         assert_eq!(hash_u64(7), hash_bytes(&7u64.to_le_bytes()));
     }
 }

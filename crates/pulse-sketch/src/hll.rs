@@ -89,11 +89,7 @@ impl Hll {
                 "HLL precision {precision} outside {MIN_PRECISION}..={MAX_PRECISION} ({e:?})"
             ))
         })?;
-        Ok(Self {
-            precision,
-            inner,
-            dirty: false,
-        })
+        Ok(Self { precision, inner, dirty: false })
     }
 
     /// The precision `p` (`2^p` registers).
@@ -135,14 +131,9 @@ impl Mergeable for Hll {
     /// Union: register-wise maximum, or union of the sparse lists.
     fn merge(&mut self, other: &Self) -> Result<()> {
         if self.precision != other.precision {
-            return Err(SketchError::Incompatible(format!(
-                "HLL precision {} vs {}",
-                self.precision, other.precision
-            )));
+            return Err(SketchError::Incompatible(format!("HLL precision {} vs {}", self.precision, other.precision)));
         }
-        self.inner
-            .merge(&other.inner)
-            .map_err(|e| SketchError::Incompatible(format!("{e:?}")))?;
+        self.inner.merge(&other.inner).map_err(|e| SketchError::Incompatible(format!("{e:?}")))?;
         self.dirty = true;
         Ok(())
     }
@@ -159,11 +150,7 @@ struct HllRepr {
 impl Serialize for Hll {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let inner = self.encode_inner().map_err(serde::ser::Error::custom)?;
-        HllRepr {
-            precision: self.precision,
-            inner,
-        }
-        .serialize(s)
+        HllRepr { precision: self.precision, inner }.serialize(s)
     }
 }
 
@@ -171,13 +158,9 @@ impl<'de> Deserialize<'de> for Hll {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let repr = HllRepr::deserialize(d)?;
         validate(&repr).map_err(invalid)?;
-        let inner: Inner = postcard::from_bytes(&repr.inner)
-            .map_err(|e| invalid(format!("HLL state does not decode: {e}")))?;
-        Ok(Self {
-            precision: repr.precision,
-            inner,
-            dirty: false,
-        })
+        let inner: Inner =
+            postcard::from_bytes(&repr.inner).map_err(|e| invalid(format!("HLL state does not decode: {e}")))?;
+        Ok(Self { precision: repr.precision, inner, dirty: false })
     }
 }
 
@@ -219,22 +202,15 @@ fn validate(repr: &HllRepr) -> std::result::Result<(), String> {
     if !(MIN_PRECISION..=MAX_PRECISION).contains(&p) {
         return Err(format!("HLL precision {p} out of range"));
     }
-    let (m, rest) = postcard::take_from_bytes::<Mirror>(&repr.inner)
-        .map_err(|e| format!("HLL state does not decode: {e}"))?;
+    let (m, rest) =
+        postcard::take_from_bytes::<Mirror>(&repr.inner).map_err(|e| format!("HLL state does not decode: {e}"))?;
     if !rest.is_empty() {
         return Err("HLL state has trailing bytes".to_owned());
     }
     let registers = 1usize << p;
-    let expected = (
-        registers,
-        1usize << (SPARSE_PRECISION - 1),
-        4 * registers / 5,
-    );
+    let expected = (registers, 1usize << (SPARSE_PRECISION - 1), 4 * registers / 5);
     if m.precision != p || m.counts != expected {
-        return Err(format!(
-            "HLL state precision {} / sizes {:?} do not match precision {p}",
-            m.precision, m.counts
-        ));
+        return Err(format!("HLL state precision {} / sizes {:?} do not match precision {p}", m.precision, m.counts));
     }
     let valid_code = |code: u32| {
         if code & 1 == 1 {
@@ -267,9 +243,7 @@ fn validate(repr: &HllRepr) -> std::result::Result<(), String> {
                 break;
             }
         }
-        last = last
-            .checked_add(val)
-            .ok_or("HLL sparse list overflows 32 bits")?;
+        last = last.checked_add(val).ok_or("HLL sparse list overflows 32 bits")?;
         if !valid_code(last) {
             return Err(format!("HLL sparse code {last:#x} out of range"));
         }
@@ -302,10 +276,7 @@ fn validate(repr: &HllRepr) -> std::result::Result<(), String> {
             zeros += usize::from(v == 0);
         }
         if zeros != r.zeros {
-            return Err(format!(
-                "HLL says {} zero registers, found {zeros}",
-                r.zeros
-            ));
+            return Err(format!("HLL says {} zero registers, found {zeros}", r.zeros));
         }
     }
     Ok(())
@@ -323,11 +294,7 @@ mod tests {
             h.insert(hash_u64(i));
             h.insert(hash_u64(i)); // duplicates do not count
         }
-        assert!(
-            (h.count() - 50.0).abs() < 0.5,
-            "sparse estimate {}",
-            h.count()
-        );
+        assert!((h.count() - 50.0).abs() < 0.5, "sparse estimate {}", h.count());
         let blob = h.to_bytes().unwrap();
         assert!(blob.len() < 300, "50 keys encode in {} bytes", blob.len());
         let mut back = Hll::from_bytes(&blob).unwrap();

@@ -23,12 +23,7 @@ struct Slot<T> {
 }
 
 impl<T> Slot<T> {
-    const EMPTY: Self = Self {
-        hash: 0,
-        count: 0,
-        lower: 0,
-        item: None,
-    };
+    const EMPTY: Self = Self { hash: 0, count: 0, lower: 0, item: None };
 }
 
 /// One heavy hitter reported by [`TopK::top`]: the item and bounds on its true count.
@@ -125,9 +120,7 @@ impl<T> TopK<T> {
     /// The capacity for a wanted a-priori error `epsilon` (error ≤ ε·N): ⌈2/ε⌉ − 1.
     pub fn capacity_for_epsilon(epsilon: f64) -> Result<usize> {
         if !(epsilon > 0.0 && epsilon < 1.0) {
-            return Err(SketchError::InvalidParameters(format!(
-                "top-k needs 0 < epsilon < 1, got {epsilon}"
-            )));
+            return Err(SketchError::InvalidParameters(format!("top-k needs 0 < epsilon < 1, got {epsilon}")));
         }
         Ok(((2.0 / epsilon).ceil() as usize).saturating_sub(1).max(2))
     }
@@ -186,12 +179,7 @@ impl<T> TopK<T> {
                     }
                     None => item.to_owned(),
                 };
-                *slot = Slot {
-                    hash,
-                    count,
-                    lower: count,
-                    item: Some(owned),
-                };
+                *slot = Slot { hash, count, lower: count, item: Some(owned) };
                 self.len += 1;
                 if self.len > self.capacity {
                     self.purge();
@@ -209,13 +197,8 @@ impl<T> TopK<T> {
 
     /// Bounds on the true count of the key with hash `hash` (tracked or not).
     pub fn bounds(&self, hash: u64) -> Bounds {
-        let (count, lower) = self
-            .find(hash)
-            .map_or((0, 0), |i| (self.slots[i].count, self.slots[i].lower));
-        Bounds {
-            lower,
-            upper: count.saturating_add(self.offset),
-        }
+        let (count, lower) = self.find(hash).map_or((0, 0), |i| (self.slots[i].count, self.slots[i].lower));
+        Bounds { lower, upper: count.saturating_add(self.offset) }
     }
 
     /// The item stored for `hash`, if tracked.
@@ -231,9 +214,7 @@ impl<T> TopK<T> {
     pub fn top(&self, n: usize) -> Vec<HeavyHitter<'_, T>> {
         let mut all: Vec<HeavyHitter<'_, T>> = self.iter().collect();
         all.sort_unstable_by(|a, b| {
-            (b.lower_bound, b.upper_bound)
-                .cmp(&(a.lower_bound, a.upper_bound))
-                .then(a.hash.cmp(&b.hash))
+            (b.lower_bound, b.upper_bound).cmp(&(a.lower_bound, a.upper_bound)).then(a.hash.cmp(&b.hash))
         });
         all.truncate(n);
         all
@@ -275,15 +256,12 @@ impl<T> TopK<T> {
     #[cold]
     fn purge(&mut self) {
         self.scratch.clear();
-        self.scratch
-            .extend(self.slots.iter().filter(|s| s.count > 0).map(|s| s.count));
+        self.scratch.extend(self.slots.iter().filter(|s| s.count > 0).map(|s| s.count));
         let mid = self.scratch.len() / 2;
         let (_, &mut median, _) = self.scratch.select_nth_unstable(mid);
         self.offset = self.offset.saturating_add(median);
         let mut old = std::mem::take(&mut self.slots);
-        self.slots = std::iter::repeat_with(|| Slot::EMPTY)
-            .take(old.len())
-            .collect();
+        self.slots = std::iter::repeat_with(|| Slot::EMPTY).take(old.len()).collect();
         self.len = 0;
         for slot in &mut old {
             if slot.count == 0 {
@@ -308,12 +286,7 @@ impl<T> TopK<T> {
         while self.slots[i].count != 0 {
             i = (i + 1) & self.mask;
         }
-        self.slots[i] = Slot {
-            hash,
-            count,
-            lower,
-            item,
-        };
+        self.slots[i] = Slot { hash, count, lower, item };
         self.len += 1;
     }
 
@@ -345,10 +318,7 @@ impl<T: Clone> Mergeable for TopK<T> {
     /// its offset.
     fn merge(&mut self, other: &Self) -> Result<()> {
         if self.capacity != other.capacity {
-            return Err(SketchError::Incompatible(format!(
-                "top-k capacity {} vs {}",
-                self.capacity, other.capacity
-            )));
+            return Err(SketchError::Incompatible(format!("top-k capacity {} vs {}", self.capacity, other.capacity)));
         }
         let total = self.total.saturating_add(other.total);
         for s in other.slots.iter().filter(|s| s.count > 0) {
@@ -403,18 +373,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for TopK<T> {
         let capacity = usize::try_from(o.capacity).unwrap_or(usize::MAX);
         let mut topk = TopK::new(capacity).map_err(|e| invalid(e.to_string()))?;
         if o.entries.len() > capacity {
-            return Err(invalid(format!(
-                "top-k holds {} entries, more than its capacity {capacity}",
-                o.entries.len()
-            )));
+            return Err(invalid(format!("top-k holds {} entries, more than its capacity {capacity}", o.entries.len())));
         }
         let mut sum = 0u64;
         let mut prev = None;
         for (hash, count, lower, item) in o.entries {
             if count == 0 || prev.is_some_and(|p| p >= hash) {
                 return Err(invalid(
-                    "top-k entries must have positive counts and strictly increasing hashes"
-                        .to_owned(),
+                    "top-k entries must have positive counts and strictly increasing hashes".to_owned(),
                 ));
             }
             if lower < count || lower > count.saturating_add(o.offset) {
@@ -474,11 +440,7 @@ mod tests {
         let mut truth = std::collections::HashMap::new();
         // One heavy key among many singletons.
         for i in 0..2000u64 {
-            let w = if i % 4 == 0 {
-                "heavy".to_owned()
-            } else {
-                format!("w{i}")
-            };
+            let w = if i % 4 == 0 { "heavy".to_owned() } else { format!("w{i}") };
             feed(&mut t, &w, 1);
             *truth.entry(w).or_insert(0u64) += 1;
         }

@@ -43,13 +43,7 @@ impl<T: Mergeable + Clone> Window<T> {
                 "window needs width > 0 and len > 0, got width={width}, len={len}"
             )));
         }
-        Ok(Self {
-            width,
-            len,
-            empty,
-            watermark: None,
-            buckets: BTreeMap::new(),
-        })
+        Ok(Self { width, len, empty, watermark: None, buckets: BTreeMap::new() })
     }
 
     /// Bucket width in time units.
@@ -85,8 +79,7 @@ impl<T: Mergeable + Clone> Window<T> {
     /// The start of the oldest bucket the ring keeps, once a watermark is set.
     pub fn oldest_start(&self) -> Option<i64> {
         let span = self.width.saturating_mul((self.len - 1) as i64);
-        self.watermark
-            .map(|w| self.bucket_start(w).saturating_sub(span))
+        self.watermark.map(|w| self.bucket_start(w).saturating_sub(span))
     }
 
     /// The bucket for an event at time `t`, opened if needed; `None` if the event is late (its
@@ -96,11 +89,7 @@ impl<T: Mergeable + Clone> Window<T> {
         if self.oldest_start().is_some_and(|oldest| start < oldest) {
             return None;
         }
-        Some(
-            self.buckets
-                .entry(start)
-                .or_insert_with(|| self.empty.clone()),
-        )
+        Some(self.buckets.entry(start).or_insert_with(|| self.empty.clone()))
     }
 
     /// The bucket starting at `start`, if open.
@@ -128,9 +117,7 @@ impl<T: Mergeable + Clone> Window<T> {
             return Vec::new();
         };
         let keep = self.buckets.split_off(&oldest);
-        std::mem::replace(&mut self.buckets, keep)
-            .into_iter()
-            .collect()
+        std::mem::replace(&mut self.buckets, keep).into_iter().collect()
     }
 
     /// Merges the buckets whose starts lie in `[from, to)` into one summary (the `empty`
@@ -148,18 +135,13 @@ impl<T: Mergeable + Clone> Window<T> {
     /// Merges the newest `n` buckets of the ring (those ending at the watermark's bucket; the
     /// newest open buckets if no watermark is set yet).
     pub fn last(&self, n: usize) -> Result<T> {
-        let Some(end) = self
-            .watermark
-            .map(|w| self.bucket_start(w))
-            .or_else(|| self.buckets.keys().next_back().copied())
+        let Some(end) =
+            self.watermark.map(|w| self.bucket_start(w)).or_else(|| self.buckets.keys().next_back().copied())
         else {
             return Ok(self.empty.clone());
         };
         let span = self.width.saturating_mul(n as i64);
-        self.range(
-            end.saturating_add(self.width).saturating_sub(span),
-            end.saturating_add(self.width),
-        )
+        self.range(end.saturating_add(self.width).saturating_sub(span), end.saturating_add(self.width))
     }
 }
 
@@ -168,10 +150,7 @@ impl<T: Mergeable + Clone> Mergeable for Window<T> {
     /// the watermark becomes the later of the two, and buckets older than the ring are dropped.
     fn merge(&mut self, other: &Self) -> Result<()> {
         if self.width != other.width {
-            return Err(SketchError::Incompatible(format!(
-                "window bucket width {} vs {}",
-                self.width, other.width
-            )));
+            return Err(SketchError::Incompatible(format!("window bucket width {} vs {}", self.width, other.width)));
         }
         for (&start, bucket) in &other.buckets {
             match self.buckets.get_mut(&start) {
@@ -200,24 +179,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Window<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let o = WindowOwned::<T>::deserialize(d)?;
         if o.width <= 0 || o.len == 0 {
-            return Err(invalid(format!(
-                "window width {} / len {} must be positive",
-                o.width, o.len
-            )));
+            return Err(invalid(format!("window width {} / len {} must be positive", o.width, o.len)));
         }
         if let Some(s) = o.buckets.keys().find(|s| s.rem_euclid(o.width) != 0) {
-            return Err(invalid(format!(
-                "window bucket start {s} is not a multiple of the width {}",
-                o.width
-            )));
+            return Err(invalid(format!("window bucket start {s} is not a multiple of the width {}", o.width)));
         }
-        Ok(Self {
-            width: o.width,
-            len: o.len,
-            empty: o.empty,
-            watermark: o.watermark,
-            buckets: o.buckets,
-        })
+        Ok(Self { width: o.width, len: o.len, empty: o.empty, watermark: o.watermark, buckets: o.buckets })
     }
 }
 
@@ -236,10 +203,7 @@ mod tests {
         *w.bucket_mut(65).unwrap() += 2;
         *w.bucket_mut(-1).unwrap() += 4; // bucket -60: times before 0 floor, not truncate
         assert_eq!(w.bucket_start(-1), -60);
-        assert_eq!(
-            w.iter().map(|(s, &n)| (s, n)).collect::<Vec<_>>(),
-            [(-60, 4), (0, 1), (60, 2)]
-        );
+        assert_eq!(w.iter().map(|(s, &n)| (s, n)).collect::<Vec<_>>(), [(-60, 4), (0, 1), (60, 2)]);
         assert_eq!(w.range(0, 120).unwrap(), 3);
         assert_eq!(w.range(-60, 60).unwrap(), 5);
 

@@ -22,19 +22,12 @@ struct CmReport {
 }
 
 /// Checks a count-min against exact counts; returns violations of ε·N and the mean overestimate.
-fn check_countmin<'a>(
-    cm: &CountMin,
-    exact: impl Iterator<Item = (u64, u64)> + 'a,
-    label: &str,
-) -> CmReport {
+fn check_countmin<'a>(cm: &CountMin, exact: impl Iterator<Item = (u64, u64)> + 'a, label: &str) -> CmReport {
     let bound = cm.error_bound();
     let (mut violations, mut keys, mut over) = (0usize, 0usize, 0u64);
     for (hash, truth) in exact {
         let est = cm.estimate(hash);
-        assert!(
-            est >= truth,
-            "{label}: count-min underestimated {est} < {truth}"
-        );
+        assert!(est >= truth, "{label}: count-min underestimated {est} < {truth}");
         violations += usize::from(est - truth > bound);
         over += est - truth;
         keys += 1;
@@ -44,11 +37,7 @@ fn check_countmin<'a>(
         "{label}: {violations} of {keys} keys over the ε·N = {bound} bound (δ allows {:.0})",
         cm.delta() * keys as f64
     );
-    CmReport {
-        violations,
-        keys,
-        mean_over: over as f64 / keys as f64,
-    }
+    CmReport { violations, keys, mean_over: over as f64 / keys as f64 }
 }
 
 fn check_topk<T: Clone + Eq + std::hash::Hash + Ord + std::fmt::Debug>(
@@ -76,11 +65,7 @@ fn check_topk<T: Clone + Eq + std::hash::Hash + Ord + std::fmt::Debug>(
     }
     let top: Vec<T> = topk.top(50).iter().map(|h| h.item.clone()).collect();
     for h in topk.top(50) {
-        assert_eq!(
-            hash(h.item),
-            h.hash,
-            "{label}: item stored with its own hash"
-        );
+        assert_eq!(hash(h.item), h.hash, "{label}: item stored with its own hash");
     }
     let r = common::recall(exact, &top, 50);
     if r < 0.99 {
@@ -121,10 +106,7 @@ fn crisislex_words_within_stated_bounds() {
         for w in words {
             let h = hash_key(w);
             *exact.entry(w.clone()).or_insert(0) += 1;
-            for (cm, tk, hl) in [
-                (&mut whole_cu, &mut whole_top, &mut whole_hll),
-                (&mut cu, &mut top, &mut hll),
-            ] {
+            for (cm, tk, hl) in [(&mut whole_cu, &mut whole_top, &mut whole_hll), (&mut cu, &mut top, &mut hll)] {
                 cm.update(h, 1);
                 tk.update(h, w.as_str(), 1);
                 hl.insert(h);
@@ -136,20 +118,12 @@ fn crisislex_words_within_stated_bounds() {
         merged_hll.merge(&hll).unwrap();
     }
     let n: u64 = exact.values().sum();
-    assert!(
-        n > 500_000 && exact.len() > 30_000,
-        "{n} words, {} distinct",
-        exact.len()
-    );
+    assert!(n > 500_000 && exact.len() > 30_000, "{n} words, {} distinct", exact.len());
     let hashed = || exact.iter().map(|(w, &c)| (hash_key(w), c));
 
     let cu = check_countmin(&whole_cu, hashed(), "crisislex count-min CU");
     let st = check_countmin(&whole_std, hashed(), "crisislex count-min standard");
-    let mg = check_countmin(
-        &merged_cu,
-        hashed(),
-        "crisislex count-min CU merged per file",
-    );
+    let mg = check_countmin(&merged_cu, hashed(), "crisislex count-min CU merged per file");
     assert!(
         cu.mean_over < st.mean_over,
         "conservative update should cut the error: CU {:.2} vs standard {:.2}",
@@ -158,21 +132,13 @@ fn crisislex_words_within_stated_bounds() {
     );
 
     let r_whole = check_topk(&whole_top, &exact, |w| hash_key(w), "crisislex top-k");
-    let r_merged = check_topk(
-        &merged_top,
-        &exact,
-        |w| hash_key(w),
-        "crisislex top-k merged",
-    );
+    let r_merged = check_topk(&merged_top, &exact, |w| hash_key(w), "crisislex top-k merged");
 
     let distinct = exact.len() as f64;
     let e_whole = (whole_hll.count() - distinct) / distinct;
     let e_merged = (merged_hll.count() - distinct) / distinct;
     assert!(e_whole.abs() <= 0.02, "HLL relative error {e_whole}");
-    assert!(
-        e_merged.abs() <= 0.02,
-        "merged HLL relative error {e_merged}"
-    );
+    assert!(e_merged.abs() <= 0.02, "merged HLL relative error {e_merged}");
 
     eprintln!(
         "crisislex: N={n}, distinct={distinct}, ε·N={}; count-min mean overestimate CU {:.3} / standard {:.3} / \
@@ -202,14 +168,8 @@ fn zipf_10m_within_stated_bounds() {
     let mut zipf = common::Zipf::new(VOCABULARY, 1.1, 0x5eed);
     let mut exact = vec![0u64; VOCABULARY];
     // Two halves, as two workers, merged at the end; the first also gets a whole-stream view.
-    let mut cm = [
-        CountMin::new(EPSILON, DELTA).unwrap(),
-        CountMin::new(EPSILON, DELTA).unwrap(),
-    ];
-    let mut top = [
-        TopK::<u64>::new(TOPK_CAPACITY).unwrap(),
-        TopK::<u64>::new(TOPK_CAPACITY).unwrap(),
-    ];
+    let mut cm = [CountMin::new(EPSILON, DELTA).unwrap(), CountMin::new(EPSILON, DELTA).unwrap()];
+    let mut top = [TopK::<u64>::new(TOPK_CAPACITY).unwrap(), TopK::<u64>::new(TOPK_CAPACITY).unwrap()];
     let mut whole_cm = CountMin::new(EPSILON, DELTA).unwrap();
     let mut whole_top = TopK::<u64>::new(TOPK_CAPACITY).unwrap();
     for i in 0..ITEMS {
@@ -228,29 +188,14 @@ fn zipf_10m_within_stated_bounds() {
     let [mut merged_top, top_b] = top;
     merged_top.merge(&top_b).unwrap();
 
-    let seen = || {
-        exact
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(r, &c)| (hash_u64(r as u64), c))
-    };
+    let seen = || exact.iter().enumerate().filter(|(_, c)| **c > 0).map(|(r, &c)| (hash_u64(r as u64), c));
     let whole = check_countmin(&whole_cm, seen(), "zipf count-min");
     let merged = check_countmin(&merged_cm, seen(), "zipf count-min merged");
 
-    let exact_map: HashMap<u64, u64> = exact
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c > 0)
-        .map(|(r, &c)| (r as u64, c))
-        .collect();
+    let exact_map: HashMap<u64, u64> =
+        exact.iter().enumerate().filter(|(_, c)| **c > 0).map(|(r, &c)| (r as u64, c)).collect();
     let r_whole = check_topk(&whole_top, &exact_map, |&r| hash_u64(r), "zipf top-k");
-    let r_merged = check_topk(
-        &merged_top,
-        &exact_map,
-        |&r| hash_u64(r),
-        "zipf top-k merged",
-    );
+    let r_merged = check_topk(&merged_top, &exact_map, |&r| hash_u64(r), "zipf top-k merged");
     // Counts of the reported top 50 are within the stated error of the truth.
     for h in whole_top.top(50) {
         let truth = exact[*h.item as usize];
@@ -280,17 +225,7 @@ fn zipf_10m_within_stated_bounds() {
 fn hll_within_two_percent_from_1e3_to_1e7() {
     let started = Instant::now();
     let mut hll = Hll::new(14).unwrap();
-    let checkpoints = [
-        1_000,
-        3_000,
-        10_000,
-        30_000,
-        100_000,
-        300_000,
-        1_000_000,
-        3_000_000,
-        10_000_000u64,
-    ];
+    let checkpoints = [1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000u64];
     let mut inserted = 0u64;
     let mut report = Vec::new();
     for &n in &checkpoints {
@@ -304,10 +239,7 @@ fn hll_within_two_percent_from_1e3_to_1e7() {
         }
         let err = (hll.count() - n as f64) / n as f64;
         report.push(format!("{n}: {:+.3}%", err * 100.0));
-        assert!(
-            err.abs() <= 0.02,
-            "HLL p=14 at {n} distinct: relative error {err}"
-        );
+        assert!(err.abs() <= 0.02, "HLL p=14 at {n} distinct: relative error {err}");
     }
     eprintln!(
         "hll p=14 (theory 1.04/√m = {:.3}%): {} in {:.1}s",

@@ -253,9 +253,6 @@ fn crafted_hll_states_are_rejected_not_trusted() {
     *repr.inner.last_mut().unwrap() += 1;
     let crafted = codec::encode(kind::HLL, &repr).unwrap();
     let err = Hll::from_bytes(&crafted).unwrap_err();
-    assert!(
-        matches!(err, pulse_sketch::SketchError::Invalid(_)),
-        "{err}"
-    );
+    assert!(matches!(err, pulse_sketch::SketchError::Invalid(_)), "{err}");
     assert!(err.to_string().contains("zero registers"), "{err}");
 }

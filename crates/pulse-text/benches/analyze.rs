@@ -16,26 +16,18 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pulse_text::{Analysis, Analyzer, Masking, Vader, VaderScratch};
 
 fn dir(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(default))
+    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(default))
 }
 
 fn sentiment_texts() -> Vec<String> {
     let eval = dir("PULSE_EVAL_DIR", "../../../shared/eval/sentiment");
     let read = |name: &str| {
-        std::fs::read_to_string(eval.join(name))
-            .unwrap_or_else(|e| panic!("missing {name} in {}: {e}", eval.display()))
+        std::fs::read_to_string(eval.join(name)).unwrap_or_else(|e| panic!("missing {name} in {}: {e}", eval.display()))
     };
     let mut texts: Vec<String> = read("vader-tweets-groundtruth.tsv")
         .split('\n')
         .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| {
-            l.trim_end_matches('\r')
-                .splitn(3, '\t')
-                .nth(2)
-                .map(String::from)
-        })
+        .filter_map(|l| l.trim_end_matches('\r').splitn(3, '\t').nth(2).map(String::from))
         .collect();
     texts.extend(read("tweeteval-val-text.txt").lines().map(String::from));
     texts
@@ -46,13 +38,8 @@ fn crisis_texts() -> Vec<String> {
         .join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("missing {}: {e}", path.display()));
     let text = String::from_utf8_lossy(&bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .filter_map(|r| r.ok()?.get(1).map(String::from))
-        .collect()
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    reader.records().filter_map(|r| r.ok()?.get(1).map(String::from)).collect()
 }
 
 /// Texts per second of `f` over `texts`, best of 3 passes of at least 1 s.
@@ -80,28 +67,13 @@ fn sentiment(c: &mut Criterion) {
     let mut g = c.benchmark_group("sentiment");
     g.throughput(Throughput::Elements(texts.len() as u64));
     g.bench_function("pulse_text_vader", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| ours.score_with(t, Masking::NONE, &mut scratch).compound)
-                .sum::<f64>()
-        })
+        b.iter(|| texts.iter().map(|t| ours.score_with(t, Masking::NONE, &mut scratch).compound).sum::<f64>())
     });
     g.bench_function("pulse_text_vader_masked", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| ours.score_with(t, Masking::SOCIAL, &mut scratch).compound)
-                .sum::<f64>()
-        })
+        b.iter(|| texts.iter().map(|t| ours.score_with(t, Masking::SOCIAL, &mut scratch).compound).sum::<f64>())
     });
     g.bench_function("vader_parity_crate", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| theirs.polarity_scores(t).compound)
-                .sum::<f64>()
-        })
+        b.iter(|| texts.iter().map(|t| theirs.polarity_scores(t).compound).sum::<f64>())
     });
     g.finish();
     println!("RESULT sentiment_texts {}", texts.len());
@@ -137,12 +109,7 @@ fn analyze(c: &mut Criterion) {
         })
     });
     g.bench_function("whichlang_only", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| whichlang::detect_language(t) as usize)
-                .sum::<usize>()
-        })
+        b.iter(|| texts.iter().map(|t| whichlang::detect_language(t) as usize).sum::<usize>())
     });
     g.finish();
     println!("RESULT analyze_texts {}", texts.len());

@@ -84,10 +84,7 @@ pub struct AnalyzerConfig {
 
 impl Default for AnalyzerConfig {
     fn default() -> Self {
-        AnalyzerConfig {
-            topic_masking: Masking::SOCIAL,
-            max_entity_words: 4,
-        }
+        AnalyzerConfig { topic_masking: Masking::SOCIAL, max_entity_words: 4 }
     }
 }
 
@@ -195,11 +192,7 @@ impl Analysis {
         }
         self.seen.insert(hash, self.n_topics);
         if self.n_topics == self.topics.len() {
-            self.topics.push(Topic {
-                key: String::new(),
-                kind,
-                surface: String::new(),
-            });
+            self.topics.push(Topic { key: String::new(), kind, surface: String::new() });
         }
         let t = &mut self.topics[self.n_topics];
         t.kind = kind;
@@ -248,11 +241,7 @@ impl Analyzer {
 
     /// An analyzer with `config`. The VADER tables are shared process-wide ([`Vader::shared`]).
     pub fn with_config(config: AnalyzerConfig) -> Self {
-        Analyzer {
-            vader: Vader::shared(),
-            stop: Stopwords::new(),
-            config,
-        }
+        Analyzer { vader: Vader::shared(), stop: Stopwords::new(), config }
     }
 
     /// A process-wide analyzer with the default configuration.
@@ -280,25 +269,12 @@ impl Analyzer {
 
     /// Analyses one post into `out`, reusing its buffers.
     pub fn analyze_into(&self, post: &Post, out: &mut Analysis) {
-        self.analyze_text_into(
-            &post.id,
-            &post.text,
-            post.lang.as_deref(),
-            post.kind == PostKind::Repost,
-            out,
-        );
+        self.analyze_text_into(&post.id, &post.text, post.lang.as_deref(), post.kind == PostKind::Repost, out);
     }
 
     /// Analyses a bare text (e.g. `pulse analyze --text`, where `id` is the line number). `lang`
     /// is a language the source states (kept as is); `repost` marks a known repost.
-    pub fn analyze_text_into(
-        &self,
-        id: &str,
-        text: &str,
-        lang: Option<&str>,
-        repost: bool,
-        out: &mut Analysis,
-    ) {
+    pub fn analyze_text_into(&self, id: &str, text: &str, lang: Option<&str>, repost: bool, out: &mut Analysis) {
         out.id.clear();
         out.id.push_str(id);
         out.n_topics = 0;
@@ -322,24 +298,14 @@ impl Analyzer {
         out.lang.clear();
         match lang.map(str::trim).filter(|l| !l.is_empty()) {
             Some(l) => out.lang.push_str(l),
-            None => out
-                .lang
-                .push_str(lang::detect(body, &out.tokens, &mut out.lang_buf)),
+            None => out.lang.push_str(lang::detect(body, &out.tokens, &mut out.lang_buf)),
         }
-        let primary = out
-            .lang
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = out.lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         let scored = primary == "en" || primary == "und";
         if scored {
             out.sentiment = Some(self.vader.score_with(text, Masking::NONE, &mut out.vader.0));
             let masking = self.config.topic_masking;
-            let needs_mask = !masking.is_none()
-                && body
-                    .split(crate::vader::is_py_space)
-                    .any(|t| masking.masks(t));
+            let needs_mask = !masking.is_none() && body.split(crate::vader::is_py_space).any(|t| masking.masks(t));
             out.topic_sentiment = if !needs_mask && body.len() == text.len() {
                 out.sentiment
             } else {
@@ -353,9 +319,7 @@ impl Analyzer {
         // Stopwords that filter content words: the post's language plus English (mixed-language
         // posts are common), every list when the language is unknown or has no list.
         let stop_filter = match Stopwords::lang_bit(&primary) {
-            Some(bit) => {
-                bit | Stopwords::lang_bit("en").unwrap_or(0) | crate::stopwords::SOCIAL_BIT
-            }
+            Some(bit) => bit | Stopwords::lang_bit("en").unwrap_or(0) | crate::stopwords::SOCIAL_BIT,
             None => u16::MAX,
         };
         self.extract_topics(body, stop_filter, out);
@@ -366,10 +330,7 @@ impl Analyzer {
         let tokens = std::mem::take(&mut out.tokens);
         let toks = tokens.as_slice();
         let words = toks.iter().filter(|t| t.kind == TokenKind::Word).count();
-        let capitalised = toks
-            .iter()
-            .filter(|t| t.kind == TokenKind::Word && t.capitalized)
-            .count();
+        let capitalised = toks.iter().filter(|t| t.kind == TokenKind::Word && t.capitalized).count();
         // Capitalisation is only evidence when most words are not capitalised.
         let caps_informative = capitalised * 10 < words * 6;
         let is_content = |t: &Token| {
@@ -401,13 +362,7 @@ impl Analyzer {
             if !ent_word || i + 1 == toks.len() {
                 if (2..=self.config.max_entity_words).contains(&ent_len) {
                     let end = ent_start + ent_len;
-                    join(
-                        &tokens,
-                        text,
-                        &toks[ent_start..end],
-                        &mut out.key_buf,
-                        &mut out.surface_buf,
-                    );
+                    join(&tokens, text, &toks[ent_start..end], &mut out.key_buf, &mut out.surface_buf);
                     out.push_topic(TopicKind::Entity);
                 }
                 if !ent_word {
@@ -426,11 +381,7 @@ impl Analyzer {
                     run_len = 0;
                     set(&mut out.key_buf, norm);
                     set(&mut out.surface_buf, surface);
-                    let kind = if t.kind == TokenKind::Mention {
-                        TopicKind::Mention
-                    } else {
-                        TopicKind::Cashtag
-                    };
+                    let kind = if t.kind == TokenKind::Mention { TopicKind::Mention } else { TopicKind::Cashtag };
                     out.push_topic(kind);
                 }
                 _ if content => {
@@ -443,13 +394,7 @@ impl Analyzer {
                     out.push_topic(TopicKind::Word);
                     for n in [2, 3] {
                         if run_len >= n {
-                            join(
-                                &tokens,
-                                text,
-                                &toks[i + 1 - n..=i],
-                                &mut out.key_buf,
-                                &mut out.surface_buf,
-                            );
+                            join(&tokens, text, &toks[i + 1 - n..=i], &mut out.key_buf, &mut out.surface_buf);
                             out.push_topic(TopicKind::Phrase);
                         }
                     }
@@ -513,13 +458,8 @@ fn join(tokens: &Tokens, text: &str, toks: &[Token], key: &mut String, surface: 
 
 /// `RT @user: rest` → `(user, rest)`; the colon is optional.
 fn rt_prefix(text: &str) -> Option<(&str, &str)> {
-    let rest = text
-        .strip_prefix("RT @")
-        .or_else(|| text.strip_prefix("rt @"))?;
-    let n = rest
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
+    let rest = text.strip_prefix("RT @").or_else(|| text.strip_prefix("rt @"))?;
+    let n = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
     if n == 0 {
         return None;
     }
@@ -548,11 +488,8 @@ pub fn camel_segments(tag: &str) -> impl Iterator<Item = &str> {
         }
     }
     cuts.push(tag.len());
-    let segs: Vec<&str> = cuts
-        .windows(2)
-        .map(|w| tag[w[0]..w[1]].trim_matches('_'))
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs: Vec<&str> =
+        cuts.windows(2).map(|w| tag[w[0]..w[1]].trim_matches('_')).filter(|s| !s.is_empty()).collect();
     segs.into_iter()
 }
 
@@ -563,10 +500,7 @@ mod tests {
     fn topics(text: &str) -> Vec<(String, TopicKind, String)> {
         let mut a = Analysis::default();
         Analyzer::shared().analyze_text_into("1", text, None, false, &mut a);
-        a.topics()
-            .iter()
-            .map(|t| (t.key.clone(), t.kind, t.surface.clone()))
-            .collect()
+        a.topics().iter().map(|t| (t.key.clone(), t.kind, t.surface.clone())).collect()
     }
 
     #[test]
@@ -599,22 +533,13 @@ mod tests {
             ]
         );
         let bm = t.iter().find(|x| x.0 == "boston marathon").unwrap();
-        assert_eq!(
-            (bm.1, bm.2.as_str()),
-            (TopicKind::Entity, "Boston Marathon")
-        );
+        assert_eq!((bm.1, bm.2.as_str()), (TopicKind::Entity, "Boston Marathon"));
     }
 
     #[test]
     fn reposts_are_recognised_and_stripped() {
         let mut a = Analysis::default();
-        Analyzer::shared().analyze_text_into(
-            "7",
-            "RT @CNN: RT @AP: Huge fire in West, Texas",
-            None,
-            false,
-            &mut a,
-        );
+        Analyzer::shared().analyze_text_into("7", "RT @CNN: RT @AP: Huge fire in West, Texas", None, false, &mut a);
         assert!(a.is_repost());
         assert_eq!(a.repost_user(), Some("CNN"));
         assert_eq!(a.original_text(), "Huge fire in West, Texas");

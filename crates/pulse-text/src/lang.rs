@@ -93,10 +93,7 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
     }
     buf.clear();
     for t in tokens.as_slice() {
-        if matches!(
-            t.kind,
-            TokenKind::Word | TokenKind::Punct | TokenKind::Number
-        ) {
+        if matches!(t.kind, TokenKind::Word | TokenKind::Punct | TokenKind::Number) {
             buf.push_str(&text[t.span.clone()]);
             buf.push(' ');
         }
@@ -132,26 +129,11 @@ mod tests {
 
     #[test]
     fn detects_common_languages_and_says_und_when_unsure() {
-        assert_eq!(
-            lang("I can't believe what just happened at the marathon"),
-            "en"
-        );
-        assert_eq!(
-            lang("Fuerte sismo sacude Costa Rica, no hay reportes de víctimas por ahora"),
-            "es"
-        );
-        assert_eq!(
-            lang("Terremoto in Emilia, crollata la chiesa del paese e molte case"),
-            "it"
-        );
-        assert_eq!(
-            lang("Incêndio na boate Kiss em Santa Maria deixa mais de 200 mortos"),
-            "pt"
-        );
-        assert_eq!(
-            lang("Grabe ang baha dito sa Maynila, hindi kami makalabas ng bahay"),
-            "tl"
-        );
+        assert_eq!(lang("I can't believe what just happened at the marathon"), "en");
+        assert_eq!(lang("Fuerte sismo sacude Costa Rica, no hay reportes de víctimas por ahora"), "es");
+        assert_eq!(lang("Terremoto in Emilia, crollata la chiesa del paese e molte case"), "it");
+        assert_eq!(lang("Incêndio na boate Kiss em Santa Maria deixa mais de 200 mortos"), "pt");
+        assert_eq!(lang("Grabe ang baha dito sa Maynila, hindi kami makalabas ng bahay"), "tl");
         assert_eq!(lang("東京で大きな地震がありました"), "ja");
         assert_eq!(lang("#prayforboston"), "und");
         assert_eq!(lang("lol"), "und");

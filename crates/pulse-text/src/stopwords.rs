@@ -11,9 +11,7 @@ use rustc_hash::FxHashMap;
 use crate::tokenize::fold_into;
 
 /// Languages with a stopword list, in bit order (`1 << index`).
-pub const STOPWORD_LANGS: [&str; 12] = [
-    "en", "es", "pt", "it", "fr", "de", "tl", "nl", "sv", "tr", "ru", "ar",
-];
+pub const STOPWORD_LANGS: [&str; 12] = ["en", "es", "pt", "it", "fr", "de", "tl", "nl", "sv", "tr", "ru", "ar"];
 
 /// Bit for social-media filler (`rt`, `via`, `amp`, apostrophe-less contractions): a stopword in
 /// every language.
@@ -22,9 +20,8 @@ pub const SOCIAL_BIT: u16 = 1 << 15;
 /// Social-media filler that no language list has: retweet/quote markers, HTML-entity residue and
 /// English contractions typed without their apostrophe.
 const SOCIAL_WORDS: &[&str] = &[
-    "rt", "via", "amp", "http", "https", "www", "com", "im", "ive", "id", "ill", "dont", "cant",
-    "didnt", "doesnt", "isnt", "wasnt", "arent", "wont", "youre", "thats", "theres", "gonna",
-    "wanna", "u", "ur",
+    "rt", "via", "amp", "http", "https", "www", "com", "im", "ive", "id", "ill", "dont", "cant", "didnt", "doesnt",
+    "isnt", "wasnt", "arent", "wont", "youre", "thats", "theres", "gonna", "wanna", "u", "ur",
 ];
 
 /// The merged stopword table.
@@ -65,10 +62,7 @@ impl Stopwords {
 
     /// The bit of a language's list (`None` when there is no list for it).
     pub fn lang_bit(lang: &str) -> Option<u16> {
-        STOPWORD_LANGS
-            .iter()
-            .position(|l| *l == lang)
-            .map(|i| 1 << i)
+        STOPWORD_LANGS.iter().position(|l| *l == lang).map(|i| 1 << i)
     }
 }
 

@@ -157,16 +157,10 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
         // URLs.
         if (c == 'h' || c == 'H' || c == 'w' || c == 'W')
             && !prev_word_char
-            && (starts_with_ci(rest, "http://")
-                || starts_with_ci(rest, "https://")
-                || starts_with_ci(rest, "www."))
+            && (starts_with_ci(rest, "http://") || starts_with_ci(rest, "https://") || starts_with_ci(rest, "www."))
         {
             let mut end = rest.find(char::is_whitespace).map_or(text.len(), |e| i + e);
-            while end > i + 4
-                && matches!(
-                    bytes[end - 1],
-                    b'.' | b',' | b'!' | b'?' | b')' | b'"' | b'\'' | b':' | b';'
-                )
+            while end > i + 4 && matches!(bytes[end - 1], b'.' | b',' | b'!' | b'?' | b')' | b'"' | b'\'' | b':' | b';')
             {
                 end -= 1;
             }
@@ -199,14 +193,10 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
                     continue;
                 }
                 let next = char_at(text, end + d.len_utf8());
-                if (d == '\'' || d == '\u{2019}')
-                    && next.is_some_and(|n| n.is_alphabetic())
-                    && !all_digits
-                {
+                if (d == '\'' || d == '\u{2019}') && next.is_some_and(|n| n.is_alphabetic()) && !all_digits {
                     // Elision (French/Italian `l'`, `d'`, `qu'`): split, keep the article alone.
                     let prefix = &text[i..end];
-                    let elision = (prefix.chars().count() == 1
-                        && !matches!(prefix, "i" | "I" | "o" | "O"))
+                    let elision = (prefix.chars().count() == 1 && !matches!(prefix, "i" | "I" | "o" | "O"))
                         || prefix.eq_ignore_ascii_case("qu");
                     if elision {
                         end += d.len_utf8();
@@ -215,20 +205,13 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
                     end += d.len_utf8();
                     continue;
                 }
-                if all_digits
-                    && matches!(d, '.' | ',' | ':' | '/')
-                    && next.is_some_and(|n| n.is_ascii_digit())
-                {
+                if all_digits && matches!(d, '.' | ',' | ':' | '/') && next.is_some_and(|n| n.is_ascii_digit()) {
                     end += 1;
                     continue;
                 }
                 break;
             }
-            let kind = if all_digits {
-                TokenKind::Number
-            } else {
-                TokenKind::Word
-            };
+            let kind = if all_digits { TokenKind::Number } else { TokenKind::Word };
             push_folded(out, text, kind, i..end, stop);
             i = end;
             prev_word_char = true;
@@ -262,11 +245,7 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
         let mut end = i + clen;
         if !matches!(c, '@' | '#' | '$') {
             while let Some(d) = char_at(text, end) {
-                if d.is_whitespace()
-                    || is_word_char(d)
-                    || is_emoji(d)
-                    || matches!(d, '@' | '#' | '$')
-                {
+                if d.is_whitespace() || is_word_char(d) || is_emoji(d) || matches!(d, '@' | '#' | '$') {
                     break;
                 }
                 end += d.len_utf8();
@@ -315,9 +294,7 @@ fn special_end(text: &str, start: usize, sigil: char) -> Option<usize> {
         _ => {
             let b = rest.as_bytes();
             let n = b.iter().take_while(|x| x.is_ascii_alphabetic()).count();
-            let boundary = b
-                .get(n)
-                .is_none_or(|x| !x.is_ascii_alphanumeric() && *x < 0x80);
+            let boundary = b.get(n).is_none_or(|x| !x.is_ascii_alphanumeric() && *x < 0x80);
             ((1..=6).contains(&n) && boundary).then_some(start + n)
         }
     }
@@ -327,11 +304,7 @@ fn push_plain(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>)
     let start = out.norm.len();
     let surface = &text[span.clone()];
     if kind == TokenKind::Emoji {
-        out.norm.extend(
-            surface
-                .chars()
-                .filter(|&c| c != '\u{FE0F}' && c != '\u{FE0E}'),
-        );
+        out.norm.extend(surface.chars().filter(|&c| c != '\u{FE0F}' && c != '\u{FE0E}'));
     } else {
         out.norm.push_str(surface);
     }
@@ -346,13 +319,7 @@ fn push_plain(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>)
     });
 }
 
-fn push_folded(
-    out: &mut Tokens,
-    text: &str,
-    kind: TokenKind,
-    span: Range<usize>,
-    stop: &Stopwords,
-) {
+fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>, stop: &Stopwords) {
     let surface = &text[span.clone()];
     let start = out.norm.len();
     let mut upper = 0u32;
@@ -441,24 +408,13 @@ mod tests {
         let stop = Stopwords::new();
         let mut out = Tokens::default();
         tokenize(text, &stop, &mut out);
-        out.as_slice()
-            .iter()
-            .map(|t| {
-                (
-                    t.kind,
-                    text[t.span.clone()].to_string(),
-                    out.norm(t).to_string(),
-                )
-            })
-            .collect()
+        out.as_slice().iter().map(|t| (t.kind, text[t.span.clone()].to_string(), out.norm(t).to_string())).collect()
     }
 
     #[test]
     fn social_tokens() {
         use TokenKind::*;
-        let got = toks(
-            "RT @BostonGlobe: Explosions at #BostonMarathon!!! http://t.co/abc. $AAPL 2,000 don’t 😭🙏🏽",
-        );
+        let got = toks("RT @BostonGlobe: Explosions at #BostonMarathon!!! http://t.co/abc. $AAPL 2,000 don’t 😭🙏🏽");
         let kinds: Vec<_> = got.iter().map(|t| (t.0, t.2.as_str())).collect();
         assert_eq!(
             kinds,
@@ -483,29 +439,16 @@ mod tests {
 
     #[test]
     fn case_folding_elongation_and_elision() {
-        let got: Vec<String> = toks("SOOOOO cooool STRASSE Straße l'homme I'm")
-            .into_iter()
-            .map(|t| t.2)
-            .collect();
-        assert_eq!(
-            got,
-            ["so", "cool", "strasse", "strasse", "l'", "homme", "i'm"]
-        );
+        let got: Vec<String> = toks("SOOOOO cooool STRASSE Straße l'homme I'm").into_iter().map(|t| t.2).collect();
+        assert_eq!(got, ["so", "cool", "strasse", "strasse", "l'", "homme", "i'm"]);
     }
 
     #[test]
     fn emails_and_lone_sigils_are_not_social_tokens() {
         use TokenKind::*;
-        let got: Vec<_> = toks("mail a@b.com # 1 $5")
-            .into_iter()
-            .map(|t| (t.0, t.1))
-            .collect();
+        let got: Vec<_> = toks("mail a@b.com # 1 $5").into_iter().map(|t| (t.0, t.1)).collect();
         assert_eq!(got[1], (Word, "a".to_string()));
         assert_eq!(got[2], (Punct, "@".to_string()));
-        assert!(
-            got.iter()
-                .all(|t| !matches!(t.0, Mention | Hashtag | Cashtag)),
-            "{got:?}"
-        );
+        assert!(got.iter().all(|t| !matches!(t.0, Mention | Hashtag | Cashtag)), "{got:?}");
     }
 }

@@ -275,16 +275,10 @@ const SPECIAL_2: &[([u8; 2], f64)] = &[
     ([id::BEATING, id::HEART], 3.5),
 ];
 /// Three-word `SPECIAL_CASES`.
-const SPECIAL_3: &[([u8; 3], f64)] = &[
-    ([id::KISS, id::OF, id::DEATH], -1.5),
-    ([id::TO, id::DIE, id::FOR], 3.0),
-];
+const SPECIAL_3: &[([u8; 3], f64)] = &[([id::KISS, id::OF, id::DEATH], -1.5), ([id::TO, id::DIE, id::FOR], 3.0)];
 /// Two-word `BOOSTER_DICT` entries.
-const BOOSTER_2: &[([u8; 2], f64)] = &[
-    ([id::JUST, id::ENOUGH], B_DECR),
-    ([id::KIND, id::OF], B_DECR),
-    ([id::SORT, id::OF], B_DECR),
-];
+const BOOSTER_2: &[([u8; 2], f64)] =
+    &[([id::JUST, id::ENOUGH], B_DECR), ([id::KIND, id::OF], B_DECR), ([id::SORT, id::OF], B_DECR)];
 
 /// Code points whose casing class differs between CPython 3.11 (Unicode 14.0, the reference
 /// interpreter here) and the Rust standard library's newer Unicode data, as
@@ -362,17 +356,9 @@ pub struct Masking {
 
 impl Masking {
     /// Mask nothing: plain VADER, parity with Python.
-    pub const NONE: Masking = Masking {
-        mentions: false,
-        hashtags: false,
-        urls: false,
-    };
+    pub const NONE: Masking = Masking { mentions: false, hashtags: false, urls: false };
     /// Mask mentions, hashtags and URLs (the score Pulse attaches to topics).
-    pub const SOCIAL: Masking = Masking {
-        mentions: true,
-        hashtags: true,
-        urls: true,
-    };
+    pub const SOCIAL: Masking = Masking { mentions: true, hashtags: true, urls: true };
 
     /// Whether nothing is masked.
     pub fn is_none(self) -> bool {
@@ -385,8 +371,7 @@ impl Masking {
         if self.urls && is_url_like(token) {
             return true;
         }
-        let t =
-            token.trim_start_matches(|c: char| c.is_ascii_punctuation() && c != '@' && c != '#');
+        let t = token.trim_start_matches(|c: char| c.is_ascii_punctuation() && c != '@' && c != '#');
         let mut chars = t.chars();
         match (chars.next(), chars.next()) {
             (Some('@'), Some(c)) => self.mentions && (c.is_ascii_alphanumeric() || c == '_'),
@@ -498,11 +483,7 @@ impl Vader {
                 emoji.insert(c, (start, emoji_text.len() as u32));
             }
         }
-        Vader {
-            table,
-            emoji,
-            emoji_text,
-        }
+        Vader { table, emoji, emoji_text }
     }
 
     /// A process-wide scorer, built on first use.
@@ -527,32 +508,18 @@ impl Vader {
     }
 
     fn emoji_description(&self, c: char) -> Option<&str> {
-        self.emoji
-            .get(&c)
-            .map(|&(a, b)| &self.emoji_text[a as usize..b as usize])
+        self.emoji.get(&c).map(|&(a, b)| &self.emoji_text[a as usize..b as usize])
     }
 
     /// Scores `text` with caller-owned buffers: the allocation-free form of
     /// [`polarity_scores`](Self::polarity_scores) / [`polarity_scores_masked`](Self::polarity_scores_masked).
-    pub fn score_with(
-        &self,
-        text: &str,
-        masking: Masking,
-        scratch: &mut VaderScratch,
-    ) -> Sentiment {
-        let VaderScratch {
-            text: buf,
-            toks,
-            lower,
-            sentiments,
-        } = scratch;
+    pub fn score_with(&self, text: &str, masking: Masking, scratch: &mut VaderScratch) -> Sentiment {
+        let VaderScratch { text: buf, toks, lower, sentiments } = scratch;
         // 1. The emoji walk of polarity_scores: only non-ASCII characters can be emojis.
         let mut text = text;
         if !text.is_ascii() {
-            let first = text
-                .char_indices()
-                .find(|&(_, c)| !c.is_ascii() && self.emoji.contains_key(&c))
-                .map(|(i, _)| i);
+            let first =
+                text.char_indices().find(|&(_, c)| !c.is_ascii() && self.emoji.contains_key(&c)).map(|(i, _)| i);
             if let Some(first) = first {
                 buf.clear();
                 buf.push_str(&text[..first]);
@@ -594,8 +561,7 @@ impl Vader {
                 continue;
             }
             let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
-            let short =
-                stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2);
+            let short = stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2);
             let word = if short { raw } else { stripped };
             lower.clear();
             let mut witness = false;
@@ -632,10 +598,7 @@ impl Vader {
             any_not_upper |= !is_upper;
             let entry = match self.table.get(lower.as_slice()) {
                 Some(e) => *e,
-                None => Entry {
-                    negate: contains_nt(lower),
-                    ..Entry::default()
-                },
+                None => Entry { negate: contains_nt(lower), ..Entry::default() },
             };
             toks.push(Tok { entry, is_upper });
         }
@@ -763,9 +726,7 @@ fn negation_check(v: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
                 || matches!(idw(i - 1), id::SO | id::THIS)
             {
                 return v * 1.25;
-            } else if idw(i - 3) == id::WITHOUT
-                && (idw(i - 2) == id::DOUBT || idw(i - 1) == id::DOUBT)
-            {
+            } else if idw(i - 3) == id::WITHOUT && (idw(i - 2) == id::DOUBT || idw(i - 1) == id::DOUBT) {
                 return v;
             } else if negated(i - 3) {
                 return v * N_SCALAR;
@@ -819,15 +780,7 @@ fn score_valence(sentiments: &[f64], exclaims: usize, questions: usize) -> Senti
         sum_s += s;
     }
     let ep = exclaims.min(4) as f64 * 0.292;
-    let qm = if questions > 1 {
-        if questions <= 3 {
-            questions as f64 * 0.18
-        } else {
-            0.96
-        }
-    } else {
-        0.0
-    };
+    let qm = if questions > 1 { if questions <= 3 { questions as f64 * 0.18 } else { 0.96 } } else { 0.0 };
     let amp = ep + qm;
     if sum_s > 0.0 {
         sum_s += amp;
@@ -900,44 +853,19 @@ mod tests {
     #[test]
     fn demo_sentences_match_python() {
         let cases: &[(&str, [f64; 4])] = &[
-            (
-                "VADER is smart, handsome, and funny.",
-                [0.8316, 0.746, 0.254, 0.0],
-            ),
-            (
-                "VADER is very smart, handsome, and funny.",
-                [0.8545, 0.701, 0.299, 0.0],
-            ),
-            (
-                "VADER is VERY SMART, handsome, and FUNNY!!!",
-                [0.9342, 0.767, 0.233, 0.0],
-            ),
-            (
-                "VADER is not smart, handsome, nor funny.",
-                [-0.7424, 0.0, 0.354, 0.646],
-            ),
-            (
-                "At least it isn't a horrible book.",
-                [0.431, 0.322, 0.678, 0.0],
-            ),
-            (
-                "Today only kinda sux! But I'll get by, lol",
-                [0.5249, 0.317, 0.556, 0.127],
-            ),
+            ("VADER is smart, handsome, and funny.", [0.8316, 0.746, 0.254, 0.0]),
+            ("VADER is very smart, handsome, and funny.", [0.8545, 0.701, 0.299, 0.0]),
+            ("VADER is VERY SMART, handsome, and FUNNY!!!", [0.9342, 0.767, 0.233, 0.0]),
+            ("VADER is not smart, handsome, nor funny.", [-0.7424, 0.0, 0.354, 0.646]),
+            ("At least it isn't a horrible book.", [0.431, 0.322, 0.678, 0.0]),
+            ("Today only kinda sux! But I'll get by, lol", [0.5249, 0.317, 0.556, 0.127]),
             ("Make sure you :) or :D today!", [0.8633, 0.706, 0.294, 0.0]),
-            (
-                "Catch utf-8 emoji such as 💘 and 💋 and 😁",
-                [0.875, 0.417, 0.583, 0.0],
-            ),
+            ("Catch utf-8 emoji such as 💘 and 💋 and 😁", [0.875, 0.417, 0.583, 0.0]),
             ("Not bad at all", [0.431, 0.487, 0.513, 0.0]),
         ];
         for (text, [c, p, u, n]) in cases {
             let got = s(text);
-            assert_eq!(
-                [got.compound, got.pos, got.neu, got.neg],
-                [*c, *p, *u, *n],
-                "{text}"
-            );
+            assert_eq!([got.compound, got.pos, got.neu, got.neg], [*c, *p, *u, *n], "{text}");
         }
     }
 
@@ -964,20 +892,11 @@ mod tests {
         let v = Vader::shared();
         let text = "@united thanks for NOTHING!!! #fail http://t.co/x?y?z love";
         let masked = v.polarity_scores_masked(text, Masking::SOCIAL);
-        assert_eq!(
-            masked,
-            v.polarity_scores("_ thanks for NOTHING!!! _ _ love")
-        );
+        assert_eq!(masked, v.polarity_scores("_ thanks for NOTHING!!! _ _ love"));
         assert_ne!(masked, v.polarity_scores(text));
         assert!(Masking::SOCIAL.masks(".@united"));
         assert!(!Masking::SOCIAL.masks("e@mail"));
-        assert!(
-            !Masking {
-                urls: false,
-                ..Masking::SOCIAL
-            }
-            .masks("https://x.y")
-        );
+        assert!(!Masking { urls: false, ..Masking::SOCIAL }.masks("https://x.y"));
     }
 
     #[test]

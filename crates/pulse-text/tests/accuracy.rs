@@ -22,17 +22,11 @@ fn compound_correlates_with_human_ratings_like_python() {
     let tweets = common::vader_tweets();
     assert_eq!(tweets.len(), 4200);
     let human: Vec<f64> = tweets.iter().map(|t| t.0).collect();
-    let compound: Vec<f64> = tweets
-        .iter()
-        .map(|t| vader.polarity_scores(&t.1).compound)
-        .collect();
+    let compound: Vec<f64> = tweets.iter().map(|t| vader.polarity_scores(&t.1).compound).collect();
     let r = pearson(&compound, &human);
     println!("Pearson r (compound vs human mean rating, 4,200 tweets) = {r:.4}");
     assert!(r >= 0.87, "r = {r}");
-    assert!(
-        (r - 0.872).abs() < 0.001,
-        "Python 3.3.2 gives 0.872, got {r}"
-    );
+    assert!((r - 0.872).abs() < 0.001, "Python 3.3.2 gives 0.872, got {r}");
 }
 
 #[test]
@@ -57,11 +51,6 @@ fn tweeteval_macro_recall_like_python() {
     }
     let recalls: Vec<f64> = (0..3).map(|k| hit[k] as f64 / total[k] as f64).collect();
     let macro_recall = recalls.iter().sum::<f64>() / 3.0;
-    println!(
-        "TweetEval validation: recall neg/neu/pos = {recalls:.3?}, macro recall = {macro_recall:.4}"
-    );
-    assert!(
-        (macro_recall - 0.598).abs() < 0.005,
-        "Python gives ≈ 0.598, got {macro_recall}"
-    );
+    println!("TweetEval validation: recall neg/neu/pos = {recalls:.3?}, macro recall = {macro_recall:.4}");
+    assert!((macro_recall - 0.598).abs() < 0.005, "Python gives ≈ 0.598, got {macro_recall}");
 }

@@ -13,10 +13,7 @@ fn analyze(text: &str) -> Analysis {
 }
 
 fn find<'a>(texts: &'a [String], needle: &str) -> &'a str {
-    texts
-        .iter()
-        .find(|t| t.contains(needle))
-        .unwrap_or_else(|| panic!("no tweet contains {needle:?}"))
+    texts.iter().find(|t| t.contains(needle)).unwrap_or_else(|| panic!("no tweet contains {needle:?}"))
 }
 
 #[test]
@@ -25,24 +22,10 @@ fn hashtag_segmentation_on_boston_tweets() {
     let tweet = find(&texts, "#BostonMarathon");
     let a = analyze(tweet);
     let keys: Vec<(&str, TopicKind)> = a.topics().iter().map(|t| (t.key(), t.kind())).collect();
-    assert!(
-        keys.contains(&("#bostonmarathon", TopicKind::Hashtag)),
-        "{tweet}: {keys:?}"
-    );
-    let phrase = a
-        .topics()
-        .iter()
-        .find(|t| t.key() == "boston marathon")
-        .expect("segmented phrase");
-    assert!(matches!(
-        phrase.kind(),
-        TopicKind::Phrase | TopicKind::Entity
-    ));
-    let hashtag = a
-        .topics()
-        .iter()
-        .find(|t| t.key() == "#bostonmarathon")
-        .unwrap();
+    assert!(keys.contains(&("#bostonmarathon", TopicKind::Hashtag)), "{tweet}: {keys:?}");
+    let phrase = a.topics().iter().find(|t| t.key() == "boston marathon").expect("segmented phrase");
+    assert!(matches!(phrase.kind(), TopicKind::Phrase | TopicKind::Entity));
+    let hashtag = a.topics().iter().find(|t| t.key() == "#bostonmarathon").unwrap();
     assert_eq!(hashtag.surface(), "#BostonMarathon");
 
     // Across the whole event, the segmented hashtag and the written name meet at one key.
@@ -55,25 +38,15 @@ fn hashtag_segmentation_on_boston_tweets() {
         let mut unique = keys.clone();
         unique.sort();
         unique.dedup();
-        assert_eq!(
-            unique.len(),
-            keys.len(),
-            "a post counts once per topic: {t}"
-        );
+        assert_eq!(unique.len(), keys.len(), "a post counts once per topic: {t}");
         for topic in a.topics().iter().filter(|x| x.key() == "boston marathon") {
             *surfaces.entry(topic.surface().to_string()).or_default() += 1;
         }
     }
     println!("surfaces of `boston marathon`: {surfaces:?}");
-    assert!(
-        surfaces.get("Boston Marathon").copied().unwrap_or(0) >= 20,
-        "{surfaces:?}"
-    );
+    assert!(surfaces.get("Boston Marathon").copied().unwrap_or(0) >= 20, "{surfaces:?}");
     // Other spellings (`Boston marathon`, `BOSTON MARATHON`) land on the same key.
-    assert!(
-        surfaces.keys().any(|s| s != "Boston Marathon"),
-        "{surfaces:?}"
-    );
+    assert!(surfaces.keys().any(|s| s != "Boston Marathon"), "{surfaces:?}");
 }
 
 #[test]
@@ -82,32 +55,16 @@ fn phrases_urls_and_mentions_on_west_texas_tweets() {
     let tweet = find(&texts, "http://");
     let a = analyze(tweet);
     for t in a.topics() {
-        assert!(
-            !t.key().contains("http") && !t.key().contains("t.co"),
-            "URL leaked into {t:?} from {tweet}"
-        );
+        assert!(!t.key().contains("http") && !t.key().contains("t.co"), "URL leaked into {t:?} from {tweet}");
     }
-    let with_mention = texts
-        .iter()
-        .find(|t| t.contains(" @") && !t.starts_with("RT"))
-        .expect("a tweet with a mention");
+    let with_mention = texts.iter().find(|t| t.contains(" @") && !t.starts_with("RT")).expect("a tweet with a mention");
     let a = analyze(with_mention);
-    let mentions: Vec<&str> = a
-        .topics()
-        .iter()
-        .filter(|t| t.kind() == TopicKind::Mention)
-        .map(|t| t.key())
-        .collect();
+    let mentions: Vec<&str> = a.topics().iter().filter(|t| t.kind() == TopicKind::Mention).map(|t| t.key()).collect();
     assert!(!mentions.is_empty(), "{with_mention}");
     for m in &mentions {
         assert!(m.starts_with('@'));
         let bare = &m[1..];
-        assert!(
-            !a.topics()
-                .iter()
-                .any(|t| t.kind() == TopicKind::Word && t.key() == bare),
-            "mention {m} also a word"
-        );
+        assert!(!a.topics().iter().any(|t| t.kind() == TopicKind::Word && t.key() == bare), "mention {m} also a word");
     }
     // Phrase counts over the event: `west texas` and `fertilizer plant` are among the top phrases.
     let analyzer = Analyzer::shared();
@@ -115,11 +72,7 @@ fn phrases_urls_and_mentions_on_west_texas_tweets() {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for t in &texts {
         analyzer.analyze_text_into("t", t, None, false, &mut a);
-        for topic in a
-            .topics()
-            .iter()
-            .filter(|t| matches!(t.kind(), TopicKind::Phrase | TopicKind::Entity))
-        {
+        for topic in a.topics().iter().filter(|t| matches!(t.kind(), TopicKind::Phrase | TopicKind::Entity)) {
             *counts.entry(topic.key().to_string()).or_default() += 1;
         }
     }
@@ -144,28 +97,20 @@ fn multilingual_stopwords_do_not_become_words() {
             *words.entry(topic.key().to_string()).or_default() += 1;
         }
     }
-    for stop in [
-        "los", "las", "por", "para", "una", "del", "della", "che", "sono", "non", "the", "and",
-    ] {
+    for stop in ["los", "las", "por", "para", "una", "del", "della", "che", "sono", "non", "the", "and"] {
         // A few hits remain from tweets detected as English (`Los Angeles`), where Spanish
         // stopwords are content words.
         let n = words.get(stop).copied().unwrap_or(0);
         assert!(n <= 5, "stopword {stop} counted {n} times as a word");
     }
     for content in ["amuay", "refinería", "terremoto", "scossa"] {
-        assert!(
-            words.get(content).copied().unwrap_or(0) >= 10,
-            "{content}: {:?}",
-            words.get(content)
-        );
+        assert!(words.get(content).copied().unwrap_or(0) >= 10, "{content}: {:?}", words.get(content));
     }
 }
 
 #[test]
 fn analyze_output_object_has_the_documented_shape() {
-    let a = analyze(
-        "RT @NWS: Tornado warning for Moore, Oklahoma!! Take cover now #okwx http://t.co/x",
-    );
+    let a = analyze("RT @NWS: Tornado warning for Moore, Oklahoma!! Take cover now #okwx http://t.co/x");
     let v: serde_json::Value = serde_json::from_str(&a.to_json_line()).unwrap();
     let obj = v.as_object().unwrap();
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
@@ -182,11 +127,5 @@ fn analyze_output_object_has_the_documented_shape() {
             .iter()
             .any(|t| t["key"] == "#okwx" && t["kind"] == "hashtag" && t["surface"] == "#okwx")
     );
-    assert!(
-        v["topics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["key"] == "tornado warning" && t["kind"] == "phrase")
-    );
+    assert!(v["topics"].as_array().unwrap().iter().any(|t| t["key"] == "tornado warning" && t["kind"] == "phrase"));
 }

@@ -12,12 +12,7 @@ const SYNTHETIC: &str = include_str!("fixtures/vader-synthetic.tsv");
 
 fn parse4(fields: &[&str]) -> Sentiment {
     let f = |i: usize| fields[i].parse::<f64>().expect("number");
-    Sentiment {
-        compound: f(0),
-        pos: f(1),
-        neu: f(2),
-        neg: f(3),
-    }
+    Sentiment { compound: f(0), pos: f(1), neu: f(2), neg: f(3) }
 }
 
 #[test]
@@ -27,10 +22,7 @@ fn matches_python_on_real_tweets() {
         .filter(|l| !l.starts_with('#') && !l.starts_with("set\t"))
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
-            (
-                (f[0].to_string(), f[1].parse().expect("index")),
-                parse4(&f[2..6]),
-            )
+            ((f[0].to_string(), f[1].parse().expect("index")), parse4(&f[2..6]))
         })
         .collect();
     let texts = common::reference_texts();
@@ -44,16 +36,12 @@ fn matches_python_on_real_tweets() {
     let mut exact = 0;
     let mut exceptions = Vec::new();
     for (set, index, text) in &texts {
-        let want = reference
-            .get(&(set.clone(), *index))
-            .unwrap_or_else(|| panic!("no reference for {set}/{index}"));
+        let want = reference.get(&(set.clone(), *index)).unwrap_or_else(|| panic!("no reference for {set}/{index}"));
         let got = vader.polarity_scores(text);
         if (got.compound - want.compound).abs() <= 1e-4 {
             within += 1;
         } else {
-            exceptions.push(format!(
-                "{set}/{index}: rust {got:?} python {want:?} text {text:?}"
-            ));
+            exceptions.push(format!("{set}/{index}: rust {got:?} python {want:?} text {text:?}"));
         }
         exact += (got == *want) as usize;
     }
@@ -66,18 +54,9 @@ fn matches_python_on_real_tweets() {
     for e in &exceptions {
         println!("exception: {e}");
     }
-    assert!(
-        share >= 0.999,
-        "{} exceptions:\n{}",
-        exceptions.len(),
-        exceptions.join("\n")
-    );
+    assert!(share >= 0.999, "{} exceptions:\n{}", exceptions.len(), exceptions.join("\n"));
     // What we actually achieve: every score identical.
-    assert_eq!(
-        exact,
-        texts.len(),
-        "texts differing in pos/neu/neg or compound"
-    );
+    assert_eq!(exact, texts.len(), "texts differing in pos/neu/neg or compound");
 }
 
 #[test]
@@ -101,10 +80,6 @@ fn agrees_with_the_vader_parity_crate() {
     for (_, text) in texts.iter().take(1000) {
         let a = ours.polarity_scores(text);
         let b = theirs.polarity_scores(text);
-        assert_eq!(
-            [a.compound, a.pos, a.neu, a.neg],
-            [b.compound, b.pos, b.neu, b.neg],
-            "{text:?}"
-        );
+        assert_eq!([a.compound, a.pos, a.neu, a.neg], [b.compound, b.pos, b.neu, b.neg], "{text:?}");
     }
 }

@@ -66,7 +66,11 @@ impl Columns {
             post.kind = PostKind::Repost;
         }
         post.lang = Some("en".into());
-        let labels = [("sentiment", Some(self.sentiment)), ("airline", Some(self.airline)), ("negative_reason", self.negative_reason)];
+        let labels = [
+            ("sentiment", Some(self.sentiment)),
+            ("airline", Some(self.airline)),
+            ("negative_reason", self.negative_reason),
+        ];
         for (label, index) in labels {
             if let Some(value) = index.and_then(field).filter(|v| !v.trim().is_empty()) {
                 post.labels.insert(label.into(), value.trim().to_string());

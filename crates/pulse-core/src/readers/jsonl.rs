@@ -22,7 +22,8 @@ mod tests {
         assert_eq!((post.id.as_str(), post.repost_of.as_deref()), ("7", Some("3")));
         let missing = br#"{"id":"7","author":"a","text":"hi","source":"s","kind":"post"}"#;
         assert!(decode(missing).unwrap_err().contains("created_at"));
-        let empty_id = br#"{"id":"","created_at":"2015-02-24T11:35:00Z","author":"a","text":"hi","source":"s","kind":"post"}"#;
+        let empty_id =
+            br#"{"id":"","created_at":"2015-02-24T11:35:00Z","author":"a","text":"hi","source":"s","kind":"post"}"#;
         assert!(decode(empty_id).unwrap_err().contains("`id` is empty"));
         assert!(decode(b"\x00\x01garbage").unwrap_err().starts_with("not a canonical post"));
     }

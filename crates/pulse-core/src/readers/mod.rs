@@ -65,14 +65,8 @@ impl Format {
     ];
 
     /// The names accepted by `--format`, in the order of [`Format::ALL`].
-    pub const NAMES: [&'static str; 6] = [
-        "jsonl",
-        "crisislex-t6",
-        "crisislex-t26",
-        "airline-sentiment",
-        "sentiment140",
-        "jetstream",
-    ];
+    pub const NAMES: [&'static str; 6] =
+        ["jsonl", "crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "jetstream"];
 
     /// The name of this format as `--format` accepts it.
     pub fn name(self) -> &'static str {

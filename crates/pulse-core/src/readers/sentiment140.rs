@@ -83,8 +83,9 @@ fn parse_date(text: &str) -> Result<DateTime<Utc>, String> {
         "PST" => -8,
         other => return Err(format!("date {text:?} has an unknown zone {other:?}")),
     };
-    let local = NaiveDateTime::parse_from_str(&format!("{weekday} {month} {day} {clock} {year}"), "%a %b %d %H:%M:%S %Y")
-        .map_err(|e| format!("date {text:?} is not like `Mon May 11 03:17:40 UTC 2009`: {e}"))?;
+    let local =
+        NaiveDateTime::parse_from_str(&format!("{weekday} {month} {day} {clock} {year}"), "%a %b %d %H:%M:%S %Y")
+            .map_err(|e| format!("date {text:?} is not like `Mon May 11 03:17:40 UTC 2009`: {e}"))?;
     Ok(Utc.from_utc_datetime(&(local - chrono::Duration::hours(offset_hours))))
 }
 
@@ -95,7 +96,14 @@ mod tests {
     #[test]
     fn reads_six_and_two_column_rows() {
         let context = Context::new("testdata.manual.2009.06.14.csv");
-        let six = ByteRecord::from(vec!["0", "1467810369", "Mon Apr 06 22:19:45 PDT 2009", "NO_QUERY", "_TheSpecialOne_", "@switchfoot awww"]);
+        let six = ByteRecord::from(vec![
+            "0",
+            "1467810369",
+            "Mon Apr 06 22:19:45 PDT 2009",
+            "NO_QUERY",
+            "_TheSpecialOne_",
+            "@switchfoot awww",
+        ]);
         let post = context.decode(&six, 1).unwrap();
         assert_eq!(post.created_at.to_rfc3339(), "2009-04-07T05:19:45+00:00");
         assert_eq!((post.author.as_str(), post.labels["sentiment"].as_str()), ("_TheSpecialOne_", "negative"));
@@ -104,7 +112,7 @@ mod tests {
         let post = context.decode(&two, 2).unwrap();
         assert_eq!(post.id, "testdata.manual.2009.06.14:2");
         assert_eq!(post.labels["sentiment"], "positive");
-        assert_eq!(post.to_json().contains(r#""created_at":"2009-06-14T00:00:00Z""#), true);
+        assert!(post.to_json().contains(r#""created_at":"2009-06-14T00:00:00Z""#));
     }
 
     #[test]

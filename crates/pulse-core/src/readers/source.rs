@@ -126,7 +126,7 @@ impl CsvRows {
 /// Records end at `\n` (so the csv crate counts lines right in CRLF files too); the `\r` of a
 /// CRLF line end is then left on the last field, and removed here.
 fn strip_carriage_return(record: &mut ByteRecord) {
-    let Some(last) = record.iter().last().filter(|f| f.ends_with(b"\r")).map(<[u8]>::to_vec) else {
+    let Some(last) = record.iter().next_back().filter(|f| f.ends_with(b"\r")).map(<[u8]>::to_vec) else {
         return;
     };
     let position = record.position().cloned();

@@ -9,12 +9,7 @@ use rand::{RngExt, SeedableRng};
 /// The replay-data directory: `PULSE_DATA_DIR`, else `../shared/replay-data` beside the workspace.
 pub fn data_dir() -> PathBuf {
     std::env::var_os("PULSE_DATA_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/replay-data"
-            ))
-        },
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")),
         PathBuf::from,
     )
 }
@@ -33,12 +28,7 @@ pub fn crisislex_words() -> Vec<(String, Vec<String>)> {
         .filter(|p| p.extension().is_some_and(|x| x == "csv"))
         .collect();
     files.sort();
-    assert_eq!(
-        files.len(),
-        6,
-        "CrisisLexT6 has six event files in {}",
-        dir.display()
-    );
+    assert_eq!(files.len(), 6, "CrisisLexT6 has six event files in {}", dir.display());
     files
         .into_iter()
         .map(|path| {
@@ -51,9 +41,7 @@ pub fn crisislex_words() -> Vec<(String, Vec<String>)> {
                 let record = record.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 let text = record.get(1).expect("tweet column");
                 words.extend(
-                    text.split(|c: char| !c.is_alphanumeric())
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_lowercase),
+                    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase),
                 );
             }
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -79,10 +67,7 @@ impl Zipf {
         for c in &mut cdf {
             *c /= acc;
         }
-        Self {
-            cdf,
-            rng: SmallRng::seed_from_u64(seed),
-        }
+        Self { cdf, rng: SmallRng::seed_from_u64(seed) }
     }
 
     pub fn sample(&mut self) -> u64 {
@@ -105,10 +90,7 @@ pub fn recall<K: Eq + std::hash::Hash + Clone + Ord>(
     let reported: std::collections::HashSet<&K> = reported.iter().collect();
     let top: std::collections::HashSet<&K> = truth.iter().take(k).map(|(k, _)| *k).collect();
     // Reported items outside the true top k but tied with the k-th count.
-    let mut tied_budget = reported
-        .iter()
-        .filter(|r| !top.contains(**r) && exact.get(**r) == Some(&kth))
-        .count();
+    let mut tied_budget = reported.iter().filter(|r| !top.contains(**r) && exact.get(**r) == Some(&kth)).count();
     let mut hits = 0;
     for (item, n) in truth.iter().take(k) {
         if reported.contains(item) {

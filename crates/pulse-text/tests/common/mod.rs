@@ -7,33 +7,25 @@ use std::path::PathBuf;
 pub fn eval_dir() -> PathBuf {
     std::env::var_os("PULSE_EVAL_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/sentiment")
-        })
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/sentiment"))
 }
 
 /// `$PULSE_DATA_DIR`, else `../shared/replay-data` next to the workspace.
 pub fn data_dir() -> PathBuf {
     std::env::var_os("PULSE_DATA_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data")
-        })
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"))
 }
 
 fn read(path: PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "evaluation data missing: cannot read {} ({e}); set PULSE_EVAL_DIR / PULSE_DATA_DIR",
-            path.display()
-        )
+        panic!("evaluation data missing: cannot read {} ({e}); set PULSE_EVAL_DIR / PULSE_DATA_DIR", path.display())
     })
 }
 
 /// The 4,200 VADER paper tweets: (human mean rating, text).
 pub fn vader_tweets() -> Vec<(f64, String)> {
-    let raw =
-        String::from_utf8(read(eval_dir().join("vader-tweets-groundtruth.tsv"))).expect("utf-8");
+    let raw = String::from_utf8(read(eval_dir().join("vader-tweets-groundtruth.tsv"))).expect("utf-8");
     raw.split('\n')
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -48,19 +40,12 @@ pub fn vader_tweets() -> Vec<(f64, String)> {
 /// TweetEval validation: (label 0 neg / 1 neu / 2 pos, text).
 pub fn tweeteval() -> Vec<(u8, String)> {
     let texts = String::from_utf8(read(eval_dir().join("tweeteval-val-text.txt"))).expect("utf-8");
-    let labels =
-        String::from_utf8(read(eval_dir().join("tweeteval-val-labels.txt"))).expect("utf-8");
+    let labels = String::from_utf8(read(eval_dir().join("tweeteval-val-labels.txt"))).expect("utf-8");
     let mut texts: Vec<&str> = texts.split('\n').collect();
     texts.pop();
-    let labels: Vec<u8> = labels
-        .lines()
-        .map(|l| l.trim().parse().expect("label"))
-        .collect();
+    let labels: Vec<u8> = labels.lines().map(|l| l.trim().parse().expect("label")).collect();
     assert_eq!(texts.len(), labels.len());
-    labels
-        .into_iter()
-        .zip(texts.into_iter().map(String::from))
-        .collect()
+    labels.into_iter().zip(texts.into_iter().map(String::from)).collect()
 }
 
 fn csv_column(
@@ -70,15 +55,8 @@ fn csv_column(
     limit: usize,
 ) -> Vec<String> {
     let text = String::from_utf8_lossy(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(has_headers)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .take(limit)
-        .map(|r| column(&r.expect("csv row")))
-        .collect()
+    let mut reader = csv::ReaderBuilder::new().has_headers(has_headers).flexible(true).from_reader(text.as_bytes());
+    reader.records().take(limit).map(|r| column(&r.expect("csv row"))).collect()
 }
 
 /// Every real text of the reference fixture, as `(set, index, text)`.
@@ -91,27 +69,15 @@ pub fn reference_texts() -> Vec<(String, usize, String)> {
         out.push(("tweeteval".to_string(), i, t));
     }
     let s140 = read(eval_dir().join("sentiment140-test.csv"));
-    for (i, t) in csv_column(
-        &s140,
-        false,
-        |r| r.iter().next_back().unwrap_or("").to_string(),
-        usize::MAX,
-    )
-    .into_iter()
-    .enumerate()
+    for (i, t) in
+        csv_column(&s140, false, |r| r.iter().next_back().unwrap_or("").to_string(), usize::MAX).into_iter().enumerate()
     {
         out.push(("s140".to_string(), i, t));
     }
     let airline = read(data_dir().join("airline-sentiment/Airline-Sentiment-2-w-AA.csv"));
     let text_col = 14;
-    for (i, t) in csv_column(
-        &airline,
-        true,
-        |r| r.get(text_col).unwrap_or("").to_string(),
-        usize::MAX,
-    )
-    .into_iter()
-    .enumerate()
+    for (i, t) in
+        csv_column(&airline, true, |r| r.get(text_col).unwrap_or("").to_string(), usize::MAX).into_iter().enumerate()
     {
         out.push(("airline".to_string(), i, t));
     }
@@ -130,14 +96,8 @@ pub fn reference_texts() -> Vec<(String, usize, String)> {
             .next()
             .unwrap_or("")
             .to_string();
-        for (i, t) in csv_column(
-            &read(path.clone()),
-            true,
-            |r| r.get(1).unwrap_or("").to_string(),
-            300,
-        )
-        .into_iter()
-        .enumerate()
+        for (i, t) in
+            csv_column(&read(path.clone()), true, |r| r.get(1).unwrap_or("").to_string(), 300).into_iter().enumerate()
         {
             out.push((format!("t26/{name}"), i, t));
         }
@@ -148,21 +108,11 @@ pub fn reference_texts() -> Vec<(String, usize, String)> {
 /// Texts of one CrisisLex T6 event file (`tweet id, tweet, label`).
 pub fn crisislex_t6(event: &str) -> Vec<String> {
     let bytes = read(data_dir().join(format!("crisislex-t6/{event}-ontopic_offtopic.csv")));
-    csv_column(
-        &bytes,
-        true,
-        |r| r.get(1).unwrap_or("").to_string(),
-        usize::MAX,
-    )
+    csv_column(&bytes, true, |r| r.get(1).unwrap_or("").to_string(), usize::MAX)
 }
 
 /// Texts of one CrisisLex T26 event file.
 pub fn crisislex_t26(event: &str) -> Vec<String> {
     let bytes = read(data_dir().join(format!("crisislex-t26/{event}-tweets_labeled.csv")));
-    csv_column(
-        &bytes,
-        true,
-        |r| r.get(1).unwrap_or("").to_string(),
-        usize::MAX,
-    )
+    csv_column(&bytes, true, |r| r.get(1).unwrap_or("").to_string(), usize::MAX)
 }

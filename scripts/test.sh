@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs Pulse's whole test suite on a fresh machine: installs what the tests need, then runs them.
+#
+#   ./scripts/test.sh            # everything
+#   ./scripts/test.sh -p pulse-core   # extra arguments go to `cargo nextest run`
+#
+# The tests read the real public datasets from PULSE_DATA_DIR (default: ../shared/replay-data)
+# and the labelled sentiment sets from PULSE_EVAL_DIR (default: ../shared/eval/sentiment).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+export PULSE_DATA_DIR="${PULSE_DATA_DIR:-$root/../shared/replay-data}"
+export PULSE_EVAL_DIR="${PULSE_EVAL_DIR:-$root/../shared/eval/sentiment}"
+for dir in "$PULSE_DATA_DIR" "$PULSE_EVAL_DIR"; do
+  [ -d "$dir" ] || { echo "test data not found at $dir: set PULSE_DATA_DIR / PULSE_EVAL_DIR" >&2; exit 1; }
+done
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "installing cargo-nextest" >&2
+  cargo install cargo-nextest --locked
+fi
+
+cargo nextest run --workspace --no-fail-fast "$@"
