@@ -5,7 +5,7 @@
 //! Streams: 1M keys drawn from Zipf(1.1) over a 1M vocabulary (seeded), pre-hashed with
 //! `hash_u64`; for string items, the CrisisLexT6 words (real data, `PULSE_DATA_DIR`). Before the
 //! timings, an accuracy and size table for every alternative is printed (same streams, exact
-//! counts). Results: `benches/RESULTS.sketch.md` at the workspace root.
+//! counts). Results: `benches/RESULTS.md` at the workspace root.
 //!
 //! Run: `cargo bench -p pulse-sketch --bench sketches -- --warm-up-time 1 --measurement-time 2`
 

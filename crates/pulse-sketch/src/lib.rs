@@ -19,7 +19,7 @@
 //!   deterministic bounds and amortised O(1) updates; HeavyKeeper (probabilistic, no bound on the
 //!   reported counts) and `streaming_algorithms::Top` (count-min backed, random per-process hash
 //!   state, so not mergeable across machines) were measured and rejected — see
-//!   `benches/RESULTS.sketch.md` at the workspace root.
+//!   `benches/RESULTS.md` at the workspace root.
 //! * **HLL** comes from `hyperloglogplus` for its sparse mode: one HLL per tracked topic means
 //!   thousands of mostly tiny sets, which sparse mode keeps at a few bytes per element on the wire
 //!   instead of 12 KiB each.
