@@ -1,0 +1,354 @@
+//! The writer side: [`IndexPost`] (what the pipeline sends), [`IndexSender`] (the cloneable,
+//! bounded handle) and the writer thread with its commit and retention policy.
+
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use pulse_core::Post;
+use tantivy::query::RangeQuery;
+use tantivy::{IndexReader, IndexWriter, Term};
+
+use crate::config::IndexConfig;
+use crate::error::{IndexError, Result};
+use crate::schema::{Fields, to_tantivy_time};
+
+/// A post with what the pipeline's analysis found, as the index takes it.
+///
+/// The index does not analyze text itself (it depends on `pulse-core` only): the pipeline fills
+/// this from `pulse-text`'s analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexPost {
+    /// The post (shared with the other consumers of the pipeline).
+    pub post: Arc<Post>,
+    /// Detected language code (`en`, `es`, `und`, ...).
+    pub lang: String,
+    /// VADER compound score in [−1, 1] (the pipeline uses the topic-masked score); `None` when
+    /// the post has no sentiment (e.g. not English).
+    pub sentiment: Option<f64>,
+    /// Topic keys of the post (canonical keys: `#bostonmarathon`, `boston marathon`, `@united`).
+    pub topics: Vec<String>,
+    /// Whether the post is a repost (`RT @user: ...` or a native repost).
+    pub is_repost: bool,
+}
+
+impl IndexPost {
+    /// A post with its language and sentiment, no topics, not a repost.
+    pub fn new(post: impl Into<Arc<Post>>, lang: impl Into<String>, sentiment: Option<f64>) -> Self {
+        Self { post: post.into(), lang: lang.into(), sentiment, topics: Vec::new(), is_repost: false }
+    }
+
+    /// Sets the topic keys.
+    pub fn with_topics<S: Into<String>>(mut self, topics: impl IntoIterator<Item = S>) -> Self {
+        self.topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Marks the post as a repost (or not).
+    pub fn with_repost(mut self, is_repost: bool) -> Self {
+        self.is_repost = is_repost;
+        self
+    }
+}
+
+/// Why [`IndexSender::try_send`] did not queue a post; the post is handed back.
+#[derive(Debug, thiserror::Error)]
+pub enum TrySendError {
+    /// The queue is full: back off, drop, or retry later.
+    #[error("the index queue is full")]
+    Full(Box<IndexPost>),
+    /// The writer has stopped.
+    #[error("the index writer has stopped")]
+    Closed(Box<IndexPost>),
+}
+
+/// What the writer thread receives.
+pub(crate) enum Msg {
+    Post(IndexPost),
+    /// Commit everything received so far and reload the reader, then answer.
+    Flush(flume::Sender<Result<()>>),
+    /// Drain the queue, commit, wait for merges, answer and stop.
+    Shutdown(flume::Sender<Result<()>>),
+}
+
+/// A cloneable handle that feeds the index's writer thread through a bounded queue.
+///
+/// [`send`](Self::send) blocks while the queue is full (backpressure: the caller slows down
+/// instead of memory growing); [`send_async`](Self::send_async) waits without blocking a thread
+/// (any async runtime); [`try_send`](Self::try_send) never waits.
+#[derive(Clone)]
+pub struct IndexSender {
+    pub(crate) tx: flume::Sender<Msg>,
+}
+
+impl std::fmt::Debug for IndexSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexSender").field("queue_depth", &self.tx.len()).finish()
+    }
+}
+
+impl IndexSender {
+    /// Queues a post, waiting while the queue is full. Fails only when the writer has stopped.
+    pub fn send(&self, post: IndexPost) -> Result<()> {
+        self.tx.send(Msg::Post(post)).map_err(|_| IndexError::Closed)
+    }
+
+    /// Queues a post if there is room now; otherwise hands it back.
+    pub fn try_send(&self, post: IndexPost) -> Result<(), TrySendError> {
+        self.tx.try_send(Msg::Post(post)).map_err(|e| match e {
+            flume::TrySendError::Full(Msg::Post(post)) => TrySendError::Full(Box::new(post)),
+            flume::TrySendError::Disconnected(Msg::Post(post)) => TrySendError::Closed(Box::new(post)),
+            _ => unreachable!("only posts are sent here"),
+        })
+    }
+
+    /// Queues a post, waiting asynchronously while the queue is full.
+    pub async fn send_async(&self, post: IndexPost) -> Result<()> {
+        self.tx.send_async(Msg::Post(post)).await.map_err(|_| IndexError::Closed)
+    }
+
+    /// Posts waiting in the queue.
+    pub fn queue_depth(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// Commits everything sent before this call and makes it searchable; blocks until done.
+    pub fn flush(&self) -> Result<()> {
+        let (ack, done) = flume::bounded(1);
+        self.tx.send(Msg::Flush(ack)).map_err(|_| IndexError::Closed)?;
+        done.recv().map_err(|_| IndexError::Closed)?
+    }
+}
+
+/// Counters and state the writer thread publishes for [`crate::IndexStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub indexed: AtomicU64,
+    pub expired: AtomicU64,
+    pub commits: AtomicU64,
+    pub errors: AtomicU64,
+    pub state: Mutex<WriterState>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct WriterState {
+    pub last_commit: Option<DateTime<Utc>>,
+    pub last_commit_duration: Option<Duration>,
+    pub watermark_ms: Option<i64>,
+    pub cutoff_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// The writer thread: owns the tantivy `IndexWriter`.
+pub(crate) struct Worker {
+    pub writer: IndexWriter,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub config: IndexConfig,
+    pub shared: Arc<Shared>,
+    pub rx: flume::Receiver<Msg>,
+    /// Posts added since the last commit.
+    pending: usize,
+    /// When the oldest uncommitted post was added.
+    first_pending: Option<Instant>,
+    /// Newest event time seen (ms), capped at wall clock + `max_future_secs`.
+    watermark_ms: Option<i64>,
+    /// Posts older than this (ms) are expired.
+    cutoff_ms: Option<i64>,
+    /// The cutoff of the last delete query sent to tantivy.
+    deleted_before_ms: Option<i64>,
+}
+
+impl Worker {
+    pub(crate) fn new(
+        writer: IndexWriter,
+        reader: IndexReader,
+        fields: Fields,
+        config: IndexConfig,
+        shared: Arc<Shared>,
+        rx: flume::Receiver<Msg>,
+    ) -> Self {
+        Self {
+            writer,
+            reader,
+            fields,
+            config,
+            shared,
+            rx,
+            pending: 0,
+            first_pending: None,
+            watermark_ms: None,
+            cutoff_ms: None,
+            deleted_before_ms: None,
+        }
+    }
+
+    /// Runs until shutdown (or until every sender is gone), then commits and waits for merges.
+    pub(crate) fn run(mut self) -> Result<()> {
+        let interval = self.config.commit_interval();
+        let mut shutdown_ack = None;
+        loop {
+            let received = match self.first_pending {
+                None => self.rx.recv().map_err(|_| flume::RecvTimeoutError::Disconnected),
+                Some(first) => self.rx.recv_deadline(first + interval),
+            };
+            match received {
+                Ok(Msg::Post(post)) => {
+                    self.add(&post);
+                    if self.pending >= self.config.commit_max_docs {
+                        self.commit_logged();
+                    }
+                }
+                Ok(Msg::Flush(ack)) => {
+                    let _ = ack.send(self.commit());
+                }
+                Ok(Msg::Shutdown(ack)) => {
+                    // Everything queued before (or racing with) the shutdown is still indexed.
+                    while let Ok(msg) = self.rx.try_recv() {
+                        match msg {
+                            Msg::Post(post) => self.add(&post),
+                            Msg::Flush(other) | Msg::Shutdown(other) => {
+                                let _ = other.send(Err(IndexError::Closed));
+                            }
+                        }
+                    }
+                    shutdown_ack = Some(ack);
+                    break;
+                }
+                Err(flume::RecvTimeoutError::Timeout) => self.commit_logged(),
+                Err(flume::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let mut result = self.commit();
+        let Worker { writer, .. } = self;
+        if let Err(e) = writer.wait_merging_threads() {
+            tracing::warn!(error = %e, "index merges did not finish cleanly");
+            if result.is_ok() {
+                result = Err(e.into());
+            }
+        }
+        match shutdown_ack {
+            Some(ack) => {
+                let _ = ack.send(result);
+                Ok(())
+            }
+            None => result,
+        }
+    }
+
+    fn add(&mut self, item: &IndexPost) {
+        let at_ms = item.post.created_at.timestamp_millis();
+        if let Some(retention_secs) = self.config.retention_secs {
+            let max_future_ms = Utc::now().timestamp_millis() + self.config.max_future_secs as i64 * 1000;
+            let capped = at_ms.min(max_future_ms);
+            if self.watermark_ms.is_none_or(|w| capped > w) {
+                self.watermark_ms = Some(capped);
+                self.cutoff_ms = Some(capped.saturating_sub(retention_secs as i64 * 1000));
+            }
+            if self.cutoff_ms.is_some_and(|cutoff| at_ms < cutoff) {
+                self.shared.expired.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        if let Err(e) = self.writer.add_document(self.fields.document(item)) {
+            self.record_error(&format!("adding post {}: {e}", item.post.id));
+            return;
+        }
+        self.shared.indexed.fetch_add(1, Ordering::Relaxed);
+        self.pending += 1;
+        self.first_pending.get_or_insert_with(Instant::now);
+    }
+
+    /// Sends a delete for everything older than the retention cutoff, if the cutoff moved.
+    ///
+    /// One range query on the `created_at` fast field per commit: tantivy applies it to each
+    /// segment at commit time with one scan of that segment's column (skipped when the column's
+    /// min/max lie outside the range); segments left empty are dropped.
+    fn apply_retention(&mut self) -> Result<()> {
+        let Some(cutoff) = self.cutoff_ms else { return Ok(()) };
+        if self.deleted_before_ms.is_some_and(|done| done >= cutoff) {
+            return Ok(());
+        }
+        let upper = Term::from_field_date(
+            self.fields.created_at,
+            to_tantivy_time(DateTime::<Utc>::from_timestamp_millis(cutoff).unwrap_or_default()),
+        );
+        self.writer.delete_query(Box::new(RangeQuery::new(Bound::Unbounded, Bound::Excluded(upper))))?;
+        self.deleted_before_ms = Some(cutoff);
+        Ok(())
+    }
+
+    /// Commits, reloads the reader, publishes the state.
+    fn commit(&mut self) -> Result<()> {
+        let started = Instant::now();
+        let result = self
+            .apply_retention()
+            .and_then(|()| self.writer.commit().map_err(IndexError::from))
+            .and_then(|_| self.reader.reload().map_err(IndexError::from));
+        self.pending = 0;
+        self.first_pending = None;
+        let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.watermark_ms = self.watermark_ms;
+        state.cutoff_ms = self.cutoff_ms;
+        match &result {
+            Ok(()) => {
+                self.shared.commits.fetch_add(1, Ordering::Relaxed);
+                state.last_commit = Some(Utc::now());
+                state.last_commit_duration = Some(started.elapsed());
+            }
+            Err(e) => {
+                self.shared.errors.fetch_add(1, Ordering::Relaxed);
+                state.last_error = Some(e.to_string());
+            }
+        }
+        result
+    }
+
+    fn commit_logged(&mut self) {
+        if let Err(e) = self.commit() {
+            tracing::error!(error = %e, "index commit failed");
+        }
+    }
+
+    fn record_error(&self, message: &str) {
+        tracing::error!(error = message, "index writer");
+        self.shared.errors.fetch_add(1, Ordering::Relaxed);
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner()).last_error = Some(message.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(id: &str) -> IndexPost {
+        let at = DateTime::<Utc>::from_timestamp(1_366_000_000, 0).unwrap();
+        IndexPost::new(Post::new(id, at, "a", "text", "test"), "en", None)
+    }
+
+    #[test]
+    fn a_full_queue_hands_the_post_back() {
+        let (tx, rx) = flume::bounded(2);
+        let sender = IndexSender { tx };
+        sender.try_send(post("1")).unwrap();
+        sender.send(post("2")).unwrap();
+        assert_eq!(sender.queue_depth(), 2);
+        match sender.try_send(post("3")) {
+            Err(TrySendError::Full(p)) => assert_eq!(p.post.id, "3"),
+            other => panic!("expected Full, got {other:?}"),
+        }
+        drop(rx);
+        assert!(matches!(sender.try_send(post("4")), Err(TrySendError::Closed(p)) if p.post.id == "4"));
+        assert!(matches!(sender.send(post("5")), Err(IndexError::Closed)));
+        assert!(matches!(sender.flush(), Err(IndexError::Closed)));
+    }
+
+    #[test]
+    fn builders_set_topics_and_repost() {
+        let p = post("1").with_topics(["#a", "b c"]).with_repost(true);
+        assert_eq!(p.topics, ["#a", "b c"]);
+        assert!(p.is_repost);
+    }
+}

@@ -1,0 +1,241 @@
+//! Search and representative posts on real tweets: CrisisLex T6 Boston and West Texas, CrisisLex
+//! T26 Costa Rica (Spanish), and the airline sentiment set. Every expected count is computed by
+//! brute force over the same posts.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{AIRLINE, BOSTON, COSTA_RICA, WEST_TEXAS, index_posts};
+use pulse_index::representative::normalize_text;
+use pulse_index::tokenizer::social_analyzer;
+use pulse_index::{IndexConfig, IndexError, IndexPost, SearchIndex, SearchRequest, SentimentClass, SortOrder};
+use tantivy::tokenizer::TokenStream;
+
+struct Fixture {
+    index: SearchIndex,
+    posts: Vec<IndexPost>,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let mut posts = Vec::new();
+        for file in [BOSTON, WEST_TEXAS, AIRLINE, COSTA_RICA] {
+            posts.extend(index_posts(file));
+        }
+        let index = SearchIndex::in_ram(IndexConfig::small()).unwrap();
+        let sender = index.sender();
+        for post in &posts {
+            sender.send(post.clone()).unwrap();
+        }
+        index.flush().unwrap();
+        assert_eq!(index.stats().num_docs, posts.len() as u64);
+        Fixture { index, posts }
+    })
+}
+
+fn tokens(text: &str) -> Vec<String> {
+    let mut analyzer = social_analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+fn has_token(text: &str, token: &str) -> bool {
+    tokens(text).iter().any(|t| t == token)
+}
+
+fn has_phrase(text: &str, phrase: &[&str]) -> bool {
+    tokens(text).windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
+}
+
+fn count(posts: &[IndexPost], keep: impl Fn(&IndexPost) -> bool) -> usize {
+    posts.iter().filter(|p| keep(p)).count()
+}
+
+fn search(request: SearchRequest) -> pulse_index::SearchPage {
+    fixture().index.search(&request).unwrap_or_else(|e| panic!("{request:?}: {e}"))
+}
+
+#[test]
+fn hashtags_are_whole_tokens_and_case_folded() {
+    let f = fixture();
+    let expected = count(&f.posts, |p| has_token(&p.post.text, "#bostonmarathon"));
+    assert!(expected > 300, "only {expected} #BostonMarathon posts");
+    for q in ["#BostonMarathon", "#bostonmarathon", "#BOSTONMARATHON"] {
+        let page = search(SearchRequest { limit: 100, ..SearchRequest::new(q) });
+        assert_eq!(page.total, expected, "{q}");
+        assert_eq!(page.hits.len(), 100);
+        assert!(page.hits.iter().all(|h| has_token(&h.text, "#bostonmarathon")));
+    }
+    // `#boston` is its own token: it matches neither `boston` nor `#bostonmarathon`.
+    let tag = search(SearchRequest::new("#boston"));
+    assert_eq!(tag.total, count(&f.posts, |p| has_token(&p.post.text, "#boston")));
+    let word = search(SearchRequest::new("boston"));
+    assert_eq!(word.total, count(&f.posts, |p| has_token(&p.post.text, "boston")));
+    assert_ne!(tag.total, word.total);
+}
+
+#[test]
+fn mentions_are_searchable() {
+    let f = fixture();
+    let expected = count(&f.posts, |p| has_token(&p.post.text, "@united"));
+    assert!(expected > 3_000, "only {expected} @united posts");
+    let page = search(SearchRequest::new("@United"));
+    assert_eq!(page.total, expected);
+    assert!(page.hits.iter().all(|h| h.source.starts_with("airline-sentiment")));
+}
+
+#[test]
+fn phrases_and_conjunctions_match_exactly() {
+    let f = fixture();
+    let expected = count(&f.posts, |p| has_phrase(&p.post.text, &["finish", "line"]));
+    assert!(expected > 50, "only {expected} 'finish line' posts");
+    let page = search(SearchRequest { limit: 100, ..SearchRequest::new("\"finish line\"") });
+    assert_eq!(page.total, expected);
+    assert!(page.hits.iter().all(|h| has_phrase(&h.text, &["finish", "line"])));
+    // All words are required by default; OR widens.
+    let both = count(&f.posts, |p| has_token(&p.post.text, "fertilizer") && has_token(&p.post.text, "plant"));
+    assert_eq!(search(SearchRequest::new("fertilizer plant")).total, both);
+    let either = count(&f.posts, |p| has_token(&p.post.text, "fertilizer") || has_token(&p.post.text, "plant"));
+    assert_eq!(search(SearchRequest::new("fertilizer OR plant")).total, either);
+    assert!(either > both && both > 100, "{either} {both}");
+}
+
+#[test]
+fn time_language_and_sentiment_filters() {
+    let f = fixture();
+    // The first hour after the Boston explosions (18:49 UTC).
+    let since: DateTime<Utc> = "2013-04-15T18:49:00Z".parse().unwrap();
+    let until = since + Duration::hours(1);
+    let in_hour = |p: &IndexPost| p.post.created_at >= since && p.post.created_at < until;
+    let expected = count(&f.posts, |p| in_hour(p) && has_token(&p.post.text, "explosion"));
+    assert!(expected > 5, "only {expected}");
+    let page =
+        search(SearchRequest { since: Some(since), until: Some(until), limit: 100, ..SearchRequest::new("explosion") });
+    assert_eq!(page.total, expected);
+    assert!(page.hits.iter().all(|h| h.created_at >= since && h.created_at < until));
+    // Language: the Costa Rica earthquake set is mostly Spanish.
+    let spanish = count(&f.posts, |p| p.lang == "es" && has_token(&p.post.text, "sismo"));
+    assert!(spanish > 20, "only {spanish}");
+    let page = search(SearchRequest { lang: Some("es".into()), ..SearchRequest::new("sismo") });
+    assert_eq!(page.total, spanish);
+    assert!(page.hits.iter().all(|h| h.lang == "es" && h.sentiment.is_none() && h.sentiment_class.is_none()));
+    // Sentiment class, on the empty query (every post).
+    let negative = count(&f.posts, |p| SentimentClass::of(p.sentiment) == Some(SentimentClass::Negative));
+    let page =
+        search(SearchRequest { sentiment: Some(SentimentClass::Negative), limit: 100, ..SearchRequest::default() });
+    assert_eq!(page.total, negative);
+    assert!(page.hits.iter().all(|h| h.sentiment.is_some_and(|c| c <= -0.05)));
+}
+
+#[test]
+fn recency_sort_and_pagination() {
+    let f = fixture();
+    let matching: Vec<&IndexPost> = f.posts.iter().filter(|p| has_token(&p.post.text, "texas")).collect();
+    let newest = matching.iter().map(|p| p.post.created_at).max().unwrap();
+    let first = search(SearchRequest { sort: SortOrder::Recent, limit: 50, ..SearchRequest::new("texas") });
+    assert_eq!(first.total, matching.len());
+    assert_eq!(first.hits[0].created_at, newest);
+    assert!(first.hits.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+    assert!(first.hits.iter().all(|h| h.score.is_none()));
+    let second =
+        search(SearchRequest { sort: SortOrder::Recent, limit: 50, offset: 50, ..SearchRequest::new("texas") });
+    assert_eq!(second.hits.len(), 50);
+    assert!(first.hits.last().unwrap().created_at >= second.hits[0].created_at);
+    let ids: HashSet<&str> = first.hits.iter().chain(&second.hits).map(|h| h.id.as_str()).collect();
+    assert_eq!(ids.len(), 100, "pages overlap");
+    // Relevance: scores descending; a page past the end is empty but keeps the total.
+    let relevant = search(SearchRequest { limit: 20, ..SearchRequest::new("texas") });
+    assert!(relevant.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    let past = search(SearchRequest { offset: 9_900, limit: 100, ..SearchRequest::new("texas") });
+    assert_eq!((past.hits.len(), past.total), (0, matching.len()));
+    // Hits carry the stored fields.
+    let hit = &first.hits[0];
+    let original = f.posts.iter().find(|p| p.post.id == hit.id).unwrap();
+    assert_eq!((hit.text.as_str(), hit.author.as_str()), (original.post.text.as_str(), original.post.author.as_str()));
+    assert_eq!(
+        (hit.url.as_deref(), hit.source.as_str()),
+        (original.post.url.as_deref(), original.post.source.as_str())
+    );
+    assert_eq!(hit.sentiment, original.sentiment);
+}
+
+#[test]
+fn bad_queries_and_parameters_are_user_errors() {
+    let index = &fixture().index;
+    for q in ["\"unclosed phrase", "nosuchfield:boston", "boston AND (", "text:["] {
+        match index.search(&SearchRequest::new(q)) {
+            Err(e @ IndexError::Query { .. }) => assert!(e.is_user_error() && e.to_string().contains(q), "{e}"),
+            other => panic!("{q:?} gave {other:?}"),
+        }
+    }
+    for bad in
+        [SearchRequest { limit: 101, ..SearchRequest::new("a") }, SearchRequest { limit: 0, ..SearchRequest::new("a") }]
+    {
+        let err = index.search(&bad).unwrap_err();
+        assert!(matches!(err, IndexError::InvalidRequest(_)) && err.to_string().contains("limit"), "{err}");
+    }
+    let err = index.representative("boston", None, None, 0).unwrap_err();
+    assert!(err.is_user_error(), "{err}");
+}
+
+#[test]
+fn representative_posts_are_on_their_side_and_diverse() {
+    let f = fixture();
+    for topic in ["@united", "#bostonmarathon", "explosion"] {
+        let answer = f.index.representative(topic, None, None, 5).unwrap();
+        let about: Vec<&IndexPost> = f.posts.iter().filter(|p| p.topics.iter().any(|t| t == topic)).collect();
+        let side_count =
+            |c| count(&f.posts, |p| p.topics.iter().any(|t| t == topic) && SentimentClass::of(p.sentiment) == Some(c));
+        assert_eq!(answer.counts.positive, side_count(SentimentClass::Positive), "{topic}");
+        assert_eq!(answer.counts.negative, side_count(SentimentClass::Negative), "{topic}");
+        assert_eq!(answer.counts.neutral, side_count(SentimentClass::Neutral), "{topic}");
+        assert_eq!(
+            answer.counts.positive + answer.counts.negative + answer.counts.neutral + answer.counts.no_sentiment,
+            about.len()
+        );
+        let mut authors = HashSet::new();
+        let mut texts = HashSet::new();
+        for class in SentimentClass::ALL {
+            let side = answer.side(class);
+            assert_eq!(side.len(), 5, "{topic} {class}: {side:#?}");
+            for hit in side {
+                assert_eq!(hit.sentiment_class, Some(class), "{topic}: {hit:?}");
+                let post = about.iter().find(|p| p.post.id == hit.id).expect("a post about the topic");
+                assert_eq!(hit.sentiment, post.sentiment);
+                assert!(authors.insert(hit.author.clone()), "{topic}: author {} twice", hit.author);
+                assert!(texts.insert(normalize_text(&hit.text)), "{topic}: duplicate text {}", hit.text);
+            }
+        }
+        // Typical, not extreme: the chosen negatives are not all the most negative posts.
+        let chosen_mean: f64 = answer.negative.iter().filter_map(|h| h.sentiment).sum::<f64>() / 5.0;
+        assert!(chosen_mean > -0.95 && chosen_mean <= -0.05, "{topic}: {chosen_mean}");
+    }
+}
+
+#[test]
+fn representative_collapses_reposts_into_originals() {
+    let f = fixture();
+    // Boston has many retweets of the same few texts; the answer shows each text once (which
+    // original is preferred over its reposts is checked by the unit tests).
+    let topic = "#prayforboston";
+    let answer = f.index.representative(topic, None, None, 10).unwrap();
+    let chosen: Vec<_> = SentimentClass::ALL.iter().flat_map(|c| answer.side(*c)).collect();
+    assert!(chosen.len() >= 15, "{}", chosen.len());
+    let reposts_about = count(&f.posts, |p| p.is_repost && p.topics.iter().any(|t| t == topic));
+    assert!(reposts_about > 100, "{reposts_about}");
+    let texts: HashSet<String> = chosen.iter().map(|h| normalize_text(&h.text)).collect();
+    assert_eq!(texts.len(), chosen.len());
+    // The time range restricts the answer.
+    let since: DateTime<Utc> = "2013-04-16T00:00:00Z".parse().unwrap();
+    let later = f.index.representative(topic, Some(since), None, 3).unwrap();
+    assert!(SentimentClass::ALL.iter().flat_map(|c| later.side(*c)).all(|h| h.created_at >= since));
+    assert!(later.counts.positive + later.counts.negative < answer.counts.positive + answer.counts.negative);
+}
