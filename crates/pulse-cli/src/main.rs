@@ -5,6 +5,7 @@ mod data;
 mod inputs;
 mod pipeline;
 mod replay;
+mod serve;
 mod trends;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Replay inputs at full speed through analysis and the trend engine; print trends over time.
     Trends(trends::TrendsArgs),
+    /// Replay a firehose through analysis, trends and search, and serve the API and dashboard.
+    Serve(serve::ServeArgs),
     /// List, download and locate the public datasets Pulse can replay.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Data(command) => data::run(command),
         Command::Analyze(args) => analyze::run(args),
         Command::Trends(args) => trends::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

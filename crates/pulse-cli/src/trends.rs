@@ -142,7 +142,8 @@ impl<W: Write> TrendSink<W> {
 }
 
 fn write_table(out: &mut impl Write, list: &TrendList) -> io::Result<()> {
-    let at = DateTime::parse_from_rfc3339(&list.at).map_or(list.at.clone(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let at =
+        DateTime::parse_from_rfc3339(&list.at).map_or(list.at.clone(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
     writeln!(out, "── {at} ─ {} trending", list.trends.len())?;
     for (i, t) in list.trends.iter().enumerate() {
         let mut terms = t.terms.iter().skip(1).take(4).cloned().collect::<Vec<_>>().join(", ");

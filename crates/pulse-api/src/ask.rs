@@ -1,0 +1,242 @@
+//! `/v1/ask`: "what's happening with X / what do people think about X", answered from the numbers.
+//!
+//! No language model: the question is reduced to its subject by stripping the usual question
+//! frames, the subject is resolved to a topic the engine knows (and looked up in the search index),
+//! and the summary is a few fixed sentences filled with the topic's counts, velocity, story,
+//! sentiment shares and shift, and one representative post per side. Every sentence can be traced
+//! to a number in the structured part of the answer.
+
+use pulse_index::{Hit, Representative, SearchRequest};
+use pulse_trends::{SentimentSummary, TopicStats, Trend};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::handlers::{Windows, find_topic, format_window, representative, trends_response};
+
+/// Question frames removed to find the subject, longest first.
+const FRAMES: &[&str] = &[
+    "what do people think about",
+    "what do people think of",
+    "what are people saying about",
+    "how do people feel about",
+    "what is happening with",
+    "what's happening with",
+    "whats happening with",
+    "what is going on with",
+    "what's going on with",
+    "what is happening in",
+    "what's happening in",
+    "tell me about",
+    "what about",
+    "news about",
+];
+
+/// The structured answer; `summary` is the same content in sentences.
+#[derive(Serialize)]
+pub struct Answer {
+    /// The question as asked.
+    pub question: String,
+    /// The subject found in it.
+    pub subject: String,
+    /// Whether Pulse has posts about the subject.
+    pub found: bool,
+    /// The topic key the subject resolved to.
+    pub topic: Option<String>,
+    /// How the topic is usually written.
+    pub display_name: Option<String>,
+    /// Window of "now" (`1h`).
+    pub window: String,
+    /// Evaluation time (event time), RFC 3339.
+    pub as_of: String,
+    /// Posts, authors, expected authors and the ratio over the window.
+    pub volume: Option<Volume>,
+    /// The trending story the topic belongs to, if any.
+    pub story: Option<Trend>,
+    /// Sentiment now and its shift against before.
+    pub sentiment: Option<SentimentSummary>,
+    /// Related topics, most shared first.
+    pub related: Vec<String>,
+    /// One typical post per side.
+    pub representative: Option<Representative>,
+    /// Posts in the search index matching the subject's words.
+    pub matching_posts: usize,
+    /// The answer in plain sentences, each built from the numbers above.
+    pub summary: Vec<String>,
+}
+
+/// How much is being said.
+#[derive(Serialize)]
+pub struct Volume {
+    /// Posts in the window.
+    pub posts: u64,
+    /// Distinct authors in the window.
+    pub authors: u64,
+    /// Authors expected from the baseline.
+    pub expected: f64,
+    /// authors / expected.
+    pub ratio: f64,
+}
+
+/// The subject of a question: lower-cased, question frame and punctuation removed.
+pub fn subject(question: &str) -> String {
+    let mut text = question.trim().trim_end_matches(['?', '!', '.']).trim().to_string();
+    let lower = text.to_lowercase();
+    for frame in FRAMES {
+        if let Some(rest) = lower.strip_prefix(frame) {
+            text = text[text.len() - rest.len()..].to_string();
+            break;
+        }
+    }
+    let text = text.trim();
+    let text = text.strip_prefix("the ").unwrap_or(text);
+    text.trim().to_string()
+}
+
+/// Answers a question from the engine and the index.
+pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError> {
+    let windows = Windows::of(state);
+    let subject = subject(question);
+    let trends = trends_response(state, windows.trend, None, 50);
+    let mut answer = Answer {
+        question: question.to_string(),
+        subject: subject.clone(),
+        found: false,
+        topic: None,
+        display_name: None,
+        window: format_window(windows.trend),
+        as_of: trends.as_of.clone(),
+        volume: None,
+        story: None,
+        sentiment: None,
+        related: Vec::new(),
+        representative: None,
+        matching_posts: 0,
+        summary: Vec::new(),
+    };
+    if subject.is_empty() {
+        answer.summary.push("Ask about a topic, e.g. \"what do people think about boston?\"".into());
+        return Ok(answer);
+    }
+    answer.matching_posts = matching_posts(state, &subject).await;
+    let Some(stats) = find_topic(state, &subject, windows.history.min(24 * 3600)) else {
+        answer.summary.push(format!(
+            "Pulse has no topic \"{subject}\" in the last {}; {} posts match those words.",
+            format_window(windows.history.min(24 * 3600)),
+            answer.matching_posts
+        ));
+        return Ok(answer);
+    };
+    let story = trends.trends.into_iter().find(|t| t.terms.iter().any(|term| *term == stats.topic));
+    let rep = representative(state, &stats.topic, 1).await?;
+    answer.summary = summarize(&stats, story.as_ref(), &rep, &answer.window);
+    answer.found = true;
+    answer.topic = Some(stats.topic.clone());
+    answer.display_name = Some(stats.display_name.clone());
+    answer.volume = Some(Volume {
+        posts: stats.posts,
+        authors: stats.authors,
+        expected: stats.expected,
+        ratio: ratio(stats.authors, stats.expected),
+    });
+    answer.sentiment = Some(stats.sentiment_now);
+    answer.related = stats.related.iter().map(|r| r.topic.clone()).collect();
+    answer.story = story;
+    answer.representative = Some(rep);
+    Ok(answer)
+}
+
+async fn matching_posts(state: &AppState, subject: &str) -> usize {
+    // The subject's words, each required, quoted so that no character of a question is syntax.
+    let q = subject.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ");
+    let request = SearchRequest { limit: 1, ..SearchRequest::new(q) };
+    let index = state.index().clone();
+    tokio::task::spawn_blocking(move || index.search(&request).map(|page| page.total).unwrap_or(0)).await.unwrap_or(0)
+}
+
+fn ratio(authors: u64, expected: f64) -> f64 {
+    if expected > 0.0 { (authors as f64 / expected * 10.0).round() / 10.0 } else { 0.0 }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// Quotes a post in a sentence, shortened to 140 characters.
+fn quote(hit: &Hit) -> String {
+    let text: String = hit.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = text.chars().take(140).collect();
+    let ellipsis = if short.len() < text.len() { "…" } else { "" };
+    format!("\"{short}{ellipsis}\" (@{}, {})", hit.author, hit.created_at.format("%H:%M UTC"))
+}
+
+/// The sentences of an answer, each from the numbers it states.
+pub fn summarize(stats: &TopicStats, story: Option<&Trend>, rep: &Representative, window: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = &stats.display_name;
+    out.push(format!(
+        "{} posts from {} accounts mentioned {name} in the last {window}, {}× the usual ({:.0} accounts expected).",
+        stats.posts,
+        stats.authors,
+        ratio(stats.authors, stats.expected),
+        stats.expected
+    ));
+    match story {
+        Some(story) => {
+            let since = story.started_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            let since = since.map(|t| format!(" since {}", t.format("%H:%M UTC on %b %-d"))).unwrap_or_default();
+            let others: Vec<&str> =
+                story.terms.iter().filter(|t| **t != stats.topic).take(4).map(String::as_str).collect();
+            let with = if others.is_empty() { String::new() } else { format!(", together with {}", others.join(", ")) };
+            out.push(format!(
+                "It is trending ({}{since}) as part of the story \"{}\"{with}.",
+                story.state.as_str(),
+                story.display_name
+            ));
+        }
+        None => out.push(format!("It is not among the trending stories of the last {window}.")),
+    }
+    if !stats.related.is_empty() && story.is_none() {
+        let related: Vec<&str> = stats.related.iter().take(4).map(|r| r.topic.as_str()).collect();
+        out.push(format!("Related topics: {}.", related.join(", ")));
+    }
+    let s = &stats.sentiment_now;
+    let shift = match s.shift {
+        Some(shift) if shift <= -0.05 => format!(", more negative than before ({shift:+.2})"),
+        Some(shift) if shift >= 0.05 => format!(", more positive than before ({shift:+.2})"),
+        Some(shift) => format!(", about as before ({shift:+.2})"),
+        None => String::new(),
+    };
+    let scored = rep.counts.positive + rep.counts.negative + rep.counts.neutral;
+    if scored > 0 {
+        out.push(format!(
+            "What people think: {} negative, {} neutral, {} positive (mean sentiment {:+.2}{shift}).",
+            percent(s.negative),
+            percent(s.neutral),
+            percent(s.positive),
+            s.compound
+        ));
+    } else {
+        out.push("None of its recent posts could be scored for sentiment (sentiment is English-only).".into());
+    }
+    if let Some(hit) = rep.negative.first() {
+        out.push(format!("A typical negative post: {}.", quote(hit)));
+    }
+    if let Some(hit) = rep.positive.first() {
+        out.push(format!("A typical positive post: {}.", quote(hit)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_frames_are_stripped_to_the_subject() {
+        assert_eq!(subject("What do people think about the Boston Marathon?"), "Boston Marathon");
+        assert_eq!(subject("what's happening with #BostonMarathon"), "#BostonMarathon");
+        assert_eq!(subject("  fertilizer plant  "), "fertilizer plant");
+        assert_eq!(subject("?"), "");
+    }
+}

@@ -1,0 +1,121 @@
+//! Pulse's query service: the HTTP API under `/v1` (described in `schemas/openapi.yaml`), Server-Sent
+//! Events, health and Prometheus metrics, and the dashboard, all served by one axum [`router`].
+//!
+//! The API only *reads*: trends and topic stats from the shared [`pulse_trends::TrendEngine`]
+//! (queries take a consistent snapshot and never stop ingest) and posts from the
+//! [`pulse_index::SearchIndex`] (searches run on the blocking pool so a slow one never stalls the
+//! async workers). Every parameter is parsed strictly ([`params`]); anything a caller can fix is a
+//! 400 with `{"error": {"code", "message"}}`, an unknown topic a 404 ([`error::AppError`]).
+//!
+//! "Now" is event time: the engine's watermark. In a replay the clock follows the replayed posts, so
+//! `window=1h` means the last hour of the data, not of the wall clock.
+
+pub mod ask;
+pub mod dashboard;
+pub mod error;
+pub mod handlers;
+pub mod metrics;
+pub mod params;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use pulse_index::SearchIndex;
+use pulse_trends::TrendEngine;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use metrics::{Metrics, PipelineStats};
+
+/// Longest a request may take before it is answered with 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request body accepted (the API takes none; this bounds what a client can send).
+pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Arc<TrendEngine>,
+    index: Arc<SearchIndex>,
+    pipeline: Arc<PipelineStats>,
+    metrics: Metrics,
+    ready: AtomicBool,
+}
+
+impl AppState {
+    /// State over a running engine and index; `pipeline` is updated by whoever feeds them.
+    pub fn new(engine: Arc<TrendEngine>, index: Arc<SearchIndex>, pipeline: Arc<PipelineStats>) -> Self {
+        let inner = Inner { engine, index, pipeline, metrics: Metrics::default(), ready: AtomicBool::new(false) };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The trend engine.
+    pub fn engine(&self) -> &TrendEngine {
+        &self.inner.engine
+    }
+
+    /// The search index.
+    pub fn index(&self) -> &Arc<SearchIndex> {
+        &self.inner.index
+    }
+
+    /// The pipeline's counters.
+    pub fn pipeline(&self) -> &PipelineStats {
+        &self.inner.pipeline
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Marks the service ready (`/readyz` answers 200) once data is flowing.
+    pub fn set_ready(&self, ready: bool) {
+        self.inner.ready.store(ready, Ordering::Release);
+    }
+
+    /// Whether `/readyz` answers 200.
+    pub fn is_ready(&self) -> bool {
+        self.inner.ready.load(Ordering::Acquire)
+    }
+}
+
+/// The whole service: API, health, metrics and dashboard, with timeouts, body limits and latency
+/// metrics per route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/trends", get(handlers::trends))
+        .route("/v1/topics/{topic}", get(handlers::topic))
+        .route("/v1/search", get(handlers::search))
+        .route("/v1/ask", get(handlers::ask))
+        .route("/v1/stream", get(handlers::stream))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
+        .merge(dashboard::routes())
+        .fallback(handlers::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), record_latency))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .with_state(state)
+}
+
+async fn record_latency(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    if let Some(route) = route.filter(|r| r.starts_with("/v1/") && r != "/v1/stream") {
+        state.metrics().observe_request(&route, started.elapsed().as_secs_f64());
+    }
+    response
+}

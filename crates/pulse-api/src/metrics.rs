@@ -1,0 +1,163 @@
+//! Every metric `/metrics` exposes, declared in one place (Prometheus text format through
+//! `prometheus-client`).
+//!
+//! Ingest-side numbers live where they are produced (the pipeline's [`PipelineStats`] atomics, the
+//! engine's and the index's own counters) and are copied into the registry at scrape time, so the
+//! hot path never touches a metrics lock.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Counters the ingest pipeline updates as it runs (lock-free), read at scrape time.
+#[derive(Debug, Default)]
+pub struct PipelineStats {
+    /// Records read from the source (posts, malformed and skipped).
+    pub records_read: AtomicU64,
+    /// Malformed records (counted, reported, dead-lettered).
+    pub malformed: AtomicU64,
+    /// Posts analysed.
+    pub posts_analyzed: AtomicU64,
+    /// Posts waiting for analysis.
+    pub analysis_queue: AtomicU64,
+    /// Posts per second over the last second, ×1000.
+    pub ingest_rate_milli: AtomicU64,
+    /// Newest event time handed to analysis, Unix ms (the replay clock in live mode).
+    pub newest_event_ms: AtomicI64,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabel {
+    queue: String,
+}
+
+/// The registry and the metric handles.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    request_seconds: Family<RouteLabel, Histogram>,
+    records_read: Counter,
+    malformed: Counter,
+    posts_ingested: Counter,
+    posts_late: Family<OutcomeLabel, Counter>,
+    ingest_rate: Gauge<f64, AtomicU64>,
+    event_time_lag: Gauge<f64, AtomicU64>,
+    queue_depth: Family<QueueLabel, Gauge>,
+    index_docs: Gauge,
+    index_commits: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("pulse");
+        let request_seconds = Family::<RouteLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0])
+        });
+        registry.register("http_request_duration_seconds", "Query latency per route", request_seconds.clone());
+        let records_read = Counter::default();
+        registry.register("records_read", "Records read from the source", records_read.clone());
+        let malformed = Counter::default();
+        registry.register("records_malformed", "Malformed records (reported and dead-lettered)", malformed.clone());
+        let posts_ingested = Counter::default();
+        registry.register("posts_ingested", "Posts merged into the trend state", posts_ingested.clone());
+        let posts_late = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "posts_late",
+            "Posts behind the watermark: counted in a closed bucket, or dropped",
+            posts_late.clone(),
+        );
+        let ingest_rate = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "ingest_rate_posts_per_second",
+            "Posts analysed per second (last second)",
+            ingest_rate.clone(),
+        );
+        let event_time_lag = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "event_time_lag_seconds",
+            "Newest event time read minus the trend watermark",
+            event_time_lag.clone(),
+        );
+        let queue_depth = Family::<QueueLabel, Gauge>::default();
+        registry.register("queue_depth", "Items waiting per internal queue", queue_depth.clone());
+        let index_docs = Gauge::default();
+        registry.register("index_documents", "Searchable posts", index_docs.clone());
+        let index_commits = Counter::default();
+        registry.register("index_commits", "Search index commits", index_commits.clone());
+        Self {
+            registry: Mutex::new(registry),
+            request_seconds,
+            records_read,
+            malformed,
+            posts_ingested,
+            posts_late,
+            ingest_rate,
+            event_time_lag,
+            queue_depth,
+            index_docs,
+            index_commits,
+        }
+    }
+}
+
+/// Raises a counter to an absolute value read from elsewhere (counters only go up).
+fn raise(counter: &Counter, to: u64) {
+    let now = counter.get();
+    if to > now {
+        counter.inc_by(to - now);
+    }
+}
+
+impl Metrics {
+    /// Records one request's latency.
+    pub fn observe_request(&self, route: &str, seconds: f64) {
+        self.request_seconds.get_or_create(&RouteLabel { route: route.to_string() }).observe(seconds);
+    }
+
+    /// Copies the current ingest, engine and index numbers in and renders the text format.
+    pub fn render(
+        &self,
+        pipeline: &PipelineStats,
+        engine: &pulse_trends::EngineMetrics,
+        index: &pulse_index::IndexStats,
+    ) -> String {
+        raise(&self.records_read, pipeline.records_read.load(Ordering::Relaxed));
+        raise(&self.malformed, pipeline.malformed.load(Ordering::Relaxed));
+        raise(&self.posts_ingested, engine.posts_ingested);
+        raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "counted".into() }), engine.posts_late_counted);
+        raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "dropped".into() }), engine.posts_late_dropped);
+        raise(&self.index_commits, index.commits);
+        self.ingest_rate.set(pipeline.ingest_rate_milli.load(Ordering::Relaxed) as f64 / 1000.0);
+        let newest = pipeline.newest_event_ms.load(Ordering::Relaxed);
+        let lag = engine.watermark.map_or(0.0, |w| ((newest as f64 / 1000.0) - w as f64).max(0.0));
+        self.event_time_lag.set(lag);
+        let queue = |name: &str| self.queue_depth.get_or_create(&QueueLabel { queue: name.into() }).clone();
+        queue("analysis").set(i64::try_from(pipeline.analysis_queue.load(Ordering::Relaxed)).unwrap_or(i64::MAX));
+        queue("index").set(i64::try_from(index.queue_depth).unwrap_or(i64::MAX));
+        self.index_docs.set(i64::try_from(index.num_docs).unwrap_or(i64::MAX));
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &registry);
+        out
+    }
+}
+
+/// Shared handle to the pipeline's counters.
+pub type SharedPipelineStats = Arc<PipelineStats>;

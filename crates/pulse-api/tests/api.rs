@@ -1,0 +1,281 @@
+//! Every endpoint through the real router (`oneshot`), after a real replay: status codes, JSON
+//! validated against `schemas/openapi.yaml`, and contents.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use pulse_api::{AppState, PipelineStats};
+use pulse_core::replay::{self, ManualClock, ReplayInput, ReplayOptions, Sink, SinkError};
+use pulse_index::{IndexConfig, SearchIndex};
+use pulse_ingest::Pipeline;
+use pulse_trends::{TrendConfig, TrendEngine};
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn data_dir() -> PathBuf {
+    let dir = std::env::var_os("PULSE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"));
+    assert!(dir.is_dir(), "real datasets not found at {}: set PULSE_DATA_DIR", dir.display());
+    dir
+}
+
+struct Feed(Pipeline);
+
+impl Sink for Feed {
+    fn send(&mut self, post: &pulse_core::Post) -> Result<(), SinkError> {
+        Ok(self.0.ingest(post)?)
+    }
+}
+
+/// Boston + West Texas from the start until 22:00 UTC on the day of the bombing (18:49 UTC), with
+/// 10-minute buckets, into an engine and an in-memory index.
+fn replayed_state() -> AppState {
+    let engine = Arc::new(TrendEngine::new(TrendConfig::for_bucket(600)).unwrap());
+    let index = Arc::new(SearchIndex::in_ram(IndexConfig::small()).unwrap());
+    let files = ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"];
+    let inputs: Vec<ReplayInput> =
+        files.iter().map(|f| ReplayInput { path: data_dir().join("crisislex-t6").join(f), format: None }).collect();
+    let options = ReplayOptions {
+        until: Some(chrono::DateTime::parse_from_rfc3339("2013-04-15T22:00:00Z").unwrap().to_utc()),
+        ..ReplayOptions::default()
+    };
+    let mut feed = Feed(Pipeline::new(engine.worker()).with_index(index.sender()));
+    let summary = replay::replay(&inputs, &options, &mut feed, &mut ManualClock::default(), &mut ()).unwrap();
+    assert!(summary.emitted() > 1000, "{}", summary.emitted());
+    feed.0.flush().unwrap();
+    engine.advance_watermark(chrono::DateTime::parse_from_rfc3339("2013-04-15T22:00:00Z").unwrap().timestamp());
+    index.flush().unwrap();
+    AppState::new(engine, index, Arc::new(PipelineStats::default()))
+}
+
+fn app() -> (AppState, Router) {
+    let state = replayed_state();
+    state.set_ready(true);
+    let router = pulse_api::router(state.clone());
+    (state, router)
+}
+
+async fn get(router: &Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+async fn get_json(router: &Router, uri: &str) -> (StatusCode, Value) {
+    let (status, headers, body) = get(router, uri).await;
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{uri}");
+    (status, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri}: {e}")))
+}
+
+/// Checks a body against a schema of `schemas/openapi.yaml`.
+fn assert_matches(schema_name: &str, value: &Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/openapi.yaml");
+    let mut openapi: Value = serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    openapi["$ref"] = Value::String(format!("#/components/schemas/{schema_name}"));
+    let validator = jsonschema::options().should_validate_formats(true).build(&openapi).unwrap();
+    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{schema_name}: {errors:#?}\n{value:#}");
+}
+
+fn is_boston(term: &str) -> bool {
+    ["boston", "marathon", "explosion", "explosions", "#bostonmarathon", "bomb", "bombs", "boston marathon"]
+        .contains(&term)
+}
+
+#[tokio::test]
+async fn trends_list_the_boston_story_and_match_the_schema() {
+    let (_, router) = app();
+    let (status, body) = get_json(&router, "/v1/trends?window=1h&limit=10").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("TrendsResponse", &body);
+    assert_eq!(body["window"], "1h");
+    assert!(body["as_of"].as_str().unwrap().starts_with("2013-04-15T2"), "{}", body["as_of"]);
+    let trends = body["trends"].as_array().unwrap();
+    assert!(!trends.is_empty() && trends.len() <= 10);
+    let boston =
+        trends.iter().take(5).find(|t| t["terms"].as_array().unwrap().iter().any(|x| is_boston(x.as_str().unwrap())));
+    let boston = boston.unwrap_or_else(|| panic!("no Boston story in the top 5: {body:#}"));
+    assert!(boston["authors"].as_u64().unwrap() >= 20, "{boston}");
+    assert!(boston["explanation"].as_str().unwrap().contains("posts"), "{boston}");
+    let (status, english) = get_json(&router, "/v1/trends?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("TrendsResponse", &english);
+}
+
+#[tokio::test]
+async fn bad_trend_parameters_are_400_with_a_json_error() {
+    let (_, router) = app();
+    for (uri, code) in [
+        ("/v1/trends?window=5m", "bad_window"),
+        ("/v1/trends?window=forever", "bad_window"),
+        ("/v1/trends?lang=klingon", "bad_lang"),
+        ("/v1/trends?limit=0", "bad_limit"),
+        ("/v1/trends?limit=101", "bad_limit"),
+        ("/v1/trends?color=red", "bad_parameter"),
+        ("/v1/search?q=boston&sort=loudest", "bad_sort"),
+        ("/v1/search?q=boston&sentiment=angry", "bad_sentiment"),
+        ("/v1/search?q=boston&since=yesterday", "bad_time"),
+        ("/v1/search?q=%22unclosed", "bad_query"),
+        ("/v1/search?q=text:(", "bad_query"),
+        ("/v1/search?q=boston&limit=500", "bad_limit"),
+        ("/v1/ask", "bad_question"),
+        ("/v1/topics/boston?window=1y", "bad_window"),
+    ] {
+        let (status, body) = get_json(&router, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert_eq!(body["error"]["code"], code, "{uri}: {body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+        assert_matches("Error", &body);
+    }
+}
+
+#[tokio::test]
+async fn a_topic_has_its_series_sentiment_and_representative_posts() {
+    let (_, router) = app();
+    let (status, body) = get_json(&router, "/v1/topics/boston").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_matches("TopicResponse", &body);
+    assert_eq!(body["topic"], "boston");
+    assert!(body["posts"].as_u64().unwrap() > 20, "{}", body["posts"]);
+    let series = body["series"].as_array().unwrap();
+    assert!(series.len() >= 6);
+    let mut counts: Vec<u64> = series.iter().map(|p| p["posts"].as_u64().unwrap()).collect();
+    counts.sort_unstable();
+    let (median, peak) = (counts[counts.len() / 2], counts[counts.len() - 1]);
+    assert!(peak >= 10 && peak >= 3 * median.max(1), "the bombing shows in the series: median {median}, peak {peak}");
+    let rep = &body["representative"];
+    let sides = ["positive", "negative", "neutral"];
+    let shown: usize = sides.iter().map(|s| rep[*s].as_array().unwrap().len()).sum();
+    assert!(shown >= 3, "{rep}");
+    for hit in rep["negative"].as_array().unwrap() {
+        assert!(hit["sentiment"].as_f64().unwrap() <= -0.05, "{hit}");
+        assert!(hit["text"].as_str().unwrap().to_lowercase().contains("boston"), "{hit}");
+    }
+    // Free text resolves to the topic key.
+    let (status, body) = get_json(&router, "/v1/topics/Boston%20Marathon").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["topic"], "boston marathon");
+    let (status, body) = get_json(&router, "/v1/topics/zzqxnotatopic").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn search_finds_posts_with_filters_and_paging() {
+    let (_, router) = app();
+    let (status, body) = get_json(&router, "/v1/search?q=explosion&limit=5").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("SearchPage", &body);
+    let total = body["total"].as_u64().unwrap();
+    assert!(total > 10, "{total}");
+    assert_eq!(body["hits"].as_array().unwrap().len(), 5);
+    assert!(
+        body["hits"].as_array().unwrap().iter().all(|h| h["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("explosion"))
+    );
+    let (_, negative) = get_json(&router, "/v1/search?q=explosion&sentiment=negative&sort=recent&limit=100").await;
+    let hits = negative["hits"].as_array().unwrap();
+    assert!(negative["total"].as_u64().unwrap() < total);
+    assert!(hits.iter().all(|h| h["sentiment_class"] == "negative"));
+    let times: Vec<&str> = hits.iter().map(|h| h["created_at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "recent first");
+    let (_, late) = get_json(&router, "/v1/search?q=explosion&since=2013-04-15T20:00:00Z&limit=1").await;
+    let late_total = late["total"].as_u64().unwrap();
+    assert!(late_total > 0 && late_total < total, "{late_total} of {total}");
+    let (_, page2) = get_json(&router, "/v1/search?q=explosion&limit=5&offset=5").await;
+    assert_ne!(page2["hits"][0]["id"], body["hits"][0]["id"]);
+}
+
+#[tokio::test]
+async fn ask_answers_with_volume_and_a_representative_post() {
+    let (_, router) = app();
+    let (status, body) = get_json(&router, "/v1/ask?q=what%20do%20people%20think%20about%20boston%3F").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_matches("Answer", &body);
+    assert_eq!(body["found"], true);
+    assert_eq!(body["subject"], "boston");
+    let posts = body["volume"]["posts"].as_u64().unwrap();
+    let summary: Vec<&str> = body["summary"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(summary[0].starts_with(&format!("{posts} posts from ")), "{summary:#?}");
+    assert!(summary.iter().any(|s| s.starts_with("What people think: ")), "{summary:#?}");
+    let negative = body["representative"]["negative"][0]["text"].as_str().unwrap();
+    let first_words: String = negative.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    assert!(
+        summary.iter().any(|s| s.starts_with("A typical negative post: ") && s.contains(&first_words)),
+        "{summary:#?}"
+    );
+
+    let (status, body) = get_json(&router, "/v1/ask?q=what%27s%20happening%20with%20zzqxnothing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["found"], false);
+    assert!(body["summary"][0].as_str().unwrap().contains("no topic \"zzqxnothing\""));
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_unknown_paths() {
+    let (state, router) = app();
+    let (status, body) = get_json(&router, "/healthz").await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ok")));
+    let (status, _) = get_json(&router, "/readyz").await;
+    assert_eq!(status, StatusCode::OK);
+    state.set_ready(false);
+    let (status, body) = get_json(&router, "/readyz").await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("starting")));
+    get(&router, "/v1/trends").await;
+    let (status, _, body) = get(&router, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).unwrap();
+    let ingested =
+        text.lines().find(|l| l.starts_with("pulse_posts_ingested_total ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(ingested.split(' ').nth(1).unwrap().parse::<f64>().unwrap() > 1000.0, "{ingested}");
+    assert!(text.contains("pulse_http_request_duration_seconds_count{route=\"/v1/trends\"} 1"), "{text}");
+    for name in [
+        "pulse_event_time_lag_seconds",
+        "pulse_queue_depth{queue=\"index\"}",
+        "pulse_records_malformed_total",
+        "pulse_posts_late_total{outcome=\"dropped\"}",
+    ] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    let (status, body) = get_json(&router, "/v2/nothing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_matches("Error", &body);
+}
+
+#[tokio::test]
+async fn the_dashboard_is_served_with_a_content_security_policy() {
+    let (_, router) = app();
+    let (status, headers, body) = get(&router, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("script-src 'self'"));
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("<script src=\"/assets/app.js\"></script>"));
+    let (_, _, js) = get(&router, "/assets/app.js").await;
+    let js = String::from_utf8(js).unwrap();
+    assert!(js.contains("textContent") && !js.contains("innerHTML"), "post text must never be inserted as HTML");
+}
+
+#[tokio::test]
+async fn the_stream_sends_the_trend_list_as_an_event() {
+    let (_, router) = app();
+    let response = router.oneshot(Request::get("/v1/stream").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut body = response.into_body();
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await.unwrap().unwrap().unwrap();
+    let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+    assert!(text.starts_with("event: trends\ndata: "), "{text}");
+    let data: Value = serde_json::from_str(text.trim_start_matches("event: trends\ndata: ").trim()).unwrap();
+    assert_matches("TrendsResponse", &data);
+    assert!(!data["trends"].as_array().unwrap().is_empty());
+}

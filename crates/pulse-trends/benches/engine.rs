@@ -1,0 +1,134 @@
+//! Trend engine benches on real data (CrisisLexT6 boston-west, analysed once up front):
+//!
+//! * `ingest`: posts/s through one worker with analysis precomputed (the engine's own cost:
+//!   count-min, de-duplication, top-k, watched-topic detail, merges at bucket boundaries).
+//! * `ingest_dense`: the same posts, 10,000 per bucket (a busy stream): the per-post cost.
+//! * `query_top50`: latency of `trends(limit 50)` on an engine holding the replay up to the West
+//!   explosion (2013-04-18 02:00 UTC), 10-minute buckets, 24 h ring.
+//!
+//! `PULSE_DATA_DIR` (default `../shared/replay-data`) must hold `crisislex-t6/`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use pulse_core::Post;
+use pulse_core::replay::{ManualClock, ReplayInput, ReplayOptions, Sink, SinkError, replay};
+use pulse_sketch::hash_key;
+use pulse_text::{Analysis, Analyzer};
+use pulse_trends::{AnalyzedPost, TopicKind, TopicRef, TrendConfig, TrendEngine, TrendQuery};
+
+fn load() -> Vec<AnalyzedPost> {
+    let dir = std::env::var_os("PULSE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")))
+        .join("crisislex-t6");
+    let inputs: Vec<ReplayInput> =
+        ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"]
+            .iter()
+            .map(|f| ReplayInput { path: dir.join(f), format: None })
+            .collect();
+    struct Collect(Vec<AnalyzedPost>, Analysis);
+    impl Sink for Collect {
+        fn send(&mut self, post: &Post) -> Result<(), SinkError> {
+            Analyzer::shared().analyze_into(post, &mut self.1);
+            let a = &self.1;
+            let kind = |k| match k {
+                pulse_text::TopicKind::Hashtag => TopicKind::Hashtag,
+                pulse_text::TopicKind::Mention => TopicKind::Mention,
+                pulse_text::TopicKind::Cashtag => TopicKind::Cashtag,
+                pulse_text::TopicKind::Phrase => TopicKind::Phrase,
+                pulse_text::TopicKind::Entity => TopicKind::Entity,
+                pulse_text::TopicKind::Word => TopicKind::Word,
+            };
+            self.0.push(AnalyzedPost {
+                id: post.id.clone(),
+                created_at: post.created_at.timestamp(),
+                author_hash: hash_key(&post.author),
+                lang: a.lang().to_owned(),
+                topics: a
+                    .topics()
+                    .iter()
+                    .map(|t| TopicRef { key: t.key().into(), kind: kind(t.kind()), surface: t.surface().into() })
+                    .collect(),
+                sentiment: a.topic_sentiment().map(|s| s.compound as f32),
+                is_repost: a.is_repost(),
+                content_hash: hash_key(a.original_text()),
+            });
+            Ok(())
+        }
+    }
+    let mut sink = Collect(Vec::new(), Analysis::default());
+    replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).expect("boston-west");
+    sink.0
+}
+
+fn benches(c: &mut Criterion) {
+    let posts = load();
+    let topics: usize = posts.iter().map(|p| p.topics.len()).sum();
+    eprintln!("{} posts, {:.1} topics/post", posts.len(), topics as f64 / posts.len() as f64);
+    let config = || TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) };
+
+    let mut g = c.benchmark_group("trends");
+    g.throughput(Throughput::Elements(posts.len() as u64));
+    g.bench_function("ingest", |b| {
+        b.iter(|| {
+            let engine = TrendEngine::new(config()).unwrap();
+            let mut w = engine.worker();
+            for p in &posts {
+                w.ingest(p).unwrap();
+            }
+            w.flush().unwrap();
+            engine
+        })
+    });
+    // The same posts compressed in time (10,000 per 10-minute bucket, as on a busy live stream):
+    // the per-post cost without the per-bucket merge that dominates a sparse replay.
+    let t0 = posts[0].created_at;
+    let dense: Vec<AnalyzedPost> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AnalyzedPost { created_at: t0 + (i as i64 / 10_000) * 600, ..p.clone() })
+        .collect();
+    g.bench_function("ingest_dense", |b| {
+        b.iter(|| {
+            let engine = TrendEngine::new(config()).unwrap();
+            let mut w = engine.worker();
+            for p in &dense {
+                w.ingest(p).unwrap();
+            }
+            w.flush().unwrap();
+            engine
+        })
+    });
+    g.finish();
+
+    let cut = chrono::DateTime::parse_from_rfc3339("2013-04-18T02:00:00Z").unwrap().timestamp();
+    let engine = TrendEngine::new(config()).unwrap();
+    {
+        let mut w = engine.worker();
+        let mut next = (posts[0].created_at / 600 + 1) * 600;
+        for p in posts.iter().filter(|p| p.created_at < cut) {
+            while p.created_at >= next {
+                w.flush().unwrap();
+                engine.advance_watermark(next);
+                next += 600;
+            }
+            w.ingest(p).unwrap();
+        }
+        w.flush().unwrap();
+        engine.advance_watermark(cut);
+    }
+    let q = TrendQuery { limit: Some(50), ..Default::default() };
+    eprintln!("top-50 at the cut: {} stories", engine.trends(&q).trends.len());
+    let mut g = c.benchmark_group("trends");
+    g.bench_function("query_top50", |b| b.iter(|| engine.trends(&q)));
+    g.finish();
+}
+
+criterion_group! {
+    name = group;
+    config = Criterion::default().sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(group);

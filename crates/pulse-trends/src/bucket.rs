@@ -1,0 +1,298 @@
+//! One event-time bucket of trend state: the unit of merging, checkpoints and rollups.
+
+use pulse_sketch::codec::kind;
+use pulse_sketch::{CountMin, Hll, Mergeable, Persist, TopK};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::config::TrendConfig;
+use crate::error::Result;
+use crate::post::TopicKind;
+
+/// Post ids kept per tracked topic per bucket.
+pub const MAX_SAMPLES: usize = 3;
+/// Surface forms kept per tracked topic per bucket.
+pub const MAX_SURFACES: usize = 8;
+/// Co-occurring topics kept per tracked topic per bucket.
+pub const MAX_COOCCURRING: usize = 64;
+/// Languages kept per tracked topic per bucket.
+pub const MAX_LANGS: usize = 8;
+
+/// The state of one bucket. Everything in it merges (counts add, HLLs union, top-k summaries
+/// replay), so buckets built by different workers, processes or machines combine into the bucket
+/// one engine would have built over all their posts (within the sketches' bounds).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrendBucket {
+    /// Posts counted (after the identical-post check).
+    pub posts: u64,
+    /// Posts that arrived after the bucket closed and were still counted.
+    pub late: u64,
+    /// Identical posts by the same author (counted once).
+    pub duplicates: u64,
+    /// Posts per language.
+    pub langs: FxHashMap<String, u64>,
+    /// Posts per topic (count-min, any topic).
+    pub topic_posts: CountMin,
+    /// Distinct authors per topic in this bucket (count-min fed once per topic and author by
+    /// each worker): the score's unit.
+    pub topic_authors: CountMin,
+    /// Heaviest topics by distinct authors, by name: the candidates.
+    pub top: TopK<String>,
+    /// Detail for watched topics, by key hash.
+    pub detail: FxHashMap<u64, TopicDetail>,
+}
+
+/// What the engine keeps about one watched topic in one bucket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TopicDetail {
+    /// Canonical key.
+    pub key: String,
+    /// Kind of the first occurrence.
+    pub kind: TopicKind,
+    /// Posts counted while watched.
+    pub posts: u64,
+    /// Distinct authors while watched.
+    pub authors: Hll,
+    /// Cached `authors.count()`, refreshed after every change on the shared side.
+    pub authors_est: u64,
+    /// Sum of compound sentiment of scored posts.
+    pub sentiment_sum: f64,
+    /// Posts with a compound ≥ 0.05.
+    pub positive: u64,
+    /// Posts with a compound in (−0.05, 0.05).
+    pub neutral: u64,
+    /// Posts with a compound ≤ −0.05.
+    pub negative: u64,
+    /// Posts shared with other watched topics, by key hash.
+    pub cooccurring: FxHashMap<u64, u32>,
+    /// Earliest event time seen (Unix s).
+    pub first_seen: i64,
+    /// Latest event time seen (Unix s).
+    pub last_seen: i64,
+    /// A few post ids.
+    pub samples: Vec<String>,
+    /// Surface forms and how often each was written.
+    pub surfaces: Vec<(String, u32)>,
+    /// Posts per language.
+    pub langs: Vec<(String, u32)>,
+}
+
+impl TopicDetail {
+    /// An empty detail for `key`.
+    pub fn new(key: &str, kind: TopicKind) -> Result<Self> {
+        Ok(Self {
+            key: key.to_owned(),
+            kind,
+            posts: 0,
+            authors: Hll::new(Hll::DEFAULT_PRECISION)?,
+            authors_est: 0,
+            sentiment_sum: 0.0,
+            positive: 0,
+            neutral: 0,
+            negative: 0,
+            cooccurring: FxHashMap::default(),
+            first_seen: i64::MAX,
+            last_seen: i64::MIN,
+            samples: Vec::new(),
+            surfaces: Vec::new(),
+            langs: Vec::new(),
+        })
+    }
+
+    /// Posts that carried a sentiment.
+    pub fn scored(&self) -> u64 {
+        self.positive + self.neutral + self.negative
+    }
+
+    /// Adds one sentiment by VADER's ±0.05 rule.
+    pub fn add_sentiment(&mut self, compound: f64) {
+        self.sentiment_sum += compound;
+        if compound >= 0.05 {
+            self.positive += 1;
+        } else if compound <= -0.05 {
+            self.negative += 1;
+        } else {
+            self.neutral += 1;
+        }
+    }
+
+    /// Recomputes [`TopicDetail::authors_est`].
+    pub fn refresh(&mut self) {
+        self.authors_est = self.authors.count().round() as u64;
+    }
+}
+
+fn add_counted(list: &mut Vec<(String, u32)>, item: &str, n: u32, cap: usize) {
+    if let Some(e) = list.iter_mut().find(|(s, _)| s == item) {
+        e.1 += n;
+    } else if list.len() < cap {
+        list.push((item.to_owned(), n));
+    }
+}
+
+impl TopicDetail {
+    /// Counts one surface form.
+    pub fn add_surface(&mut self, surface: &str) {
+        add_counted(&mut self.surfaces, surface, 1, MAX_SURFACES);
+    }
+
+    /// Counts one post in `lang`.
+    pub fn add_lang(&mut self, lang: &str) {
+        add_counted(&mut self.langs, lang, 1, MAX_LANGS);
+    }
+}
+
+impl Mergeable for TopicDetail {
+    fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
+        self.authors.merge(&o.authors)?;
+        self.posts += o.posts;
+        self.sentiment_sum += o.sentiment_sum;
+        self.positive += o.positive;
+        self.neutral += o.neutral;
+        self.negative += o.negative;
+        for (&h, &c) in &o.cooccurring {
+            if let Some(mine) = self.cooccurring.get_mut(&h) {
+                *mine += c;
+            } else if self.cooccurring.len() < MAX_COOCCURRING {
+                self.cooccurring.insert(h, c);
+            }
+        }
+        self.first_seen = self.first_seen.min(o.first_seen);
+        self.last_seen = self.last_seen.max(o.last_seen);
+        for s in &o.samples {
+            if self.samples.len() < MAX_SAMPLES && !self.samples.contains(s) {
+                self.samples.push(s.clone());
+            }
+        }
+        for (s, n) in &o.surfaces {
+            add_counted(&mut self.surfaces, s, *n, MAX_SURFACES);
+        }
+        for (s, n) in &o.langs {
+            add_counted(&mut self.langs, s, *n, MAX_LANGS);
+        }
+        self.refresh();
+        Ok(())
+    }
+}
+
+impl TrendBucket {
+    /// An empty bucket sized by `config`.
+    pub fn new(config: &TrendConfig) -> Result<Self> {
+        Ok(Self {
+            posts: 0,
+            late: 0,
+            duplicates: 0,
+            langs: FxHashMap::default(),
+            topic_posts: CountMin::new(config.cm_epsilon, config.cm_delta)?,
+            topic_authors: CountMin::new(config.cm_epsilon, config.cm_delta)?,
+            top: TopK::new(config.topk_capacity)?,
+            detail: FxHashMap::default(),
+        })
+    }
+
+    /// Empties the bucket, keeping the count-min allocations.
+    pub fn reset(&mut self) -> Result<()> {
+        self.posts = 0;
+        self.late = 0;
+        self.duplicates = 0;
+        self.langs.clear();
+        self.topic_posts.clear();
+        self.topic_authors.clear();
+        self.top = TopK::new(self.top.capacity())?;
+        self.detail.clear();
+        Ok(())
+    }
+
+    /// Distinct authors of topic `hash` in this bucket: the least of three upper bounds — the
+    /// authors count-min, the posts count-min, and (for watched topics) the HLL plus the posts
+    /// counted before the topic was watched. The HLL term is what stops one account whose posts
+    /// were spread over several workers from counting once per worker.
+    pub fn authors(&self, hash: u64) -> u64 {
+        let posts = self.topic_posts.estimate(hash);
+        let mut authors = self.topic_authors.estimate(hash).min(posts);
+        if let Some(d) = self.detail.get(&hash) {
+            authors = authors.min(d.authors_est + posts.saturating_sub(d.posts));
+        }
+        authors
+    }
+}
+
+impl Mergeable for TrendBucket {
+    fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
+        self.topic_posts.merge(&o.topic_posts)?;
+        self.topic_authors.merge(&o.topic_authors)?;
+        self.top.merge(&o.top)?;
+        self.posts += o.posts;
+        self.late += o.late;
+        self.duplicates += o.duplicates;
+        for (l, n) in &o.langs {
+            *self.langs.entry(l.clone()).or_default() += n;
+        }
+        for (h, d) in &o.detail {
+            match self.detail.get_mut(h) {
+                Some(mine) => mine.merge(d)?,
+                None => {
+                    self.detail.insert(*h, d.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Persist for TrendBucket {
+    const KIND: u8 = kind::USER_START;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulse_sketch::hash_key;
+
+    fn bucket_with(authors: &[&str], topic: &str, watched: bool) -> TrendBucket {
+        let config = TrendConfig::default();
+        let mut b = TrendBucket::new(&config).unwrap();
+        let h = hash_key(topic);
+        let mut d = TopicDetail::new(topic, TopicKind::Hashtag).unwrap();
+        for a in authors {
+            b.posts += 1;
+            b.topic_posts.update(h, 1);
+            b.topic_authors.update(h, 1);
+            b.top.update(h, topic, 1);
+            d.posts += 1;
+            d.authors.insert(hash_key(a));
+            d.add_sentiment(-0.5);
+        }
+        d.refresh();
+        if watched {
+            b.detail.insert(h, d);
+        }
+        b
+    }
+
+    #[test]
+    fn hll_caps_authors_counted_once_per_worker() {
+        // The same account seen by two workers: each counted it once in its count-min.
+        let mut a = bucket_with(&["@loud"], "#spam", true);
+        let b = bucket_with(&["@loud"], "#spam", true);
+        a.merge(&b).unwrap();
+        let h = hash_key("#spam");
+        assert_eq!(a.topic_authors.estimate(h), 2);
+        assert_eq!(a.authors(h), 1);
+        assert_eq!(a.detail[&h].negative, 2);
+        // Unwatched: only the count-min bound is available.
+        let mut c = bucket_with(&["x", "y"], "#t", false);
+        c.merge(&bucket_with(&["z"], "#t", false)).unwrap();
+        assert_eq!(c.authors(hash_key("#t")), 3);
+    }
+
+    #[test]
+    fn a_bucket_round_trips_through_a_blob() {
+        let b = bucket_with(&["a", "b", "c"], "#boston", true);
+        let back = TrendBucket::from_bytes(&b.to_bytes().unwrap()).unwrap();
+        let h = hash_key("#boston");
+        assert_eq!((back.posts, back.authors(h)), (3, 3));
+        assert_eq!(back.detail[&h].key, "#boston");
+        assert!(TrendBucket::from_bytes(&b.to_bytes().unwrap()[..20]).is_err());
+    }
+}

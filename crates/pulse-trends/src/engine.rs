@@ -1,0 +1,475 @@
+//! The shared engine, its workers, watermarks, bucket close, snapshots and metrics.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use pulse_sketch::{Mergeable, Persist, Window, hash_key, hash_u64};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+use crate::bucket::{MAX_SAMPLES, TopicDetail, TrendBucket};
+use crate::config::TrendConfig;
+use crate::error::{Result, TrendError};
+use crate::post::AnalyzedPost;
+use crate::score::{self, Track};
+
+/// Watched topics considered per post for co-occurrence (pairs grow quadratically).
+const MAX_COOC_PER_POST: usize = 8;
+
+/// The trend engine: a ring of event-time buckets shared by ingest workers and queries.
+///
+/// Cheap to clone (an `Arc`), `Send + Sync`. Workers ([`TrendEngine::worker`]) aggregate posts
+/// locally and merge into the shared ring every [`TrendConfig::flush_interval_ms`] and at bucket
+/// boundaries; queries take a read lock for the duration of one query (well under a millisecond
+/// for a top-50, see `benches/`), so ingest only ever waits for a query while merging.
+#[derive(Clone)]
+pub struct TrendEngine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: TrendConfig,
+    pub(crate) state: RwLock<State>,
+    watch: RwLock<Arc<FxHashSet<u64>>>,
+    watermark: AtomicI64,
+    counters: Counters,
+}
+
+#[derive(Default)]
+struct Counters {
+    ingested: AtomicU64,
+    duplicates: AtomicU64,
+    late_counted: AtomicU64,
+    late_dropped: AtomicU64,
+    flushes: AtomicU64,
+}
+
+/// The shared, lock-protected part.
+pub(crate) struct State {
+    pub(crate) window: Window<TrendBucket>,
+    /// End of the last closed bucket (the watermark, aligned down).
+    pub(crate) closed_through: Option<i64>,
+    /// Start of the first bucket ever seen: where baselines begin.
+    pub(crate) first_start: Option<i64>,
+    /// Per-topic baseline cache (EWMA state fed up to some bucket).
+    pub(crate) baselines: FxHashMap<u64, crate::score::Baseline>,
+    /// Trend episodes in progress.
+    pub(crate) tracks: FxHashMap<u64, Track>,
+    /// Hashes of the evergreen words.
+    pub(crate) evergreen: FxHashSet<u64>,
+}
+
+impl State {
+    /// Whether every word of `key` is evergreen (hashtags, mentions and cashtags never are).
+    pub(crate) fn is_evergreen(&self, key: &str) -> bool {
+        !key.starts_with(['#', '@', '$']) && key.split(' ').all(|w| self.evergreen.contains(&hash_key(w)))
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EngineMetrics {
+    /// Posts handed to workers.
+    pub posts_ingested: u64,
+    /// Identical posts by the same author in one bucket, counted once.
+    pub posts_duplicate: u64,
+    /// Posts that arrived after their bucket closed and were still counted.
+    pub posts_late_counted: u64,
+    /// Posts older than the ring: not counted in any bucket, only here.
+    pub posts_late_dropped: u64,
+    /// Worker merges into the shared ring.
+    pub flushes: u64,
+    /// The watermark (Unix s), if set.
+    pub watermark: Option<i64>,
+    /// Buckets in the ring.
+    pub buckets_open: usize,
+    /// Trend episodes in progress.
+    pub tracked_trends: usize,
+}
+
+impl TrendEngine {
+    /// An engine with `config` (checked).
+    pub fn new(config: TrendConfig) -> Result<Self> {
+        config.validate()?;
+        let empty = TrendBucket::new(&config)?;
+        let window = Window::new(config.bucket_secs, config.history_buckets, empty)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                state: RwLock::new(State {
+                    window,
+                    closed_through: None,
+                    first_start: None,
+                    baselines: FxHashMap::default(),
+                    tracks: FxHashMap::default(),
+                    evergreen: config.evergreen.iter().map(|w| hash_key(&w.to_lowercase())).collect(),
+                }),
+                config,
+                watch: RwLock::new(Arc::new(FxHashSet::default())),
+                watermark: AtomicI64::new(i64::MIN),
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrendConfig {
+        &self.inner.config
+    }
+
+    /// A new local aggregator. Give each ingest thread its own; route an author's posts to one
+    /// worker (e.g. by `author_hash % workers`) so per-bucket author de-duplication is exact before
+    /// the HLLs of watched topics even come into play.
+    pub fn worker(&self) -> Worker {
+        Worker {
+            engine: self.clone(),
+            local: FxHashMap::default(),
+            spare: Vec::new(),
+            watch: self.watch_set(),
+            since_flush: 0,
+            last_flush: Instant::now(),
+            max_event: i64::MIN,
+            newest_start: i64::MIN,
+            cooc: Vec::with_capacity(MAX_COOC_PER_POST),
+        }
+    }
+
+    /// The watermark (Unix s), if any.
+    pub fn watermark(&self) -> Option<i64> {
+        let w = self.inner.watermark.load(Ordering::Acquire);
+        (w != i64::MIN).then_some(w)
+    }
+
+    /// Moves the watermark to `at` (never back): buckets ending at or before it close, which
+    /// feeds baselines and updates trend states, and buckets older than the ring retire.
+    pub fn advance_watermark(&self, at: i64) {
+        let mut state = self.write();
+        self.advance_locked(&mut state, at);
+    }
+
+    fn advance_locked(&self, state: &mut State, at: i64) {
+        if self.watermark().is_some_and(|w| w >= at) {
+            return;
+        }
+        self.inner.watermark.store(at, Ordering::Release);
+        let width = self.inner.config.bucket_secs;
+        let target = at.div_euclid(width) * width;
+        if let Some(first) = state.first_start {
+            let mut next = state.closed_through.unwrap_or(first).max(first);
+            // Skip far ahead over empty stretches longer than the ring.
+            let ring = width * self.inner.config.history_buckets as i64;
+            if target - next > ring {
+                next = target - ring;
+            }
+            while next < target {
+                next += width;
+                score::close_bucket(&self.inner.config, state, next);
+                state.closed_through = Some(next);
+            }
+        }
+        state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
+        state.window.advance(at.saturating_sub(1));
+        self.publish_watch(state);
+    }
+
+    /// Counters for metrics.
+    pub fn metrics(&self) -> EngineMetrics {
+        let c = &self.inner.counters;
+        let state = self.read();
+        EngineMetrics {
+            posts_ingested: c.ingested.load(Ordering::Relaxed),
+            posts_duplicate: c.duplicates.load(Ordering::Relaxed),
+            posts_late_counted: c.late_counted.load(Ordering::Relaxed),
+            posts_late_dropped: c.late_dropped.load(Ordering::Relaxed),
+            flushes: c.flushes.load(Ordering::Relaxed),
+            watermark: self.watermark(),
+            buckets_open: state.window.open_buckets(),
+            tracked_trends: state.tracks.len(),
+        }
+    }
+
+    /// The whole ring as one blob (a checkpoint): [`pulse_sketch::Window`] of [`TrendBucket`].
+    pub fn snapshot(&self) -> Result<Vec<u8>> {
+        Ok(self.read().window.to_bytes()?)
+    }
+
+    /// The bucket starting at `start` as a blob (the unit of rollups), if open.
+    pub fn snapshot_bucket(&self, start: i64) -> Result<Option<Vec<u8>>> {
+        Ok(match self.read().window.get(start) {
+            Some(b) => Some(b.to_bytes()?),
+            None => None,
+        })
+    }
+
+    /// Merges a ring written by [`TrendEngine::snapshot`] (another engine's, e.g. over other
+    /// partitions) bucket-wise into this one. Baselines and trend states are derived data: they
+    /// are rebuilt by re-closing the merged buckets up to the watermark.
+    pub fn merge_snapshot(&self, blob: &[u8]) -> Result<()> {
+        let other = Window::<TrendBucket>::from_bytes(blob)?;
+        if other.width() != self.inner.config.bucket_secs {
+            return Err(TrendError::BucketWidth { expected: self.inner.config.bucket_secs, found: other.width() });
+        }
+        let mut state = self.write();
+        for (start, bucket) in other.iter() {
+            Self::merge_bucket_locked(&mut state, start, bucket)?;
+        }
+        let mark = other.watermark().map(|w| w + 1).into_iter().chain(self.watermark()).max();
+        self.rebuild_locked(&mut state, mark);
+        Ok(())
+    }
+
+    /// Merges one bucket blob (from [`TrendEngine::snapshot_bucket`]) at `start`.
+    pub fn merge_bucket(&self, start: i64, blob: &[u8]) -> Result<()> {
+        let bucket = TrendBucket::from_bytes(blob)?;
+        let mut state = self.write();
+        if !Self::merge_bucket_locked(&mut state, start, &bucket)? {
+            self.inner.counters.late_dropped.fetch_add(bucket.posts, Ordering::Relaxed);
+        }
+        let mark = self.watermark();
+        self.rebuild_locked(&mut state, mark);
+        Ok(())
+    }
+
+    fn merge_bucket_locked(state: &mut State, start: i64, bucket: &TrendBucket) -> Result<bool> {
+        state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
+        match state.window.bucket_mut(start) {
+            Some(mine) => {
+                mine.merge(bucket)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Recomputes baselines and trend states from the ring.
+    fn rebuild_locked(&self, state: &mut State, watermark: Option<i64>) {
+        state.baselines.clear();
+        state.tracks.clear();
+        state.closed_through = None;
+        self.inner.watermark.store(i64::MIN, Ordering::Release);
+        if let Some(w) = watermark {
+            self.advance_locked(state, w);
+        }
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.inner.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.inner.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn watch_set(&self) -> Arc<FxHashSet<u64>> {
+        self.inner.watch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Recomputes the watched set: the heaviest topics of the two newest buckets plus every trend
+    /// in progress.
+    fn publish_watch(&self, state: &State) {
+        let size = self.inner.config.watch_size;
+        let mut heavy: Vec<(u64, u64)> = Vec::new();
+        for (_, bucket) in state.window.iter().rev().take(2) {
+            heavy.extend(bucket.top.top(size).iter().map(|h| (h.lower_bound, h.hash)));
+        }
+        heavy.sort_unstable_by(|a, b| b.cmp(a));
+        let mut set: FxHashSet<u64> = state.tracks.keys().copied().collect();
+        for (_, h) in heavy {
+            if set.len() >= size {
+                break;
+            }
+            set.insert(h);
+        }
+        *self.inner.watch.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
+    }
+}
+
+struct LocalBucket {
+    bucket: TrendBucket,
+    /// `(topic, author)` pairs seen in this bucket by this worker.
+    pairs: FxHashSet<u64>,
+    /// `(author, content)` pairs seen in this bucket by this worker.
+    contents: FxHashSet<u64>,
+    dirty: bool,
+}
+
+/// A local aggregator: ingest posts without touching shared state; [`Worker::flush`] (also
+/// called automatically on an interval and at bucket boundaries, and on drop) merges into the
+/// engine. `Send`, not shared: one per ingest thread.
+pub struct Worker {
+    engine: TrendEngine,
+    local: FxHashMap<i64, LocalBucket>,
+    spare: Vec<LocalBucket>,
+    watch: Arc<FxHashSet<u64>>,
+    since_flush: u64,
+    last_flush: Instant,
+    max_event: i64,
+    newest_start: i64,
+    cooc: Vec<(u64, usize)>,
+}
+
+impl Worker {
+    /// Counts one analysed post.
+    pub fn ingest(&mut self, post: &AnalyzedPost) -> Result<()> {
+        let inner = Arc::clone(&self.engine.inner);
+        let config = &inner.config;
+        let width = config.bucket_secs;
+        let start = post.created_at.div_euclid(width) * width;
+        if start > self.newest_start {
+            if self.newest_start != i64::MIN {
+                // A bucket boundary: publish what we have so queries and the watched set move on.
+                self.flush()?;
+            }
+            self.newest_start = start;
+        }
+        self.max_event = self.max_event.max(post.created_at);
+        self.since_flush += 1;
+        if !self.local.contains_key(&start) {
+            let fresh = match self.spare.pop() {
+                Some(b) => b,
+                None => LocalBucket {
+                    bucket: TrendBucket::new(config)?,
+                    pairs: FxHashSet::default(),
+                    contents: FxHashSet::default(),
+                    dirty: false,
+                },
+            };
+            self.local.insert(start, fresh);
+        }
+        let Some(local) = self.local.get_mut(&start) else { return Ok(()) };
+        local.dirty = true;
+        let author = post.author_hash;
+        if post.content_hash != 0 && !local.contents.insert(hash_u64(author ^ post.content_hash.rotate_left(17))) {
+            local.bucket.duplicates += 1;
+        } else {
+            let b = &mut local.bucket;
+            b.posts += 1;
+            match b.langs.get_mut(post.lang.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    b.langs.insert(post.lang.clone(), 1);
+                }
+            }
+            self.cooc.clear();
+            for (i, topic) in post.topics.iter().enumerate() {
+                let h = hash_key(&topic.key);
+                b.topic_posts.update(h, 1);
+                if local.pairs.insert(hash_u64(h ^ author.rotate_left(29))) {
+                    b.topic_authors.update(h, 1);
+                    b.top.update(h, topic.key.as_str(), 1);
+                }
+                if self.watch.contains(&h) {
+                    let d = match b.detail.get_mut(&h) {
+                        Some(d) => d,
+                        None => b.detail.entry(h).or_insert(TopicDetail::new(&topic.key, topic.kind)?),
+                    };
+                    d.posts += 1;
+                    d.authors.insert(author);
+                    if let Some(s) = post.sentiment {
+                        d.add_sentiment(f64::from(s));
+                    }
+                    d.first_seen = d.first_seen.min(post.created_at);
+                    d.last_seen = d.last_seen.max(post.created_at);
+                    if d.samples.len() < MAX_SAMPLES {
+                        d.samples.push(post.id.clone());
+                    }
+                    d.add_surface(&topic.surface);
+                    d.add_lang(&post.lang);
+                    if self.cooc.len() < MAX_COOC_PER_POST {
+                        self.cooc.push((h, i));
+                    }
+                }
+            }
+            for a in 0..self.cooc.len() {
+                for c in 0..self.cooc.len() {
+                    if a != c
+                        && let Some(d) = b.detail.get_mut(&self.cooc[a].0)
+                    {
+                        *d.cooccurring.entry(self.cooc[c].0).or_default() += 1;
+                    }
+                }
+            }
+        }
+        if self.since_flush >= 1024 {
+            let interval = Duration::from_millis(config.flush_interval_ms);
+            if self.last_flush.elapsed() >= interval {
+                self.flush()?;
+            } else {
+                self.since_flush = 0;
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges everything aggregated locally into the engine, moves the automatic watermark, and
+    /// picks up the current watched set.
+    pub fn flush(&mut self) -> Result<()> {
+        let engine = self.engine.clone();
+        let inner = &engine.inner;
+        let mut ingested = 0;
+        let mut duplicates = 0;
+        {
+            let mut state = engine.write();
+            let closed = state.closed_through;
+            for (&start, local) in self.local.iter_mut().filter(|(_, l)| l.dirty) {
+                let b = &mut local.bucket;
+                for d in b.detail.values_mut() {
+                    d.refresh();
+                }
+                ingested += b.posts + b.duplicates;
+                duplicates += b.duplicates;
+                let late = closed.is_some_and(|c| start + inner.config.bucket_secs <= c);
+                if late {
+                    b.late = b.posts;
+                }
+                state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
+                match state.window.bucket_mut(start) {
+                    Some(shared) => {
+                        shared.merge(b)?;
+                        if late {
+                            inner.counters.late_counted.fetch_add(b.posts, Ordering::Relaxed);
+                        }
+                    }
+                    None => {
+                        inner.counters.late_dropped.fetch_add(b.posts, Ordering::Relaxed);
+                    }
+                }
+                b.reset()?;
+                local.dirty = false;
+            }
+            if inner.config.auto_watermark && self.max_event != i64::MIN {
+                engine.advance_locked(&mut state, self.max_event - inner.config.allowed_lateness_secs);
+            } else {
+                engine.publish_watch(&state);
+            }
+            // Forget de-duplication sets of buckets that closed.
+            if let Some(c) = state.closed_through {
+                let width = inner.config.bucket_secs;
+                let closed: Vec<i64> =
+                    self.local.keys().copied().filter(|&s| s + width <= c && s != self.newest_start).collect();
+                for s in closed {
+                    if let Some(mut l) = self.local.remove(&s) {
+                        l.pairs.clear();
+                        l.contents.clear();
+                        if self.spare.len() < 2 {
+                            self.spare.push(l);
+                        }
+                    }
+                }
+            }
+        }
+        inner.counters.ingested.fetch_add(ingested, Ordering::Relaxed);
+        inner.counters.duplicates.fetch_add(duplicates, Ordering::Relaxed);
+        inner.counters.flushes.fetch_add(1, Ordering::Relaxed);
+        self.watch = engine.watch_set();
+        self.since_flush = 0;
+        self.last_flush = Instant::now();
+        Ok(())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}

@@ -1,0 +1,213 @@
+//! Acceptance on real data: the CrisisLexT6 Boston bombings + West, Texas explosion replay
+//! (`boston-west`) through replay → analyzer → engine, 10-minute buckets, a report every 10 minutes.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use pulse_core::replay::{ManualClock, ReplayInput, ReplayOptions, Sink, SinkError, replay};
+use pulse_core::{Format, Post};
+use pulse_sketch::hash_key;
+use pulse_text::{Analysis, Analyzer};
+use pulse_trends::{AnalyzedPost, TopicKind, TopicRef, TrendConfig, TrendEngine, TrendList, TrendQuery};
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("PULSE_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")))
+}
+
+/// All posts of boston-west, analysed once and shared by the tests.
+fn posts() -> Option<&'static [AnalyzedPost]> {
+    static POSTS: OnceLock<Option<Vec<AnalyzedPost>>> = OnceLock::new();
+    POSTS
+        .get_or_init(|| {
+            let dir = data_dir().join("crisislex-t6");
+            let files = ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"];
+            let inputs: Vec<ReplayInput> =
+                files.iter().map(|f| ReplayInput { path: dir.join(f), format: Some(Format::CrisisLexT6) }).collect();
+            if !inputs.iter().all(|i| i.path.is_file()) {
+                eprintln!("skipping: boston-west not found under {}", dir.display());
+                return None;
+            }
+            struct Collect(Vec<AnalyzedPost>, Analysis);
+            impl Sink for Collect {
+                fn send(&mut self, post: &Post) -> Result<(), SinkError> {
+                    Analyzer::shared().analyze_into(post, &mut self.1);
+                    let a = &self.1;
+                    self.0.push(AnalyzedPost {
+                        id: post.id.clone(),
+                        created_at: post.created_at.timestamp(),
+                        author_hash: hash_key(&post.author),
+                        lang: a.lang().to_owned(),
+                        topics: a
+                            .topics()
+                            .iter()
+                            .map(|t| TopicRef {
+                                key: t.key().to_owned(),
+                                kind: match t.kind() {
+                                    pulse_text::TopicKind::Hashtag => TopicKind::Hashtag,
+                                    pulse_text::TopicKind::Word => TopicKind::Word,
+                                    pulse_text::TopicKind::Phrase => TopicKind::Phrase,
+                                    pulse_text::TopicKind::Entity => TopicKind::Entity,
+                                    pulse_text::TopicKind::Mention => TopicKind::Mention,
+                                    pulse_text::TopicKind::Cashtag => TopicKind::Cashtag,
+                                },
+                                surface: t.surface().to_owned(),
+                            })
+                            .collect(),
+                        sentiment: a.topic_sentiment().map(|s| s.compound as f32),
+                        is_repost: a.is_repost(),
+                        content_hash: hash_key(a.original_text()),
+                    });
+                    Ok(())
+                }
+            }
+            let mut sink = Collect(Vec::new(), Analysis::default());
+            replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
+            Some(sink.0)
+        })
+        .as_deref()
+}
+
+fn config() -> TrendConfig {
+    TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }
+}
+
+/// Feeds `posts` into `engine`, reporting every 10 minutes of data time.
+fn run(engine: &TrendEngine, posts: &[AnalyzedPost], report: bool) -> Vec<(i64, TrendList)> {
+    let mut worker = engine.worker();
+    let mut reports = Vec::new();
+    let mut next = (posts[0].created_at / 600 + 1) * 600;
+    for post in posts {
+        while post.created_at >= next {
+            worker.flush().unwrap();
+            engine.advance_watermark(next);
+            if report {
+                reports.push((
+                    next,
+                    engine.trends(&TrendQuery { as_of: Some(next), limit: Some(10), ..Default::default() }),
+                ));
+            }
+            next += 600;
+        }
+        worker.ingest(post).unwrap();
+    }
+    worker.flush().unwrap();
+    engine.advance_watermark(next);
+    reports
+}
+
+fn at(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+}
+
+fn story_matches(t: &pulse_trends::Trend, words: &[&str]) -> bool {
+    std::iter::once(&t.topic)
+        .chain(&t.terms)
+        .any(|term| words.iter().any(|w| term == w || term.split(' ').any(|part| part == *w)))
+}
+
+/// Which reports in `[from, to]` have a matching story in their top 5.
+fn coverage(reports: &[(i64, TrendList)], from: &str, to: &str, words: &[&str]) -> (bool, usize, usize) {
+    let sel: Vec<_> = reports.iter().filter(|(t, _)| (at(from)..=at(to)).contains(t)).collect();
+    let hit = |l: &TrendList| l.trends.iter().take(5).any(|t| story_matches(t, words));
+    let first = sel.first().is_some_and(|(t, l)| *t == at(from) && hit(l));
+    (first, sel.iter().filter(|(_, l)| hit(l)).count(), sel.len())
+}
+
+const BOSTON: &[&str] = &["boston", "marathon", "explosion", "explosions", "#bostonmarathon", "bomb", "bombs"];
+const WEST: &[&str] = &["west", "texas", "explosion", "fertilizer", "plant"];
+/// Stopwords and evergreen words that must never head or join a top-10 story.
+const NEVER: &[&str] = &[
+    "the", "rt", "lol", "today", "a", "and", "to", "of", "in", "is", "it", "you", "i", "for", "on", "my", "this",
+    "that", "just", "like", "get", "one", "new", "people", "right", "now", "love", "good", "day", "time", "know",
+    "thank", "thanks", "okay", "omg", "haha", "tonight", "got", "going", "back", "still", "really",
+];
+
+#[test]
+fn boston_and_west_trend_in_time_and_nothing_evergreen_does() {
+    let Some(posts) = posts() else { return };
+    assert_eq!(posts.len(), 20_018);
+    let engine = TrendEngine::new(config()).unwrap();
+    let reports = run(&engine, posts, true);
+    assert!(reports.len() > 1_800, "{}", reports.len());
+
+    let (first, hits, total) = coverage(&reports, "2013-04-15T19:50:00Z", "2013-04-15T23:50:00Z", BOSTON);
+    assert!(first, "no Boston story in the top 5 at 19:50");
+    assert!(hits * 10 >= total * 8, "Boston in {hits}/{total} reports");
+    assert_eq!(total, 25);
+    let (first, hits, total) = coverage(&reports, "2013-04-18T01:50:00Z", "2013-04-18T05:50:00Z", WEST);
+    assert!(first, "no West story in the top 5 at 01:50");
+    assert!(hits * 10 >= total * 8, "West in {hits}/{total} reports");
+
+    // Nothing trends during the warm-up (the first 4 hours of history).
+    for (t, list) in reports.iter().filter(|(t, _)| *t < at("2013-04-15T04:00:00Z")) {
+        assert!(list.trends.is_empty(), "trends during warm-up at {t}: {:?}", list.trends);
+    }
+    for (t, list) in &reports {
+        for trend in &list.trends {
+            for term in std::iter::once(&trend.topic).chain(&trend.terms) {
+                assert!(!NEVER.contains(&term.as_str()), "evergreen {term:?} in the top 10 at {t}");
+            }
+        }
+    }
+
+    // The West story at 01:50 is one story (not five variants), explained by its numbers.
+    let (_, list) = reports.iter().find(|(t, _)| *t == at("2013-04-18T01:50:00Z")).unwrap();
+    let west = list.trends.iter().find(|t| story_matches(t, WEST)).unwrap();
+    assert!(west.terms.len() >= 3, "{:?}", west.terms);
+    assert_eq!(list.trends.iter().filter(|t| story_matches(t, &["fertilizer", "texas"])).count(), 1);
+    assert!(west.authors >= 30 && west.expected < 5.0, "{west:?}");
+    assert!(
+        west.explanation.contains(&format!("{} posts from {} accounts in the last hour", west.posts, west.authors))
+    );
+    let s = west.sentiment;
+    assert!((s.positive + s.neutral + s.negative - 1.0).abs() < 0.01, "{s:?}");
+    assert!(s.compound > -1.0 && s.compound < 1.0 && s.shift.is_some(), "{s:?}");
+
+    // Topic stats answer for the headline, and for a word that never trended.
+    // (The ring keeps the last 24 h: at the end of the replay, 2013-04-27.)
+    let stats = engine.topic("texas", None).unwrap();
+    assert!(stats.series.len() <= 144 && stats.series.iter().map(|p| p.posts).sum::<u64>() > 0, "{stats:?}");
+    assert!(stats.series.iter().all(|p| p.authors <= p.posts));
+    let m = engine.metrics();
+    assert_eq!((m.posts_ingested, m.posts_late_dropped), (20_018, 0));
+}
+
+#[test]
+fn two_engines_over_disjoint_halves_merge_into_the_same_trends() {
+    let Some(posts) = posts() else { return };
+    let cut = at("2013-04-18T02:00:00Z");
+    let posts: Vec<AnalyzedPost> = posts.iter().filter(|p| p.created_at < cut).cloned().collect();
+    let one = TrendEngine::new(config()).unwrap();
+    run(&one, &posts, false);
+    // Split by author (the engine's routing rule), each half over the same time span.
+    let (a, b): (Vec<_>, Vec<_>) = posts.iter().cloned().partition(|p| p.author_hash % 2 == 0);
+    let left = TrendEngine::new(config()).unwrap();
+    let right = TrendEngine::new(config()).unwrap();
+    run(&left, &a, false);
+    run(&right, &b, false);
+    left.merge_snapshot(&right.snapshot().unwrap()).unwrap();
+    let q = TrendQuery { as_of: Some(cut), limit: Some(5), ..Default::default() };
+    let (x, y) = (one.trends(&q), left.trends(&q));
+    // Free text finds the keys; topic stats cover the trend window of the West story.
+    assert_eq!(one.resolve_topic("Fertilizer Plant").as_deref(), Some("fertilizer plant"));
+    // The hashtag and its words meet; the form with more posts wins.
+    assert_eq!(one.resolve_topic("#BostonMarathon").as_deref(), Some("boston marathon"));
+    assert_eq!(one.resolve_topic("boston   MARATHON").as_deref(), Some("boston marathon"));
+    assert!(one.resolve_topic("zzqx unseen").is_none());
+    let stats = one.topic("fertilizer", Some(3 * 3600)).unwrap();
+    assert_eq!(stats.series.len(), 18);
+    assert!(stats.authors >= 10 && stats.expected < 3.0, "{stats:?}");
+    assert!(stats.related.iter().any(|r| r.topic == "plant" || r.topic == "fertilizer plant"), "{:?}", stats.related);
+    assert!(!stats.samples.is_empty());
+    assert!(!x.trends.is_empty());
+    let heads = |l: &TrendList| l.trends.iter().map(|t| t.topic.clone()).collect::<Vec<_>>();
+    assert_eq!(heads(&x)[..3], heads(&y)[..3]);
+    for (p, q) in x.trends.iter().zip(&y.trends).take(3) {
+        // Count-min merges stay upper bounds within ε·N; at these volumes they are exact.
+        assert!(q.posts >= p.posts && q.posts <= p.posts + 2, "{} vs {}", p.posts, q.posts);
+        assert!(q.authors.abs_diff(p.authors) <= 2, "{} vs {}", p.authors, q.authors);
+        assert!((p.score - q.score).abs() <= 0.05 * p.score, "{} vs {}", p.score, q.score);
+    }
+}
