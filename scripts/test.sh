@@ -16,6 +16,16 @@ for dir in "$PULSE_DATA_DIR" "$PULSE_EVAL_DIR"; do
   [ -d "$dir" ] || { echo "test data not found at $dir: set PULSE_DATA_DIR / PULSE_EVAL_DIR" >&2; exit 1; }
 done
 
+# Headless Chromium (Debian's) for the dashboard test, driven through playwright-core from npm.
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "installing chromium" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  echo "installing playwright-core (no browser download: it drives Debian's chromium)" >&2
+  npm ci --prefix tests/e2e --no-audit --no-fund >/dev/null
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "installing cargo-nextest" >&2
   cargo install cargo-nextest --locked

@@ -152,4 +152,16 @@ function connect() {
   source.addEventListener("error", () => { $("status").textContent = "reconnecting…"; });
 }
 
+/** Deep links: #topic=KEY opens a topic, #search=QUERY runs a search. */
+function followHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.has("topic")) showTopic(params.get("topic"));
+  if (params.has("search")) {
+    $("search-q").value = params.get("search");
+    $("search-form").requestSubmit();
+  }
+}
+
+window.addEventListener("hashchange", followHash);
 connect();
+followHash();

@@ -127,7 +127,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         ));
         return Ok(answer);
     };
-    let story = trends.trends.into_iter().find(|t| t.terms.iter().any(|term| *term == stats.topic));
+    let story = trends.trends.into_iter().find(|t| t.terms.contains(&stats.topic));
     let rep = representative(state, &stats.topic, 1).await?;
     answer.summary = summarize(&stats, story.as_ref(), &rep, &answer.window);
     answer.found = true;

@@ -3,7 +3,6 @@
 mod analyze;
 mod data;
 mod inputs;
-mod pipeline;
 mod replay;
 mod serve;
 mod trends;

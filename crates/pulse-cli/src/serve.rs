@@ -140,12 +140,10 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        eprintln!(
-            "pulse serve: http://{} (replaying {} at {}×)",
-            args.listen,
-            args.replay.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-            if args.max { "max".to_string() } else { args.speed.to_string() }
-        );
+        let address = listener.local_addr()?;
+        let pacing = if args.max { "max speed".to_string() } else { format!("{}x", args.speed) };
+        let replaying: Vec<String> = args.replay.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("pulse serve: http://{address} (replaying {} at {pacing})", replaying.join(", "));
         state.set_ready(true);
         tokio::spawn(measure_rate(stats.clone()));
         let app = pulse_api::router(state.clone());

@@ -14,7 +14,7 @@ use pulse_core::{Format, Post};
 use pulse_trends::{TrendConfig, TrendEngine, TrendList, TrendQuery};
 
 use crate::inputs;
-use crate::pipeline::Pipeline;
+use pulse_ingest::Pipeline;
 
 #[derive(Args)]
 pub struct TrendsArgs {
@@ -130,7 +130,7 @@ struct TrendSink<W: Write> {
 
 impl<W: Write> TrendSink<W> {
     fn report(&mut self, at: i64) -> Result<(), SinkError> {
-        self.pipeline.worker.flush()?;
+        self.pipeline.flush()?;
         self.engine.advance_watermark(at);
         let list = self.engine.trends(&TrendQuery { as_of: Some(at), ..self.query.clone() });
         match self.format {

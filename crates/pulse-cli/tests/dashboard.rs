@@ -1,0 +1,127 @@
+//! The dashboard end to end in headless Chromium: a real `pulse serve`, a real browser, and post text
+//! that tries to run script. The trend list must fill in from the live stream, and the hostile text
+//! must show as text and never execute.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Text a malicious account posts: a script tag and an image whose error handler marks the page.
+const HOSTILE: &str = "<script>document.title='pwned'</script> <img src=x onerror=\"document.body.dataset.pwned='1'\">";
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        path.is_file(),
+        "headless Chromium not found at {}: install Debian's chromium (./scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// Six quiet hours of everyday chatter, then 120 accounts post about #xsstest with hostile text.
+fn write_fixture(path: &Path) {
+    let mut out = std::fs::File::create(path).unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().to_utc();
+    let chatter = [
+        "coffee this morning",
+        "traffic again today",
+        "nice weather for a walk",
+        "new music friday",
+        "dinner plans tonight",
+    ];
+    let mut write = |id: String, minutes: i64, author: String, text: String| {
+        let at = (start + chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let post = serde_json::json!({"id": id, "created_at": at, "author": author, "text": text, "source": "test", "kind": "post"});
+        writeln!(out, "{post}").unwrap();
+    };
+    for minute in 0..360 {
+        for k in 0..3 {
+            let n = minute * 3 + k;
+            write(
+                format!("bg{n}"),
+                minute,
+                format!("user{}", n % 400),
+                chatter[n as usize % chatter.len()].to_string(),
+            );
+        }
+    }
+    for n in 0..120 {
+        let text = format!("#xsstest {HOSTILE} this is terrible and awful, report {n}");
+        write(format!("x{n}"), 360 + n / 4, format!("attacker{n}"), text);
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+fn http_get(url: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(&ureq::get(url).call().ok()?.into_body().read_to_string().ok()?).ok()
+}
+
+#[test]
+fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
+    let chromium = chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = dir.path().join("posts.jsonl");
+    write_fixture(&fixture);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["serve", "--replay", fixture.to_str().unwrap(), "--max", "--loop", "1", "--bucket", "1m"])
+        .args(["--listen", "127.0.0.1:0", "--data-dir", dir.path().join("data").to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut first_line).unwrap();
+    let server = Server(child);
+    let base = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{first_line}"))
+        .to_string();
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let trends = http_get(&format!("{base}/v1/trends")).unwrap_or_default();
+        let listed = trends["trends"].as_array().is_some_and(|t| t.iter().any(|t| t["topic"] == "#xsstest"));
+        if listed {
+            break;
+        }
+        assert!(Instant::now() < deadline, "#xsstest never trended: {trends}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/dashboard.mjs");
+    assert!(
+        script.with_file_name("node_modules/playwright-core").is_dir(),
+        "run `npm ci --prefix tests/e2e` first (./scripts/test.sh does)"
+    );
+    let output = Command::new("node")
+        .arg(&script)
+        .args([base.as_str(), "#xsstest"])
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "browser run failed: {}", String::from_utf8_lossy(&output.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // The live trend list filled in from the SSE stream.
+    assert!(seen["trends"].as_array().unwrap().iter().any(|t| t == "#xsstest"), "{seen:#}");
+    assert_eq!(seen["status"], "live");
+    // The hostile post is shown as text, character for character...
+    let posts = seen["posts"].as_array().unwrap();
+    assert!(posts.iter().any(|p| p.as_str().unwrap().contains(HOSTILE)), "{seen:#}");
+    // ...and none of it became an element or ran.
+    assert_eq!(seen["images"], 0, "{seen:#}");
+    assert_eq!(seen["scripts"], serde_json::json!(["/assets/app.js"]), "{seen:#}");
+    assert_eq!(seen["pwned"], serde_json::Value::Null, "{seen:#}");
+    assert_eq!(seen["title"], "Pulse — what's happening, and what people think");
+    assert_eq!(seen["dialogs"], serde_json::json!([]));
+    drop(server);
+}
