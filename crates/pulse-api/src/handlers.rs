@@ -69,7 +69,7 @@ pub(crate) fn now(state: &AppState) -> DateTime<Utc> {
 }
 
 /// Body of `/v1/trends` and of each `/v1/stream` event.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct TrendsResponse {
     /// Evaluation time (event time), RFC 3339.
     pub as_of: String,
@@ -79,14 +79,17 @@ pub struct TrendsResponse {
     pub trends: Vec<Trend>,
 }
 
+/// The trend list for these parameters, at most [`crate::cache::TTL`] old.
 pub(crate) fn trends_response(state: &AppState, window: i64, lang: Option<String>, limit: usize) -> TrendsResponse {
-    let list = state.engine().trends(&TrendQuery {
-        window_secs: Some(window),
-        limit: Some(limit),
-        lang,
-        ..TrendQuery::default()
-    });
-    TrendsResponse { as_of: list.at, window: format_window(window), trends: list.trends }
+    state.trend_cache().get_or_compute((window, lang.clone(), limit), || {
+        let list = state.engine().trends(&TrendQuery {
+            window_secs: Some(window),
+            limit: Some(limit),
+            lang,
+            ..TrendQuery::default()
+        });
+        TrendsResponse { as_of: list.at, window: format_window(window), trends: list.trends }
+    })
 }
 
 /// `GET /v1/trends?window=1h&lang=en&limit=20`

@@ -11,6 +11,7 @@
 //! `window=1h` means the last hour of the data, not of the wall clock.
 
 pub mod ask;
+pub mod cache;
 pub mod dashboard;
 pub mod error;
 pub mod handlers;
@@ -49,13 +50,21 @@ struct Inner {
     index: Arc<SearchIndex>,
     pipeline: Arc<PipelineStats>,
     metrics: Metrics,
+    trend_cache: cache::TrendCache,
     ready: AtomicBool,
 }
 
 impl AppState {
     /// State over a running engine and index; `pipeline` is updated by whoever feeds them.
     pub fn new(engine: Arc<TrendEngine>, index: Arc<SearchIndex>, pipeline: Arc<PipelineStats>) -> Self {
-        let inner = Inner { engine, index, pipeline, metrics: Metrics::default(), ready: AtomicBool::new(false) };
+        let inner = Inner {
+            engine,
+            index,
+            pipeline,
+            metrics: Metrics::default(),
+            trend_cache: cache::TrendCache::default(),
+            ready: AtomicBool::new(false),
+        };
         Self { inner: Arc::new(inner) }
     }
 
@@ -77,6 +86,11 @@ impl AppState {
     /// The metrics registry.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Trend lists computed in the last second.
+    pub fn trend_cache(&self) -> &cache::TrendCache {
+        &self.inner.trend_cache
     }
 
     /// Marks the service ready (`/readyz` answers 200) once data is flowing.
