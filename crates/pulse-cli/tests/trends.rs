@@ -24,10 +24,8 @@ fn in_top5(report: &serde_json::Value, words: &[&str]) -> bool {
 #[test]
 fn trends_over_boston_west_report_both_events() {
     let dir = data_dir();
-    if !dir.join("crisislex-t6/2013_West_Texas_Explosion-ontopic_offtopic.csv").is_file() {
-        eprintln!("skipping: boston-west not under {}", dir.display());
-        return;
-    }
+    let west = dir.join("crisislex-t6/2013_West_Texas_Explosion-ontopic_offtopic.csv");
+    assert!(west.is_file(), "boston-west not found: {} (set PULSE_DATA_DIR)", west.display());
     let out = Command::new(env!("CARGO_BIN_EXE_pulse"))
         .args(["trends", "boston-west", "--bucket", "10m", "--every", "10m"])
         .env("PULSE_DATA_DIR", &dir)

@@ -6,9 +6,8 @@ use std::sync::OnceLock;
 
 use pulse_core::replay::{ManualClock, ReplayInput, ReplayOptions, Sink, SinkError, replay};
 use pulse_core::{Format, Post};
-use pulse_sketch::hash_key;
 use pulse_text::{Analysis, Analyzer};
-use pulse_trends::{AnalyzedPost, TopicKind, TopicRef, TrendConfig, TrendEngine, TrendList, TrendQuery};
+use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendList, TrendQuery};
 
 fn data_dir() -> PathBuf {
     std::env::var_os("PULSE_DATA_DIR")
@@ -16,57 +15,32 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")))
 }
 
-/// All posts of boston-west, analysed once and shared by the tests.
-fn posts() -> Option<&'static [AnalyzedPost]> {
-    static POSTS: OnceLock<Option<Vec<AnalyzedPost>>> = OnceLock::new();
-    POSTS
-        .get_or_init(|| {
-            let dir = data_dir().join("crisislex-t6");
-            let files = ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"];
-            let inputs: Vec<ReplayInput> =
-                files.iter().map(|f| ReplayInput { path: dir.join(f), format: Some(Format::CrisisLexT6) }).collect();
-            if !inputs.iter().all(|i| i.path.is_file()) {
-                eprintln!("skipping: boston-west not found under {}", dir.display());
-                return None;
+/// All posts of boston-west, analysed once (through the same adapter `pulse serve` uses) and shared by
+/// the tests.
+fn posts() -> &'static [AnalyzedPost] {
+    static POSTS: OnceLock<Vec<AnalyzedPost>> = OnceLock::new();
+    POSTS.get_or_init(|| {
+        let dir = data_dir().join("crisislex-t6");
+        let files = ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"];
+        let inputs: Vec<ReplayInput> =
+            files.iter().map(|f| ReplayInput { path: dir.join(f), format: Some(Format::CrisisLexT6) }).collect();
+        for input in &inputs {
+            assert!(input.path.is_file(), "boston-west not found: {} (set PULSE_DATA_DIR)", input.path.display());
+        }
+        struct Collect(Vec<AnalyzedPost>, Analysis);
+        impl Sink for Collect {
+            fn send(&mut self, post: &Post) -> Result<(), SinkError> {
+                Analyzer::shared().analyze_into(post, &mut self.1);
+                let mut analyzed = AnalyzedPost::default();
+                pulse_ingest::to_analyzed(post, &self.1, &mut analyzed);
+                self.0.push(analyzed);
+                Ok(())
             }
-            struct Collect(Vec<AnalyzedPost>, Analysis);
-            impl Sink for Collect {
-                fn send(&mut self, post: &Post) -> Result<(), SinkError> {
-                    Analyzer::shared().analyze_into(post, &mut self.1);
-                    let a = &self.1;
-                    self.0.push(AnalyzedPost {
-                        id: post.id.clone(),
-                        created_at: post.created_at.timestamp(),
-                        author_hash: hash_key(&post.author),
-                        lang: a.lang().to_owned(),
-                        topics: a
-                            .topics()
-                            .iter()
-                            .map(|t| TopicRef {
-                                key: t.key().to_owned(),
-                                kind: match t.kind() {
-                                    pulse_text::TopicKind::Hashtag => TopicKind::Hashtag,
-                                    pulse_text::TopicKind::Word => TopicKind::Word,
-                                    pulse_text::TopicKind::Phrase => TopicKind::Phrase,
-                                    pulse_text::TopicKind::Entity => TopicKind::Entity,
-                                    pulse_text::TopicKind::Mention => TopicKind::Mention,
-                                    pulse_text::TopicKind::Cashtag => TopicKind::Cashtag,
-                                },
-                                surface: t.surface().to_owned(),
-                            })
-                            .collect(),
-                        sentiment: a.topic_sentiment().map(|s| s.compound as f32),
-                        is_repost: a.is_repost(),
-                        content_hash: hash_key(a.original_text()),
-                    });
-                    Ok(())
-                }
-            }
-            let mut sink = Collect(Vec::new(), Analysis::default());
-            replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
-            Some(sink.0)
-        })
-        .as_deref()
+        }
+        let mut sink = Collect(Vec::new(), Analysis::default());
+        replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
+        sink.0
+    })
 }
 
 fn config() -> TrendConfig {
@@ -126,7 +100,7 @@ const NEVER: &[&str] = &[
 
 #[test]
 fn boston_and_west_trend_in_time_and_nothing_evergreen_does() {
-    let Some(posts) = posts() else { return };
+    let posts = posts();
     assert_eq!(posts.len(), 20_018);
     let engine = TrendEngine::new(config()).unwrap();
     let reports = run(&engine, posts, true);
@@ -176,7 +150,7 @@ fn boston_and_west_trend_in_time_and_nothing_evergreen_does() {
 
 #[test]
 fn two_engines_over_disjoint_halves_merge_into_the_same_trends() {
-    let Some(posts) = posts() else { return };
+    let posts = posts();
     let cut = at("2013-04-18T02:00:00Z");
     let posts: Vec<AnalyzedPost> = posts.iter().filter(|p| p.created_at < cut).cloned().collect();
     let one = TrendEngine::new(config()).unwrap();
