@@ -127,8 +127,10 @@ pub(crate) fn find_topic(state: &AppState, text: &str, span: i64) -> Option<Topi
 
 /// Typical posts per side about a topic key over the trend window ending now.
 pub(crate) async fn representative(state: &AppState, key: &str, per_side: usize) -> Result<Representative, AppError> {
-    let until = now(state) + chrono::Duration::seconds(Windows::of(state).bucket);
-    let since = until - chrono::Duration::seconds(Windows::of(state).trend + Windows::of(state).bucket);
+    let windows = Windows::of(state);
+    // The trend window ending with the bucket that holds "now".
+    let until = now(state) + chrono::Duration::seconds(windows.bucket);
+    let since = until - chrono::Duration::seconds(windows.trend + windows.bucket);
     let index = state.index().clone();
     let key = key.to_string();
     tokio::task::spawn_blocking(move || index.representative(&key, Some(since), Some(until), per_side))
