@@ -31,4 +31,11 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
 
+# The Helm chart: lint, render and validate it with Helm v4's SDK and the Kubernetes 1.30 schemas (offline).
+if ! python3 -c 'import helm_python, kubernetes_validate' 2>/dev/null; then
+  echo "installing helm-python-sdk and kubernetes-validate" >&2
+  python3 -m pip install --quiet helm-python-sdk kubernetes-validate
+fi
+python3 scripts/helm-check.py
+
 cargo nextest run --workspace --no-fail-fast "$@"
