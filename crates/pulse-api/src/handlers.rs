@@ -238,19 +238,36 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 /// `GET /readyz`: data is flowing and queries can be answered.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    if state.is_ready() {
+    ready_response(state.is_ready())
+}
+
+/// `GET /readyz` of a [`crate::probe_router`].
+pub async fn probe_readyz(State(probes): State<crate::Probes>) -> Response {
+    ready_response((probes.ready)())
+}
+
+/// `GET /metrics` of a [`crate::probe_router`].
+pub async fn probe_metrics(State(probes): State<crate::Probes>) -> Response {
+    openmetrics((probes.render)())
+}
+
+fn ready_response(ready: bool) -> Response {
+    if ready {
         Json(json!({"status": "ready"})).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "starting"}))).into_response()
     }
 }
 
+fn openmetrics(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
+}
+
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let engine = state.engine().metrics();
     let index = state.index().stats();
-    let body = state.metrics().render(state.pipeline(), &engine, &index);
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
+    openmetrics(state.metrics().render(state.pipeline(), &engine, &index))
 }
 
 /// Any other path.

@@ -124,6 +124,27 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Health of a process without a query API (a Kafka ingest worker): `/healthz`, `/readyz` from
+/// `ready`, and `/metrics` from `render`; anything else is a 404 JSON error.
+pub fn probe_router(probes: Probes) -> Router {
+    Router::new()
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::probe_readyz))
+        .route("/metrics", get(handlers::probe_metrics))
+        .fallback(handlers::not_found)
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .with_state(probes)
+}
+
+/// What [`probe_router`] reports.
+#[derive(Clone)]
+pub struct Probes {
+    /// Whether the process is ready.
+    pub ready: Arc<dyn Fn() -> bool + Send + Sync>,
+    /// The Prometheus text exposition.
+    pub render: Arc<dyn Fn() -> String + Send + Sync>,
+}
+
 async fn record_latency(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let started = Instant::now();

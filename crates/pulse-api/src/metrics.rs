@@ -31,6 +31,12 @@ pub struct PipelineStats {
     pub ingest_rate_milli: AtomicU64,
     /// Newest event time handed to analysis, Unix ms (the replay clock in live mode).
     pub newest_event_ms: AtomicI64,
+    /// Query nodes: rollups merged into the trend engine.
+    pub rollups_merged: AtomicU64,
+    /// Query nodes: rollups dropped because their offsets were applied already.
+    pub rollups_duplicate: AtomicU64,
+    /// Query nodes: rollups dropped because they overlap what was applied (a zombie worker).
+    pub rollups_overlap: AtomicU64,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -56,6 +62,7 @@ pub struct Metrics {
     malformed: Counter,
     posts_ingested: Counter,
     posts_late: Family<OutcomeLabel, Counter>,
+    rollups: Family<OutcomeLabel, Counter>,
     ingest_rate: Gauge<f64, AtomicU64>,
     event_time_lag: Gauge<f64, AtomicU64>,
     queue_depth: Family<QueueLabel, Gauge>,
@@ -82,6 +89,12 @@ impl Default for Metrics {
             "Posts behind the watermark: counted in a closed bucket, or dropped",
             posts_late.clone(),
         );
+        let rollups = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "rollups",
+            "Query nodes: ingest-worker rollups merged, or dropped as already applied (duplicate, overlap)",
+            rollups.clone(),
+        );
         let ingest_rate = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "ingest_rate_posts_per_second",
@@ -107,6 +120,7 @@ impl Default for Metrics {
             malformed,
             posts_ingested,
             posts_late,
+            rollups,
             ingest_rate,
             event_time_lag,
             queue_depth,
@@ -143,6 +157,16 @@ impl Metrics {
         raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "counted".into() }), engine.posts_late_counted);
         raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "dropped".into() }), engine.posts_late_dropped);
         raise(&self.index_commits, index.commits);
+        for (outcome, count) in [
+            ("merged", &pipeline.rollups_merged),
+            ("duplicate", &pipeline.rollups_duplicate),
+            ("overlap", &pipeline.rollups_overlap),
+        ] {
+            raise(
+                &self.rollups.get_or_create(&OutcomeLabel { outcome: outcome.into() }),
+                count.load(Ordering::Relaxed),
+            );
+        }
         self.ingest_rate.set(pipeline.ingest_rate_milli.load(Ordering::Relaxed) as f64 / 1000.0);
         let newest = pipeline.newest_event_ms.load(Ordering::Relaxed);
         let lag = engine.watermark.map_or(0.0, |w| ((newest as f64 / 1000.0) - w as f64).max(0.0));

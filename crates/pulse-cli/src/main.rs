@@ -1,10 +1,14 @@
 //! `pulse`: replay public social posts, find what is trending and what people think about it.
 
 mod analyze;
+mod config;
 mod data;
 mod inputs;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod replay;
 mod serve;
+mod server;
 mod trends;
 
 use std::process::ExitCode;
@@ -32,6 +36,16 @@ enum Command {
     /// List, download and locate the public datasets Pulse can replay.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Kafka ingest worker: analyse the posts topic's partitions into rollups (a consumer group).
+    #[cfg(feature = "kafka")]
+    Ingest(kafka::IngestArgs),
+    /// Kafka query node: merge rollups, index posts, serve the API and dashboard.
+    #[cfg(feature = "kafka")]
+    Query(kafka::QueryArgs),
+    /// Create Pulse's Kafka topics.
+    #[cfg(feature = "kafka")]
+    #[command(subcommand)]
+    Topics(kafka::TopicsCommand),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +60,12 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Trends(args) => trends::run(args),
         Command::Serve(args) => serve::run(args),
+        #[cfg(feature = "kafka")]
+        Command::Ingest(args) => kafka::ingest(args),
+        #[cfg(feature = "kafka")]
+        Command::Query(args) => kafka::query(args),
+        #[cfg(feature = "kafka")]
+        Command::Topics(command) => kafka::topics(command),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -61,6 +63,24 @@ pub struct ReplayArgs {
     /// Where malformed records are written (JSON lines with file, line, reason and the raw record).
     #[arg(long, default_value = "pulse-dead-letters.jsonl")]
     dead_letter: PathBuf,
+    /// Where posts go: JSON lines (standard output or --out), or the Kafka posts topic.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    to: Destination,
+    #[cfg(feature = "kafka")]
+    #[command(flatten)]
+    config: crate::config::ConfigArg,
+    #[cfg(feature = "kafka")]
+    #[command(flatten)]
+    kafka: crate::kafka::KafkaArgs,
+}
+
+/// Where `pulse replay` sends posts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Destination {
+    /// Canonical JSON lines.
+    Jsonl,
+    /// The Kafka posts topic (key = post id; `--brokers`, `--topic`, or `[kafka]` in `--config`).
+    Kafka,
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
@@ -96,14 +116,15 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         loops: args.loops,
         strict: args.strict,
     };
-    let mut sink: Box<dyn Sink> = match &args.out {
-        Some(path) => {
+    let mut progress = Progress::new(args.dead_letter.clone());
+    let mut sink: Box<dyn Sink> = match (args.to, &args.out) {
+        (Destination::Kafka, _) => kafka_sink(&args, &mut progress)?,
+        (Destination::Jsonl, Some(path)) => {
             let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
             Box::new(JsonlSink::new(BufWriter::with_capacity(1 << 16, file)))
         }
-        None => Box::new(JsonlSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()))),
+        (Destination::Jsonl, None) => Box::new(JsonlSink::new(BufWriter::with_capacity(1 << 16, io::stdout().lock()))),
     };
-    let mut progress = Progress::new(args.dead_letter.clone());
     let started = Instant::now();
     let result = replay::replay(&inputs, &options, sink.as_mut(), &mut SystemClock::default(), &mut progress);
     progress.bar.finish_and_clear();
@@ -112,9 +133,28 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A producer to the Kafka posts topic; the progress bar then counts acknowledged posts.
+#[cfg(feature = "kafka")]
+fn kafka_sink(args: &ReplayArgs, progress: &mut Progress) -> Result<Box<dyn Sink>> {
+    if args.out.is_some() {
+        anyhow::bail!("--out and --to kafka are exclusive");
+    }
+    let (_, kafka) = crate::kafka::kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    let producer = pulse_kafka::PostProducer::new(&kafka)?;
+    progress.acked = Some(producer.acked());
+    Ok(Box::new(producer))
+}
+
+#[cfg(not(feature = "kafka"))]
+fn kafka_sink(_: &ReplayArgs, _: &mut Progress) -> Result<Box<dyn Sink>> {
+    anyhow::bail!("this pulse was built without Kafka (cargo feature `kafka`)")
+}
+
 /// Progress bar, malformed-record reports and the dead-letter file.
 struct Progress {
     bar: ProgressBar,
+    /// Posts the Kafka broker acknowledged, when replaying into Kafka.
+    acked: Option<Arc<AtomicU64>>,
     dead_letter_path: PathBuf,
     dead_letters: Option<BufWriter<File>>,
     malformed_seen: usize,
@@ -132,7 +172,7 @@ impl Progress {
         } else {
             ProgressBar::hidden()
         };
-        Self { bar, dead_letter_path, dead_letters: None, malformed_seen: 0 }
+        Self { bar, acked: None, dead_letter_path, dead_letters: None, malformed_seen: 0 }
     }
 
     fn dead_letter(&mut self, malformed: &Malformed) -> io::Result<()> {
@@ -154,7 +194,10 @@ impl Progress {
 
 impl ReplayObserver for Progress {
     fn on_post(&mut self, post: &Post, summary: &ReplaySummary) {
-        self.bar.inc(1);
+        match &self.acked {
+            Some(acked) => self.bar.set_position(acked.load(Ordering::Relaxed)),
+            None => self.bar.inc(1),
+        }
         if self.bar.position() % 1024 == 1 {
             let errors = summary.malformed();
             let clock = post.created_at.format("%Y-%m-%d %H:%M:%S");
@@ -186,6 +229,9 @@ fn print_summary(summary: &ReplaySummary, seconds: f64, progress: &Progress) {
         _ => String::new(),
     };
     eprintln!("replayed {emitted} posts in {seconds:.2} s ({:.0} posts/s){range}", emitted as f64 / seconds.max(1e-9));
+    if let Some(acked) = &progress.acked {
+        eprintln!("acknowledged by Kafka: {} posts", acked.load(Ordering::Relaxed));
+    }
     eprintln!("{:>9} {:>9} {:>9} {:>9} {:>9}  file", "read", "emitted", "malformed", "skipped", "filtered");
     for input in &summary.inputs {
         eprintln!(

@@ -56,23 +56,13 @@ enum OutputFormat {
     Table,
 }
 
-/// `90s`, `10m`, `1h`, `2d`, or plain seconds.
+/// A duration in whole seconds (`90s`, `10m`, `1h`, `2d`): bucket widths and windows.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (n, unit) = text.split_at(split);
-    let n: i64 = n.parse().map_err(|_| format!("{text:?} is not a duration like 90s, 10m, 1h"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "m" | "min" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        other => return Err(format!("unknown duration unit {other:?} (s, m, h, d)")),
-    };
-    if secs <= 0 {
-        return Err("duration must be positive".into());
+    let duration = pulse_core::time::parse_duration(text)?;
+    if duration.subsec_millis() != 0 {
+        return Err(format!("{text:?}: use whole seconds"));
     }
-    Ok(secs)
+    i64::try_from(duration.as_secs()).map_err(|_| format!("{text:?} is too long"))
 }
 
 pub fn run(args: TrendsArgs) -> Result<ExitCode> {

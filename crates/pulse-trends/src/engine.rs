@@ -131,6 +131,7 @@ impl TrendEngine {
             max_event: i64::MIN,
             newest_start: i64::MIN,
             cooc: Vec::with_capacity(MAX_COOC_PER_POST),
+            auto_flush: true,
         }
     }
 
@@ -230,6 +231,46 @@ impl TrendEngine {
         Ok(())
     }
 
+    /// Merges bucket deltas built elsewhere (a query node applying the rollups of ingest
+    /// workers), counts their posts as ingested, then moves the watermark to `watermark`.
+    ///
+    /// Baselines and trend states are rebuilt only when a delta lands in a bucket that already
+    /// closed (a late rollup); deltas for open buckets cost a merge each, so applying a steady
+    /// stream of rollups is as cheap as a local worker's flush.
+    pub fn merge_buckets<'a>(
+        &self,
+        buckets: impl IntoIterator<Item = (i64, &'a TrendBucket)>,
+        watermark: Option<i64>,
+    ) -> Result<()> {
+        let width = self.inner.config.bucket_secs;
+        let counters = &self.inner.counters;
+        let mut state = self.write();
+        let mut reclose = false;
+        for (start, bucket) in buckets {
+            counters.ingested.fetch_add(bucket.posts + bucket.duplicates, Ordering::Relaxed);
+            counters.duplicates.fetch_add(bucket.duplicates, Ordering::Relaxed);
+            let closed = state.closed_through.is_some_and(|c| start + width <= c);
+            if Self::merge_bucket_locked(&mut state, start, bucket)? {
+                if closed {
+                    counters.late_counted.fetch_add(bucket.posts, Ordering::Relaxed);
+                    reclose = true;
+                }
+            } else {
+                counters.late_dropped.fetch_add(bucket.posts, Ordering::Relaxed);
+            }
+        }
+        counters.flushes.fetch_add(1, Ordering::Relaxed);
+        let mark = watermark.into_iter().chain(self.watermark()).max();
+        if reclose {
+            self.rebuild_locked(&mut state, mark);
+        } else if let Some(at) = mark {
+            self.advance_locked(&mut state, at);
+        } else {
+            self.publish_watch(&state);
+        }
+        Ok(())
+    }
+
     fn merge_bucket_locked(state: &mut State, start: i64, bucket: &TrendBucket) -> Result<bool> {
         state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
         match state.window.bucket_mut(start) {
@@ -306,9 +347,20 @@ pub struct Worker {
     max_event: i64,
     newest_start: i64,
     cooc: Vec<(u64, usize)>,
+    /// Whether `ingest` flushes by itself (on the interval and at bucket boundaries).
+    auto_flush: bool,
 }
 
 impl Worker {
+    /// A worker that merges only when [`Worker::flush`] or [`Worker::flush_with`] is called, so
+    /// every change passes through the caller: a Kafka ingest worker ships each flush's deltas
+    /// as one rollup tagged with the offsets it covers, and must not lose one to an automatic
+    /// flush.
+    pub fn manual_flush(mut self) -> Self {
+        self.auto_flush = false;
+        self
+    }
+
     /// Counts one analysed post.
     pub fn ingest(&mut self, post: &AnalyzedPost) -> Result<()> {
         let inner = Arc::clone(&self.engine.inner);
@@ -316,7 +368,7 @@ impl Worker {
         let width = config.bucket_secs;
         let start = post.created_at.div_euclid(width) * width;
         if start > self.newest_start {
-            if self.newest_start != i64::MIN {
+            if self.newest_start != i64::MIN && self.auto_flush {
                 // A bucket boundary: publish what we have so queries and the watched set move on.
                 self.flush()?;
             }
@@ -390,7 +442,7 @@ impl Worker {
                 }
             }
         }
-        if self.since_flush >= 1024 {
+        if self.since_flush >= 1024 && self.auto_flush {
             let interval = Duration::from_millis(config.flush_interval_ms);
             if self.last_flush.elapsed() >= interval {
                 self.flush()?;
@@ -404,6 +456,12 @@ impl Worker {
     /// Merges everything aggregated locally into the engine, moves the automatic watermark, and
     /// picks up the current watched set.
     pub fn flush(&mut self) -> Result<()> {
+        self.flush_with(|_, _| Ok(()))
+    }
+
+    /// Like [`Worker::flush`], and first hands each changed bucket — this worker's delta since
+    /// its last flush, with its start — to `delta` (under the engine's write lock: keep it short).
+    pub fn flush_with(&mut self, mut delta: impl FnMut(i64, &TrendBucket) -> Result<()>) -> Result<()> {
         let engine = self.engine.clone();
         let inner = &engine.inner;
         let mut ingested = 0;
@@ -422,6 +480,7 @@ impl Worker {
                 if late {
                     b.late = b.posts;
                 }
+                delta(start, b)?;
                 state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
                 match state.window.bucket_mut(start) {
                     Some(shared) => {

@@ -1,0 +1,217 @@
+//! The commands that run Pulse around a Kafka broker: `pulse ingest`, `pulse query` and
+//! `pulse topics create` (and the flags `pulse replay --to kafka` shares with them).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use pulse_api::{AppState, PipelineStats, Probes};
+use pulse_kafka::query::{PostIndexer, RollupApplier, consume_rollups};
+use pulse_kafka::{IngestStats, IngestWorker, KafkaConfig};
+use pulse_trends::TrendEngine;
+
+use crate::config::{ConfigArg, EngineArgs, EngineSettings, FileConfig, IndexArgs, IndexSettings};
+use crate::server;
+
+/// Kafka flags; each overrides the config file's `[kafka]` key of the same meaning.
+#[derive(Args, Debug, Default)]
+pub struct KafkaArgs {
+    /// Bootstrap servers, host:port[,host:port…] [default: localhost:9092].
+    #[arg(long, env = "PULSE_BROKERS")]
+    pub brokers: Option<String>,
+    /// The posts topic [default: posts].
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// The rollups topic [default: pulse.rollups].
+    #[arg(long)]
+    pub rollups: Option<String>,
+    /// The dead-letter topic for malformed posts [default: posts.dlq].
+    #[arg(long)]
+    pub dlq: Option<String>,
+    /// The ingest workers' consumer group [default: pulse-ingest].
+    #[arg(long)]
+    pub group: Option<String>,
+}
+
+impl KafkaArgs {
+    /// The config file's `[kafka]` with these flags applied.
+    pub fn resolve(&self, file: &FileConfig) -> KafkaConfig {
+        let mut kafka = file.kafka.clone();
+        let set = |target: &mut String, value: &Option<String>| {
+            if let Some(v) = value {
+                target.clone_from(v);
+            }
+        };
+        set(&mut kafka.brokers, &self.brokers);
+        set(&mut kafka.posts_topic, &self.topic);
+        set(&mut kafka.rollups_topic, &self.rollups);
+        set(&mut kafka.dlq_topic, &self.dlq);
+        set(&mut kafka.group, &self.group);
+        kafka
+    }
+}
+
+/// Loads the config file and resolves the Kafka settings.
+pub fn kafka_config(config: Option<&Path>, args: &KafkaArgs) -> Result<(FileConfig, KafkaConfig)> {
+    let file = FileConfig::load(config)?;
+    let kafka = args.resolve(&file);
+    Ok((file, kafka))
+}
+
+#[derive(Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    #[command(flatten)]
+    kafka: KafkaArgs,
+    /// How often a rollup per partition is shipped (e.g. 500ms, 1s) [default: 1s].
+    #[arg(long, value_parser = pulse_core::time::parse_duration)]
+    flush_interval: Option<std::time::Duration>,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// `pulse ingest`: a consumer-group worker; `/healthz`, `/readyz` and `/metrics` on `--listen`.
+pub fn ingest(args: IngestArgs) -> Result<ExitCode> {
+    let (file, mut kafka) = kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    if let Some(interval) = args.flush_interval {
+        kafka.flush_interval = interval;
+    }
+    let settings = EngineSettings::resolve(&args.engine, &file)?;
+    let stats = Arc::new(IngestStats::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let (kafka, trends, stats, stop) = (kafka.clone(), settings.trend_config(), stats.clone(), stop.clone());
+        std::thread::Builder::new().name("ingest".into()).spawn(move || {
+            let result = IngestWorker::new(kafka, trends, stats).and_then(|mut worker| worker.run(&stop));
+            stop.store(true, Ordering::Release);
+            result
+        })?
+    };
+    let probes = Probes {
+        ready: Arc::new({
+            let stats = stats.clone();
+            move || stats.is_ready()
+        }),
+        render: Arc::new({
+            let stats = stats.clone();
+            move || stats.render()
+        }),
+    };
+    let (posts, group) = (kafka.posts_topic.clone(), kafka.group.clone());
+    let served = server::serve_http(pulse_api::probe_router(probes), settings.listen, None, |address| {
+        eprintln!("pulse ingest: {posts} → {} as group {group}; health on http://{address}", kafka.rollups_topic);
+    });
+    stop.store(true, Ordering::Release);
+    let outcome = worker.join().map_err(|_| anyhow::anyhow!("the ingest worker panicked"))?;
+    served?;
+    outcome.context("ingest worker failed")?;
+    eprintln!("pulse ingest: stopped after {} posts", stats.posts.get());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    #[command(flatten)]
+    kafka: KafkaArgs,
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    index: IndexArgs,
+}
+
+/// `pulse query`: rollups → trend state, posts → search index, the HTTP API and dashboard.
+pub fn query(args: QueryArgs) -> Result<ExitCode> {
+    let (file, kafka) = kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    let settings = EngineSettings::resolve(&args.engine, &file)?;
+    let index_settings = IndexSettings::resolve(&args.index, &file)?;
+    let engine = Arc::new(TrendEngine::new(settings.trend_config())?);
+    let index = server::fresh_index(&index_settings)?;
+    let stats = Arc::new(PipelineStats::default());
+    let state = AppState::new(engine.clone(), index.clone(), stats.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let caught_up = Arc::new(AtomicBool::new(false));
+
+    let rollups = {
+        let (kafka, stop, caught_up) = (kafka.clone(), stop.clone(), caught_up.clone());
+        let mut applier = RollupApplier::new(engine, stats.clone());
+        let state = state.clone();
+        std::thread::Builder::new().name("rollups".into()).spawn(move || {
+            // Ready once the rollups written before this node started are applied.
+            let watcher = {
+                let (caught_up, stop) = (caught_up.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    while !caught_up.load(Ordering::Acquire) && !stop.load(Ordering::Acquire) {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    state.set_ready(caught_up.load(Ordering::Acquire));
+                })
+            };
+            let result = consume_rollups(&kafka, &mut applier, &caught_up, &stop);
+            stop.store(true, Ordering::Release);
+            let _ = watcher.join();
+            result
+        })?
+    };
+    let posts = {
+        let (kafka, stop) = (kafka.clone(), stop.clone());
+        let mut indexer = PostIndexer::new(index.sender(), stats.clone());
+        std::thread::Builder::new().name("index-posts".into()).spawn(move || {
+            let result = indexer.run(&kafka, &stop);
+            stop.store(true, Ordering::Release);
+            result
+        })?
+    };
+    let served = server::serve_http(pulse_api::router(state.clone()), settings.listen, Some(stats), |address| {
+        eprintln!(
+            "pulse query: http://{address} (rollups from {}, search over {})",
+            kafka.rollups_topic, kafka.posts_topic
+        );
+    });
+    state.set_ready(false);
+    stop.store(true, Ordering::Release);
+    let rollups = rollups.join().map_err(|_| anyhow::anyhow!("the rollups consumer panicked"))?;
+    let posts = posts.join().map_err(|_| anyhow::anyhow!("the posts indexer panicked"))?;
+    index.shutdown()?;
+    served?;
+    rollups.context("rollups consumer failed")?;
+    posts.context("posts indexer failed")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pulse topics`.
+#[derive(Subcommand)]
+pub enum TopicsCommand {
+    /// Create the posts, rollups and dead-letter topics (existing ones are left alone).
+    Create(TopicsArgs),
+}
+
+#[derive(Args)]
+pub struct TopicsArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    #[command(flatten)]
+    kafka: KafkaArgs,
+    /// Partitions of the posts and rollups topics [default: 4].
+    #[arg(long)]
+    partitions: Option<i32>,
+    /// Replication factor [default: 1].
+    #[arg(long)]
+    replication_factor: Option<i32>,
+}
+
+pub fn topics(command: TopicsCommand) -> Result<ExitCode> {
+    let TopicsCommand::Create(args) = command;
+    let (_, mut kafka) = kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    kafka.partitions = args.partitions.unwrap_or(kafka.partitions);
+    kafka.replication_factor = args.replication_factor.unwrap_or(kafka.replication_factor);
+    for (topic, created) in pulse_kafka::topics::create_topics(&kafka)? {
+        eprintln!("{topic}: {}", if created { "created" } else { "exists" });
+    }
+    Ok(ExitCode::SUCCESS)
+}

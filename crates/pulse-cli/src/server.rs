@@ -1,0 +1,79 @@
+//! What every long-running command shares: the search index directory, the HTTP server with
+//! graceful shutdown, and the ingest-rate meter.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use pulse_api::PipelineStats;
+use pulse_index::SearchIndex;
+
+use crate::config::IndexSettings;
+
+/// Opens an empty search index under the data directory. Trend state is rebuilt from the source
+/// on every start, so the index is emptied to match it.
+pub fn fresh_index(settings: &IndexSettings) -> Result<Arc<SearchIndex>> {
+    let dir = settings.data_dir.join("index");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot reset {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(Arc::new(SearchIndex::open(&dir, settings.index_config())?))
+}
+
+/// Serves `app` on `listen` until SIGINT/SIGTERM, finishing open requests; `on_listening` runs
+/// once the socket is bound (with its address), `stats` gets its ingest rate measured.
+pub fn serve_http(
+    app: Router,
+    listen: SocketAddr,
+    stats: Option<Arc<PipelineStats>>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async {
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        on_listening(listener.local_addr()?);
+        if let Some(stats) = stats {
+            tokio::spawn(measure_rate(stats));
+        }
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// Posts analysed per second, measured once a second.
+async fn measure_rate(stats: Arc<PipelineStats>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    let mut last = stats.posts_analyzed.load(Ordering::Relaxed);
+    loop {
+        ticker.tick().await;
+        let now = stats.posts_analyzed.load(Ordering::Relaxed);
+        stats.ingest_rate_milli.store(now.saturating_sub(last) * 1000, Ordering::Relaxed);
+        last = now;
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
