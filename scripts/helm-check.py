@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
+import subprocess
 import sys
+import tempfile
 import tomllib
 import traceback
 from pathlib import Path
@@ -485,6 +488,20 @@ def check_config_toml() -> None:
                    for m in c["volumeMounts"]), f"{d['metadata']['name']}: TLS Secret not mounted"
 
 
+def check_config_accepted_by_pulse() -> None:
+    """The pulse binary itself (PULSE_BIN, built by ./scripts/test.sh) accepts every rendered pulse.toml:
+    Pulse refuses unknown keys, so a chart/CLI mismatch fails here, not in a pod."""
+    binary = os.environ.get("PULSE_BIN")
+    assert binary and Path(binary).is_file(), "set PULSE_BIN to a built pulse binary (./scripts/test.sh does)"
+    with tempfile.TemporaryDirectory() as tmp:
+        for label in STANDARD:
+            path = Path(tmp) / f"{label}.toml"
+            path.write_text(rendered(label).main_configmap()["data"]["pulse.toml"])
+            run = subprocess.run([binary, "serve", "--config", str(path), "--print-config"],
+                                 capture_output=True, text=True, check=False)
+            assert run.returncode == 0, f"{label}: pulse refuses its pulse.toml: {run.stderr.strip()}"
+
+
 def check_checksum_rolls_pods() -> None:
     """Pod templates carry checksum/config = sha256 of pulse.toml: a config change changes it on every
     Pulse pod; a change that does not touch the config leaves it alone."""
@@ -663,6 +680,7 @@ CHECKS: list[Callable[[], None]] = [
     check_embedded_mode,
     check_distributed_mode,
     check_config_toml,
+    check_config_accepted_by_pulse,
     check_checksum_rolls_pods,
     check_helm_test_pod,
     check_optional_parts,

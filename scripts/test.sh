@@ -36,6 +36,29 @@ if ! python3 -c 'import helm_python, kubernetes_validate' 2>/dev/null; then
   echo "installing helm-python-sdk and kubernetes-validate" >&2
   python3 -m pip install --quiet helm-python-sdk kubernetes-validate
 fi
-python3 scripts/helm-check.py
+# The chart's rendered config must be accepted by the real binary (built once; nextest reuses it).
+cargo build --quiet -p pulse --locked
+PULSE_BIN="$root/target/debug/pulse" python3 scripts/helm-check.py
+
+# A real Kafka-protocol broker for the Kafka tests: Tansu, in memory, on a free local port (set
+# PULSE_TEST_BROKERS to use another broker instead). Building Tansu takes ~20 min the first time.
+if [ -z "${PULSE_TEST_BROKERS:-}" ]; then
+  if ! command -v tansu >/dev/null 2>&1; then
+    echo "installing tansu (a Kafka-protocol broker; slow the first time)" >&2
+    cargo install tansu --locked --features dynostore,libsql
+  fi
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  mkdir -p target
+  tansu broker --listener-url "tcp://127.0.0.1:$port" --advertised-listener-url "tcp://127.0.0.1:$port" \
+    --storage-engine memory://tansu/ >target/tansu.log 2>&1 &
+  tansu_pid=$!
+  trap 'kill $tansu_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export PULSE_TEST_BROKERS="127.0.0.1:$port"
+  echo "tansu broker on $PULSE_TEST_BROKERS (log: target/tansu.log)" >&2
+fi
 
 cargo nextest run --workspace --no-fail-fast "$@"

@@ -87,6 +87,9 @@ pub fn ingest(args: IngestArgs) -> Result<ExitCode> {
         let (kafka, trends, stats, stop) = (kafka.clone(), settings.trend_config(), stats.clone(), stop.clone());
         std::thread::Builder::new().name("ingest".into()).spawn(move || {
             let result = IngestWorker::new(kafka, trends, stats).and_then(|mut worker| worker.run(&stop));
+            if let Err(error) = &result {
+                eprintln!("pulse ingest: {error}");
+            }
             stop.store(true, Ordering::Release);
             result
         })?
@@ -102,7 +105,7 @@ pub fn ingest(args: IngestArgs) -> Result<ExitCode> {
         }),
     };
     let (posts, group) = (kafka.posts_topic.clone(), kafka.group.clone());
-    let served = server::serve_http(pulse_api::probe_router(probes), settings.listen, None, |address| {
+    let served = server::serve_http(pulse_api::probe_router(probes), settings.listen, None, stop.clone(), |address| {
         eprintln!("pulse ingest: {posts} → {} as group {group}; health on http://{address}", kafka.rollups_topic);
     });
     stop.store(true, Ordering::Release);
@@ -153,6 +156,9 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
                 })
             };
             let result = consume_rollups(&kafka, &mut applier, &caught_up, &stop);
+            if let Err(error) = &result {
+                eprintln!("pulse query: rollups: {error}");
+            }
             stop.store(true, Ordering::Release);
             let _ = watcher.join();
             result
@@ -163,16 +169,20 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
         let mut indexer = PostIndexer::new(index.sender(), stats.clone());
         std::thread::Builder::new().name("index-posts".into()).spawn(move || {
             let result = indexer.run(&kafka, &stop);
+            if let Err(error) = &result {
+                eprintln!("pulse query: posts: {error}");
+            }
             stop.store(true, Ordering::Release);
             result
         })?
     };
-    let served = server::serve_http(pulse_api::router(state.clone()), settings.listen, Some(stats), |address| {
-        eprintln!(
-            "pulse query: http://{address} (rollups from {}, search over {})",
-            kafka.rollups_topic, kafka.posts_topic
-        );
-    });
+    let served =
+        server::serve_http(pulse_api::router(state.clone()), settings.listen, Some(stats), stop.clone(), |address| {
+            eprintln!(
+                "pulse query: http://{address} (rollups from {}, search over {})",
+                kafka.rollups_topic, kafka.posts_topic
+            );
+        });
     state.set_ready(false);
     stop.store(true, Ordering::Release);
     let rollups = rollups.join().map_err(|_| anyhow::anyhow!("the rollups consumer panicked"))?;

@@ -84,7 +84,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         loops: args.loops.or(file.serve.loops).unwrap_or(0),
         workers: args.workers.or(file.serve.workers).unwrap_or(cores).max(1),
     };
-    if !(replay.speed > 0.0) {
+    if replay.speed.is_nan() || replay.speed <= 0.0 {
         anyhow::bail!("the replay speed must be greater than 0");
     }
     let trend_config = engine_settings.trend_config();
@@ -143,7 +143,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
 
     let pacing = if replay.max { "max speed".to_string() } else { format!("{}x", replay.speed) };
     let replaying: Vec<String> = replay.replay.iter().map(|p| p.display().to_string()).collect();
-    server::serve_http(pulse_api::router(state.clone()), engine_settings.listen, Some(stats), |address| {
+    let (app, listen) = (pulse_api::router(state.clone()), engine_settings.listen);
+    // The replay ending (or failing) must not stop the server, so it gets a flag of its own.
+    server::serve_http(app, listen, Some(stats), Arc::new(AtomicBool::new(false)), |address| {
         eprintln!("pulse serve: http://{address} (replaying {} at {pacing})", replaying.join(", "));
         state.set_ready(true);
     })?;

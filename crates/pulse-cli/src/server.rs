@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -24,12 +24,14 @@ pub fn fresh_index(settings: &IndexSettings) -> Result<Arc<SearchIndex>> {
     Ok(Arc::new(SearchIndex::open(&dir, settings.index_config())?))
 }
 
-/// Serves `app` on `listen` until SIGINT/SIGTERM, finishing open requests; `on_listening` runs
-/// once the socket is bound (with its address), `stats` gets its ingest rate measured.
+/// Serves `app` on `listen` until SIGINT/SIGTERM or until `stop` is set (a pipeline thread
+/// failed or finished), finishing open requests; sets `stop` on the way out. `on_listening` runs
+/// once the socket is bound (with its address); `stats` gets its ingest rate measured.
 pub fn serve_http(
     app: Router,
     listen: SocketAddr,
     stats: Option<Arc<PipelineStats>>,
+    stop: Arc<AtomicBool>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -40,7 +42,20 @@ pub fn serve_http(
         if let Some(stats) = stats {
             tokio::spawn(measure_rate(stats));
         }
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        let stopped = stop.clone();
+        let shutdown = async move {
+            tokio::select! {
+                () = shutdown_signal() => {},
+                () = async {
+                    while !stopped.load(Ordering::Acquire) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                } => {},
+            }
+        };
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        stop.store(true, Ordering::Release);
+        served?;
         anyhow::Ok(())
     })
 }

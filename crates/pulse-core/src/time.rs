@@ -50,7 +50,7 @@ pub mod duration_text {
     /// Writes whole seconds as `"Ns"`, anything finer as `"Nms"`.
     pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
         let ms = duration.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             serializer.serialize_str(&format!("{}s", ms / 1000))
         } else {
             serializer.serialize_str(&format!("{ms}ms"))

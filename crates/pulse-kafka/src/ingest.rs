@@ -24,7 +24,7 @@
 //! flight can race its successor (a "zombie"); Kafka transactions would fence it. The query node
 //! counts such overlaps (`rollups{outcome="overlap"}`) instead of double counting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -42,6 +42,12 @@ use crate::config::KafkaConfig;
 use crate::error::{KafkaError, Result};
 use crate::rollup::{ROLLUP_VERSION, Rollup, decode_post};
 use crate::stats::IngestStats;
+
+/// Buckets one partition's rollup may touch before it is shipped early. A bucket's sketches
+/// are ~25 KB encoded, and a sparse stretch of a replay (or a partition catching up from far
+/// behind) can cover hundreds of buckets in one flush interval; this keeps every rollup well
+/// under Kafka's default 1 MB message limit.
+const MAX_BUCKETS_PER_ROLLUP: usize = 8;
 
 /// How long one `poll` waits for a record.
 const POLL: Duration = Duration::from_millis(100);
@@ -85,7 +91,21 @@ struct RebalanceLog {
     changes: Mutex<Vec<Change>>,
 }
 
-impl ClientContext for RebalanceLog {}
+impl ClientContext for RebalanceLog {
+    /// librdkafka's own log lines, through `tracing` (`PULSE_LOG=librdkafka=debug` with
+    /// `PULSE_KAFKA_DEBUG=cgrp` shows the group protocol).
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
+        use rdkafka::config::RDKafkaLogLevel as Level;
+        match level {
+            Level::Emerg | Level::Alert | Level::Critical | Level::Error => {
+                tracing::error!(target: "librdkafka", facility, message)
+            }
+            Level::Warning => tracing::warn!(target: "librdkafka", facility, message),
+            Level::Notice | Level::Info => tracing::info!(target: "librdkafka", facility, message),
+            Level::Debug => tracing::debug!(target: "librdkafka", facility, message),
+        }
+    }
+}
 
 impl ConsumerContext for RebalanceLog {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -127,6 +147,8 @@ struct PartitionState {
     posts: u64,
     malformed: u64,
     max_event: i64,
+    /// Buckets touched since the last rollup.
+    buckets: BTreeSet<i64>,
 }
 
 /// One ingest worker process's Kafka side.
@@ -146,6 +168,8 @@ struct Core {
     partitions: BTreeMap<i32, PartitionState>,
     dead_letters: Vec<DeliveryFuture>,
     stats: Arc<IngestStats>,
+    /// A partition's rollup reached [`MAX_BUCKETS_PER_ROLLUP`]: ship now.
+    flush_now: bool,
 }
 
 impl IngestWorker {
@@ -182,6 +206,7 @@ impl IngestWorker {
             partitions: BTreeMap::new(),
             dead_letters: Vec::new(),
             stats,
+            flush_now: false,
         };
         Ok(Self { consumer, core })
     }
@@ -202,7 +227,7 @@ impl IngestWorker {
                 Some(Err(error)) => tracing::warn!(%error, "consumer error"),
                 None => {}
             }
-            if last_flush.elapsed() >= interval {
+            if self.core.flush_now || last_flush.elapsed() >= interval {
                 self.core.flush(&self.consumer)?;
                 last_flush = Instant::now();
             }
@@ -237,6 +262,7 @@ impl Core {
                             posts: 0,
                             malformed: 0,
                             max_event: i64::MIN,
+                            buckets: BTreeSet::new(),
                         },
                     );
                 }
@@ -263,6 +289,9 @@ impl Core {
                 state.posts += 1;
                 state.max_event = state.max_event.max(post.created_at.timestamp());
                 stats.posts.inc();
+                let width = self.engine.config().bucket_secs;
+                state.buckets.insert(post.created_at.timestamp().div_euclid(width));
+                self.flush_now |= state.buckets.len() >= MAX_BUCKETS_PER_ROLLUP;
             }
             Err(reason) => {
                 tracing::warn!(partition = p, offset, %reason, "malformed record dead-lettered");
@@ -278,9 +307,11 @@ impl Core {
     /// Ships a rollup for every partition with new records, waits for the acknowledgements, then
     /// commits their offsets.
     fn flush(&mut self, consumer: &BaseConsumer<RebalanceLog>) -> Result<()> {
+        self.flush_now = false;
         let mut shipped = Vec::new();
         for (&p, state) in &mut self.partitions {
             let Some((first, last)) = state.range.take() else { continue };
+            state.buckets.clear();
             let mut buckets = Vec::new();
             state.pipeline.worker.flush_with(|start, bucket| {
                 buckets.push((start, bucket.clone()));
@@ -334,33 +365,35 @@ impl Core {
     }
 
     /// The last posts offset the newest rollup for partition `p` covers, if there is one.
+    ///
+    /// Reads the tail of the rollups partition forward to its end (the fetch's end-of-partition
+    /// signal, not the listed high watermark, which some Kafka-protocol brokers only estimate),
+    /// going further back while the tail holds no rollup of `p`.
     fn last_rollup_end(&self, p: i32) -> Result<Option<i64>> {
         let topic = &self.kafka.rollups_topic;
         let rp = p % self.rollup_partitions;
         let (low, high) = self.lookup.fetch_watermarks(topic, rp, LOOKUP_TIMEOUT)?;
-        let mut end = high;
+        let mut start = high;
         let mut step = 16;
-        while end > low {
-            let start = (end - step).max(low);
+        while start > low {
+            start = (start - step).max(low);
+            step *= 4;
             let mut list = TopicPartitionList::new();
             list.add_partition_offset(topic, rp, Offset::Offset(start))?;
             self.lookup.assign(&list)?;
-            let mut found = None;
+            let mut found: Option<i64> = None;
             let deadline = Instant::now() + LOOKUP_TIMEOUT;
             loop {
                 match self.lookup.poll(POLL) {
-                    Some(Ok(message)) if message.offset() < end => {
+                    Some(Ok(message)) => {
                         if let Some(rollup) = message.payload().and_then(|bytes| Rollup::decode(bytes).ok())
                             && rollup.topic == self.kafka.posts_topic
                             && rollup.partition == p
                         {
-                            found = Some(rollup.last_offset);
-                        }
-                        if message.offset() + 1 >= end {
-                            break;
+                            found = found.max(Some(rollup.last_offset));
                         }
                     }
-                    Some(Ok(_)) | Some(Err(ClientError::PartitionEOF(_))) => break,
+                    Some(Err(ClientError::PartitionEOF(_))) => break,
                     Some(Err(error)) => return Err(error.into()),
                     None if Instant::now() > deadline => {
                         return Err(KafkaError::Rollup(format!("timed out reading {topic} partition {rp}")));
@@ -371,8 +404,6 @@ impl Core {
             if found.is_some() {
                 return Ok(found);
             }
-            end = start;
-            step *= 4;
         }
         Ok(None)
     }

@@ -127,7 +127,7 @@ impl Sink for PostProducer {
         {
             self.settle(oldest);
         }
-        if self.in_flight.len() % 1024 == 0 {
+        if self.in_flight.len().is_multiple_of(1024) {
             self.settle_ready();
         }
         Ok(())

@@ -70,7 +70,7 @@ pub fn encode_post(post: &Post) -> Result<Vec<u8>> {
 
 /// Reads a posts-topic payload; the error says what is wrong with it.
 pub fn decode_post(payload: Option<&[u8]>) -> std::result::Result<Post, String> {
-    let bytes = payload.ok_or("empty message (no payload)")?;
+    let bytes = payload.filter(|b| !b.is_empty()).ok_or("empty message (no payload)")?;
     serde_json::from_slice(bytes).map_err(|e| format!("not a canonical post: {e}"))
 }
 
@@ -107,6 +107,7 @@ mod tests {
     #[test]
     fn malformed_posts_say_what_is_wrong() {
         assert!(decode_post(None).unwrap_err().contains("no payload"));
+        assert!(decode_post(Some(b"")).unwrap_err().contains("no payload"));
         assert!(decode_post(Some(b"{\"id\": 1")).unwrap_err().contains("not a canonical post"));
     }
 }
