@@ -44,10 +44,11 @@ use crate::rollup::{ROLLUP_VERSION, Rollup, decode_post};
 use crate::stats::IngestStats;
 
 /// Buckets one partition's rollup may touch before it is shipped early. A bucket's sketches
-/// are ~25 KB encoded, and a sparse stretch of a replay (or a partition catching up from far
-/// behind) can cover hundreds of buckets in one flush interval; this keeps every rollup well
-/// under Kafka's default 1 MB message limit.
-const MAX_BUCKETS_PER_ROLLUP: usize = 8;
+/// encode to ~25 KB at most, and a sparse stretch of a replay (or a partition catching up from far
+/// behind) can cover hundreds of buckets in one flush interval; 24 keeps every rollup near 500 KB, under Kafka's
+/// default 1 MB message limit while shipping as few rollups as possible (each waits for its
+/// acknowledgement; `benches/RESULTS.md` has the before and after).
+const MAX_BUCKETS_PER_ROLLUP: usize = 24;
 
 /// How long one `poll` waits for a record.
 const POLL: Duration = Duration::from_millis(100);
@@ -65,11 +66,13 @@ const CONSUMER: &[(&str, &str)] = &[
     ("heartbeat.interval.ms", "1000"),
 ];
 
-/// Producer settings for rollups and dead letters: idempotent, acknowledged by all replicas.
+/// Producer settings for rollups and dead letters: idempotent, acknowledged by all replicas, and
+/// sent at once (`linger.ms=0`): a flush sends one rollup per partition and then waits for them, so
+/// lingering would only add its delay to every flush.
 const PRODUCER: &[(&str, &str)] = &[
     ("enable.idempotence", "true"),
     ("acks", "all"),
-    ("linger.ms", "5"),
+    ("linger.ms", "0"),
     ("compression.type", "zstd"),
     ("message.max.bytes", "8388608"),
 ];
