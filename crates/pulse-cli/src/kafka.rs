@@ -138,29 +138,18 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
     let stats = Arc::new(PipelineStats::default());
     let state = AppState::new(engine.clone(), index.clone(), stats.clone());
     let stop = Arc::new(AtomicBool::new(false));
-    let caught_up = Arc::new(AtomicBool::new(false));
 
     let rollups = {
-        let (kafka, stop, caught_up) = (kafka.clone(), stop.clone(), caught_up.clone());
+        let (kafka, stop) = (kafka.clone(), stop.clone());
         let mut applier = RollupApplier::new(engine, stats.clone());
         let state = state.clone();
         std::thread::Builder::new().name("rollups".into()).spawn(move || {
             // Ready once the rollups written before this node started are applied.
-            let watcher = {
-                let (caught_up, stop) = (caught_up.clone(), stop.clone());
-                std::thread::spawn(move || {
-                    while !caught_up.load(Ordering::Acquire) && !stop.load(Ordering::Acquire) {
-                        std::thread::sleep(std::time::Duration::from_millis(50));
-                    }
-                    state.set_ready(caught_up.load(Ordering::Acquire));
-                })
-            };
-            let result = consume_rollups(&kafka, &mut applier, &caught_up, &stop);
+            let result = consume_rollups(&kafka, &mut applier, || state.set_ready(true), &stop);
             if let Err(error) = &result {
                 eprintln!("pulse query: rollups: {error}");
             }
             stop.store(true, Ordering::Release);
-            let _ = watcher.join();
             result
         })?
     };

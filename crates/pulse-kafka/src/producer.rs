@@ -22,7 +22,6 @@ use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 
 use crate::config::KafkaConfig;
 use crate::error::{KafkaError, Result};
-use crate::rollup::encode_post;
 
 /// Sends in flight before [`PostProducer`] waits for the oldest acknowledgement.
 const MAX_IN_FLIGHT: usize = 100_000;
@@ -42,6 +41,7 @@ pub const POSTS_PRODUCER: &[(&str, &str)] = &[
 pub struct PostProducer {
     producer: FutureProducer,
     topic: String,
+    payload: Vec<u8>,
     in_flight: VecDeque<DeliveryFuture>,
     acked: Arc<AtomicU64>,
     failed: u64,
@@ -55,6 +55,7 @@ impl PostProducer {
         Ok(Self {
             producer,
             topic: kafka.posts_topic.clone(),
+            payload: Vec::with_capacity(1024),
             in_flight: VecDeque::new(),
             acked: Arc::new(AtomicU64::new(0)),
             failed: 0,
@@ -104,9 +105,12 @@ impl Sink for PostProducer {
         if let Some(error) = &self.first_error {
             return Err(format!("kafka delivery failed: {error}").into());
         }
-        let payload = encode_post(post).map_err(|e| SinkError::from(e.to_string()))?;
+        // The canonical JSON (`schemas/post.schema.json`, read back by `rollup::decode_post`), written
+        // into a reused buffer: librdkafka copies the payload when the record is enqueued.
+        self.payload.clear();
+        serde_json::to_writer(&mut self.payload, post).map_err(|e| SinkError::from(e.to_string()))?;
         loop {
-            let record = FutureRecord::to(&self.topic).key(post.id.as_str()).payload(&payload);
+            let record = FutureRecord::to(&self.topic).key(post.id.as_str()).payload(&self.payload);
             match self.producer.send_result(record) {
                 Ok(delivery) => {
                     self.in_flight.push_back(delivery);

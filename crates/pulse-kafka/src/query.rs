@@ -116,6 +116,7 @@ fn reader(kafka: &KafkaConfig, topic: &str, stop: &AtomicBool) -> Result<Option<
     role.push(("group.id", &group));
     let consumer: BaseConsumer = kafka.client(&role).create()?;
     // The topic may not exist yet (query nodes can start before anything is produced): wait.
+    let mut waited = false;
     loop {
         let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10))?;
         let partitions: Vec<i32> = metadata
@@ -135,21 +136,25 @@ fn reader(kafka: &KafkaConfig, topic: &str, stop: &AtomicBool) -> Result<Option<
         if stop.load(Ordering::Acquire) {
             return Ok(None);
         }
-        tracing::info!(topic, "waiting for the topic to exist");
+        if !waited {
+            tracing::warn!(topic, "waiting for the topic to exist (`pulse topics create` makes it)");
+            waited = true;
+        }
         std::thread::sleep(Duration::from_secs(1));
     }
 }
 
-/// Applies every rollup on `kafka.rollups_topic` until `stop`; sets `caught_up` once every
-/// partition has been read to the end it had when the node started.
+/// Applies every rollup on `kafka.rollups_topic` until `stop`; calls `on_caught_up` once every
+/// partition has been read to the end it had when the node started (the node is then ready).
 pub fn consume_rollups(
     kafka: &KafkaConfig,
     applier: &mut RollupApplier,
-    caught_up: &AtomicBool,
+    on_caught_up: impl FnOnce(),
     stop: &AtomicBool,
 ) -> Result<()> {
     let Some((consumer, partitions)) = reader(kafka, &kafka.rollups_topic, stop)? else { return Ok(()) };
     let mut at_end = std::collections::HashSet::new();
+    let mut on_caught_up = Some(on_caught_up);
     while !stop.load(Ordering::Acquire) {
         match consumer.poll(POLL) {
             Some(Ok(message)) => match message.payload().map(Rollup::decode) {
@@ -164,8 +169,10 @@ pub fn consume_rollups(
             },
             Some(Err(ClientError::PartitionEOF(p))) => {
                 at_end.insert(p);
-                if at_end.len() >= partitions {
-                    caught_up.store(true, Ordering::Release);
+                if at_end.len() >= partitions
+                    && let Some(ready) = on_caught_up.take()
+                {
+                    ready();
                 }
             }
             Some(Err(error)) => tracing::warn!(%error, "rollups consumer error"),

@@ -63,12 +63,8 @@ impl Rollup {
     }
 }
 
-/// A post's wire form on the posts topic: its canonical JSON (`schemas/post.schema.json`).
-pub fn encode_post(post: &Post) -> Result<Vec<u8>> {
-    serde_json::to_vec(post).map_err(|e| KafkaError::Rollup(e.to_string()))
-}
-
-/// Reads a posts-topic payload; the error says what is wrong with it.
+/// Reads a posts-topic payload (a post's canonical JSON, `schemas/post.schema.json`); the error
+/// says what is wrong with it.
 pub fn decode_post(payload: Option<&[u8]>) -> std::result::Result<Post, String> {
     let bytes = payload.filter(|b| !b.is_empty()).ok_or("empty message (no payload)")?;
     serde_json::from_slice(bytes).map_err(|e| format!("not a canonical post: {e}"))
