@@ -97,7 +97,7 @@ pub fn subject(question: &str) -> String {
 pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError> {
     let windows = Windows::of(state);
     let subject = subject(question);
-    let trends = trends_response(state, windows.trend, None, 50);
+    let trends = trends_response(state, windows.trend, None, 50).await;
     let mut answer = Answer {
         question: question.to_string(),
         subject: subject.clone(),
@@ -105,7 +105,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         topic: None,
         display_name: None,
         window: format_window(windows.trend),
-        as_of: trends.as_of.clone(),
+        as_of: trends.list.as_of.clone(),
         volume: None,
         story: None,
         sentiment: None,
@@ -127,7 +127,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         ));
         return Ok(answer);
     };
-    let story = trends.trends.into_iter().find(|t| t.terms.contains(&stats.topic));
+    let story = trends.list.trends.iter().find(|t| t.terms.contains(&stats.topic)).cloned();
     let rep = representative(state, &stats.topic, 1).await?;
     answer.summary = summarize(&stats, story.as_ref(), &rep, &answer.window);
     answer.found = true;

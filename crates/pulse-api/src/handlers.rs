@@ -1,6 +1,7 @@
 //! The HTTP handlers. Each parses its parameters strictly, reads a snapshot, and answers JSON.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -16,6 +17,7 @@ use pulse_trends::{TopicStats, Trend, TrendQuery};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::cache::CachedTrends;
 use crate::error::AppError;
 use crate::params::{self, AskParams, SearchParams, TopicParams, TrendParams};
 use crate::{AppState, ask};
@@ -79,30 +81,41 @@ pub struct TrendsResponse {
     pub trends: Vec<Trend>,
 }
 
-/// The trend list for these parameters, at most [`crate::cache::TTL`] old.
-pub(crate) fn trends_response(state: &AppState, window: i64, lang: Option<String>, limit: usize) -> TrendsResponse {
-    state.trend_cache().get_or_compute((window, lang.clone(), limit), || {
-        let list = state.engine().trends(&TrendQuery {
-            window_secs: Some(window),
-            limit: Some(limit),
-            lang,
-            ..TrendQuery::default()
-        });
-        TrendsResponse { as_of: list.at, window: format_window(window), trends: list.trends }
-    })
+/// The trend list for these parameters, from the cache (at most [`crate::cache::TTL`] plus one computation old).
+pub(crate) async fn trends_response(
+    state: &AppState,
+    window: i64,
+    lang: Option<String>,
+    limit: usize,
+) -> Arc<CachedTrends> {
+    let app = state.clone();
+    let key = (window, lang.clone(), limit);
+    state
+        .trend_cache()
+        .get(key, move || {
+            let list = app.engine().trends(&TrendQuery {
+                window_secs: Some(window),
+                limit: Some(limit),
+                lang,
+                ..TrendQuery::default()
+            });
+            TrendsResponse { as_of: list.at, window: format_window(window), trends: list.trends }
+        })
+        .await
 }
 
 /// `GET /v1/trends?window=1h&lang=en&limit=20`
 pub async fn trends(
     State(state): State<AppState>,
     params: Result<Query<TrendParams>, QueryRejection>,
-) -> Result<Json<TrendsResponse>, AppError> {
+) -> Result<Response, AppError> {
     let params = query(params)?;
     let windows = Windows::of(&state);
     let window = windows.parse(params.window.as_deref(), windows.trend)?;
     let lang = params::lang(params.lang.as_deref())?;
     let limit = params::limit(params.limit.as_deref(), 20)?;
-    Ok(Json(trends_response(&state, window, lang, limit)))
+    let cached = trends_response(&state, window, lang, limit).await;
+    Ok(([(header::CONTENT_TYPE, "application/json")], cached.json.clone()).into_response())
 }
 
 /// Body of `/v1/topics/{topic}`.
@@ -218,12 +231,12 @@ pub async fn stream(State(state): State<AppState>) -> Sse<impl Stream<Item = Res
         loop {
             ticker.tick().await;
             let windows = Windows::of(&state);
-            let body = trends_response(&state, windows.trend, None, 20);
+            let cached = trends_response(&state, windows.trend, None, 20).await;
             // Compare without the timestamp, so an unchanged list is not resent every second.
-            let fingerprint = serde_json::to_string(&body.trends).unwrap_or_default();
+            let fingerprint = serde_json::to_string(&cached.list.trends).unwrap_or_default();
             if fingerprint != last {
                 last = fingerprint;
-                let event = Event::default().event("trends").json_data(&body).unwrap_or_default();
+                let event = Event::default().event("trends").json_data(&cached.list).unwrap_or_default();
                 return Some((Ok(event), (state, ticker, last)));
             }
         }

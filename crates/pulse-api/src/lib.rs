@@ -50,7 +50,7 @@ struct Inner {
     index: Arc<SearchIndex>,
     pipeline: Arc<PipelineStats>,
     metrics: Metrics,
-    trend_cache: cache::TrendCache,
+    trend_cache: Arc<cache::TrendCache>,
     ready: AtomicBool,
 }
 
@@ -62,7 +62,7 @@ impl AppState {
             index,
             pipeline,
             metrics: Metrics::default(),
-            trend_cache: cache::TrendCache::default(),
+            trend_cache: Arc::default(),
             ready: AtomicBool::new(false),
         };
         Self { inner: Arc::new(inner) }
@@ -89,7 +89,7 @@ impl AppState {
     }
 
     /// Trend lists computed in the last second.
-    pub fn trend_cache(&self) -> &cache::TrendCache {
+    pub fn trend_cache(&self) -> &Arc<cache::TrendCache> {
         &self.inner.trend_cache
     }
 

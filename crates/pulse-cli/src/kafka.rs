@@ -157,6 +157,9 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
         let (kafka, stop) = (kafka.clone(), stop.clone());
         let mut indexer = PostIndexer::new(index.sender(), stats.clone());
         std::thread::Builder::new().name("index-posts".into()).spawn(move || {
+            // Not the rollups thread: it holds the engine's write lock while merging, and a query
+            // waiting for that lock must not also wait for a low-priority thread to be scheduled.
+            server::lower_priority("post indexing");
             let result = indexer.run(&kafka, &stop);
             if let Err(error) = &result {
                 eprintln!("pulse query: posts: {error}");

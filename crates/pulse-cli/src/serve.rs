@@ -114,6 +114,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let replay_thread = {
         let (stats, stop) = (stats.clone(), stop.clone());
         std::thread::Builder::new().name("replay".into()).spawn(move || {
+            server::lower_priority("replay");
             let mut sink = QueueSink { queue: posts_tx, stats: stats.clone(), stop };
             let mut observer = ServeObserver { stats, dead_letters, file: None };
             replay::replay(&inputs, &options, &mut sink, &mut SystemClock::default(), &mut observer)
@@ -123,6 +124,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     for n in 0..replay.workers {
         let (engine, index, stats, posts) = (engine.clone(), index.clone(), stats.clone(), posts_rx.clone());
         worker_threads.push(std::thread::Builder::new().name(format!("analyze-{n}")).spawn(move || {
+            server::lower_priority("analysis");
             let mut pipeline = Pipeline::new(engine.worker()).with_index(index.sender());
             loop {
                 match posts.recv_timeout(IDLE_FLUSH) {

@@ -13,6 +13,14 @@ use pulse_index::SearchIndex;
 
 use crate::config::IndexSettings;
 
+/// Runs the calling thread at background priority (see `pulse_core::priority`): ingest threads
+/// yield the CPU to queries. Says so, and goes on, if the OS refuses.
+pub fn lower_priority(thread: &str) {
+    if let Err(e) = pulse_core::priority::lower_current_thread() {
+        tracing::warn!("{thread} keeps the normal scheduling priority: {e}");
+    }
+}
+
 /// Opens an empty search index under the data directory. Trend state is rebuilt from the source
 /// on every start, so the index is emptied to match it.
 pub fn fresh_index(settings: &IndexSettings) -> Result<Arc<SearchIndex>> {

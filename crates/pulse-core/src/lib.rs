@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod error;
 pub mod post;
+pub mod priority;
 pub mod readers;
 pub mod replay;
 pub mod time;

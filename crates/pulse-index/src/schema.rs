@@ -99,7 +99,9 @@ pub(crate) const SENTIMENT: &str = "sentiment";
 
 /// Builds the schema; field by field:
 ///
-/// * `id`, `author`, `lang`, `source`: raw strings, indexed as one term and stored.
+/// * `id`: stored only. No query looks a post up by id, and a unique term per post made the term
+///   dictionary the largest cost of a segment flush (indexing 32k → 38k posts/s, `benches/RESULTS.md`).
+/// * `author`, `lang`, `source`: raw strings, indexed as one term (`author:alice` in a query) and stored.
 /// * `created_at`: date, fast (range filters, recency sort, retention), stored, millisecond precision.
 /// * `text`: the `social` tokenizer with positions (phrase queries), stored.
 /// * `sentiment`: the compound score, fast (representative posts) and stored; absent when the
@@ -109,7 +111,7 @@ pub(crate) const SENTIMENT: &str = "sentiment";
 /// * `url`: stored only. `is_repost`: stored only.
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let id = builder.add_text_field("id", STRING | STORED);
+    let id = builder.add_text_field("id", STORED);
     let created_at = builder.add_date_field(
         CREATED_AT,
         DateOptions::default().set_fast().set_stored().set_precision(DateTimePrecision::Milliseconds),

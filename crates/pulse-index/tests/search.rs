@@ -167,6 +167,38 @@ fn recency_sort_and_pagination() {
     assert_eq!(hit.sentiment, original.sentiment);
 }
 
+/// Newest-first pages are searched in a time slice that widens until it holds the page; whatever
+/// slice answers, each page must be exactly the brute-force newest matches (compared by time, as
+/// posts written in the same millisecond may come in either order).
+#[test]
+fn recency_pages_equal_brute_force_for_broad_and_narrow_queries() {
+    let f = fixture();
+    let since = DateTime::parse_from_rfc3339("2013-04-16T12:00:00Z").unwrap().with_timezone(&Utc);
+    type Keep = Box<dyn Fn(&IndexPost) -> bool>;
+    let cases: [(&str, Option<DateTime<Utc>>, Keep); 3] = [
+        ("", None, Box::new(|_| true)),
+        ("texas", None, Box::new(|p| has_token(&p.post.text, "texas"))),
+        ("boston", Some(since), Box::new(move |p| has_token(&p.post.text, "boston") && p.post.created_at >= since)),
+    ];
+    for (q, since, keep) in &cases {
+        let mut expected: Vec<DateTime<Utc>> = f.posts.iter().filter(|p| keep(p)).map(|p| p.post.created_at).collect();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        for (offset, limit) in [(0, 20), (0, 100), (380, 100)] {
+            let page = search(SearchRequest {
+                sort: SortOrder::Recent,
+                offset,
+                limit,
+                since: *since,
+                ..SearchRequest::new(*q)
+            });
+            let times: Vec<DateTime<Utc>> = page.hits.iter().map(|h| h.created_at).collect();
+            let want = &expected[offset.min(expected.len())..(offset + limit).min(expected.len())];
+            assert_eq!(page.total, expected.len(), "{q:?} total");
+            assert_eq!(times, want, "{q:?} offset {offset} limit {limit}");
+        }
+    }
+}
+
 #[test]
 fn bad_queries_and_parameters_are_user_errors() {
     let index = &fixture().index;

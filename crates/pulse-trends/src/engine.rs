@@ -346,7 +346,8 @@ pub struct Worker {
     last_flush: Instant,
     max_event: i64,
     newest_start: i64,
-    cooc: Vec<(u64, usize)>,
+    /// Watched topics of the post being ingested (for co-occurrence).
+    cooc: Vec<u64>,
     /// Whether `ingest` flushes by itself (on the interval and at bucket boundaries).
     auto_flush: bool,
 }
@@ -403,7 +404,7 @@ impl Worker {
                 }
             }
             self.cooc.clear();
-            for (i, topic) in post.topics.iter().enumerate() {
+            for topic in &post.topics {
                 let h = hash_key(&topic.key);
                 b.topic_posts.update(h, 1);
                 if local.pairs.insert(hash_u64(h ^ author.rotate_left(29))) {
@@ -428,16 +429,14 @@ impl Worker {
                     d.add_surface(&topic.surface);
                     d.add_lang(&post.lang);
                     if self.cooc.len() < MAX_COOC_PER_POST {
-                        self.cooc.push((h, i));
+                        self.cooc.push(h);
                     }
                 }
             }
-            for a in 0..self.cooc.len() {
-                for c in 0..self.cooc.len() {
-                    if a != c
-                        && let Some(d) = b.detail.get_mut(&self.cooc[a].0)
-                    {
-                        *d.cooccurring.entry(self.cooc[c].0).or_default() += 1;
+            for &a in &self.cooc {
+                if let Some(d) = b.detail.get_mut(&a) {
+                    for &c in self.cooc.iter().filter(|&&c| c != a) {
+                        *d.cooccurring.entry(c).or_default() += 1;
                     }
                 }
             }
