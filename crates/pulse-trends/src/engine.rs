@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+use pulse_sketch::hll::PassThrough;
 use pulse_sketch::{Mergeable, Persist, Window, hash_key, hash_u64};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
@@ -16,6 +17,12 @@ use crate::score::{self, Track};
 
 /// Watched topics considered per post for co-occurrence (pairs grow quadratically).
 const MAX_COOC_PER_POST: usize = 8;
+/// Initial capacity of a local bucket's de-duplication sets: a busy bucket grows them to tens of
+/// thousands of pairs, and growing from empty rehashes them a dozen times.
+const DEDUP_CAPACITY: usize = 1 << 14;
+
+/// A set of values that are already hashes ([`hash_key`], [`hash_u64`]): no second hash.
+type HashSet = std::collections::HashSet<u64, PassThrough>;
 
 /// The trend engine: a ring of event-time buckets shared by ingest workers and queries.
 ///
@@ -328,9 +335,9 @@ impl TrendEngine {
 struct LocalBucket {
     bucket: TrendBucket,
     /// `(topic, author)` pairs seen in this bucket by this worker.
-    pairs: FxHashSet<u64>,
+    pairs: HashSet,
     /// `(author, content)` pairs seen in this bucket by this worker.
-    contents: FxHashSet<u64>,
+    contents: HashSet,
     dirty: bool,
 }
 
@@ -382,8 +389,8 @@ impl Worker {
                 Some(b) => b,
                 None => LocalBucket {
                     bucket: TrendBucket::new(config)?,
-                    pairs: FxHashSet::default(),
-                    contents: FxHashSet::default(),
+                    pairs: HashSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
+                    contents: HashSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
                     dirty: false,
                 },
             };
