@@ -100,14 +100,6 @@ mod tests {
         TrendsResponse { as_of: as_of.into(), window: "1h".into(), trends: Vec::new() }
     }
 
-    /// Lets the background refresh (blocking pool) finish.
-    async fn settle() {
-        for _ in 0..100 {
-            tokio::task::yield_now().await;
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    }
-
     #[tokio::test(start_paused = true)]
     async fn a_list_is_reused_for_one_second_then_refreshed_in_the_background() {
         let cache = Arc::new(TrendCache::default());
@@ -117,11 +109,25 @@ mod tests {
         assert_eq!(cache.get(key.clone(), || list("b")).await.list.as_of, "a");
         assert_eq!(cache.get((3600, Some("en".into()), 20), || list("c")).await.list.as_of, "c");
         tokio::time::advance(Duration::from_millis(200)).await;
-        // Stale: this request gets the old copy and starts the refresh; a second one during the
-        // refresh neither waits nor starts another.
-        assert_eq!(cache.get(key.clone(), || list("d")).await.list.as_of, "a");
+        // Stale: this request gets the old copy and starts the refresh, which waits for `release`;
+        // a request during the refresh neither waits nor starts another.
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let refresh = move || {
+            let _ = gate.recv();
+            list("d")
+        };
+        assert_eq!(cache.get(key.clone(), refresh).await.list.as_of, "a");
         assert_eq!(cache.get(key.clone(), || list("never")).await.list.as_of, "a");
-        settle().await;
-        assert_eq!(cache.get(key, || list("e")).await.list.as_of, "d");
+        release.send(()).unwrap();
+        // The refresh finishes on the blocking pool (real time; the test clock stays put).
+        let mut latest = String::new();
+        for _ in 0..2000 {
+            latest = cache.get(key.clone(), || list("never")).await.list.as_of.clone();
+            if latest != "a" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(latest, "d");
     }
 }

@@ -48,11 +48,12 @@ pub fn to_analyzed(post: &Post, analysis: &Analysis, out: &mut AnalyzedPost) {
     let topics = analysis.topics();
     out.topics.truncate(topics.len());
     while out.topics.len() < topics.len() {
-        out.topics.push(TopicRef { key: String::new(), kind: TopicKind::Word, surface: String::new() });
+        out.topics.push(TopicRef { key: String::new(), hash: 0, kind: TopicKind::Word, surface: String::new() });
     }
     for (slot, t) in out.topics.iter_mut().zip(topics) {
         slot.key.clear();
         slot.key.push_str(t.key());
+        slot.hash = t.hash();
         slot.surface.clear();
         slot.surface.push_str(t.surface());
         slot.kind = topic_kind(t.kind());

@@ -1,10 +1,9 @@
 //! [`Analyzer`]: a post in, an [`Analysis`] (language, topic keys, sentiment, repost) out.
 
-use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
 use pulse_core::{Post, PostKind};
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::lang;
@@ -46,7 +45,8 @@ impl TopicKind {
 
 /// One topic of a post.
 ///
-/// `key` is the canonical string to hash (the trend engine hashes it with xxh3): folded,
+/// `key` is the canonical string, and [`Topic::hash`] its [`pulse_sketch::hash_key`] (the identity
+/// the trend engine counts under): folded,
 /// elongations squeezed, words joined by one space. Hashtags, mentions and cashtags keep their
 /// sigil (`#bostonmarathon`, `@united`, `$aapl`); words, phrases and entities share one namespace,
 /// so `#BostonMarathon` (segmented), `boston marathon` and `Boston Marathon` all meet at the key
@@ -54,6 +54,8 @@ impl TopicKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Topic {
     key: String,
+    #[serde(skip)]
+    hash: u64,
     kind: TopicKind,
     surface: String,
 }
@@ -62,6 +64,10 @@ impl Topic {
     /// The canonical key.
     pub fn key(&self) -> &str {
         &self.key
+    }
+    /// [`pulse_sketch::hash_key`] of the key (computed once, to de-duplicate the post's topics).
+    pub fn hash(&self) -> u64 {
+        self.hash
     }
     /// How the key was found.
     pub fn kind(&self) -> TopicKind {
@@ -179,9 +185,7 @@ impl Analysis {
     }
 
     fn push_topic(&mut self, kind: TopicKind) {
-        let mut h = FxHasher::default();
-        self.key_buf.hash(&mut h);
-        let hash = h.finish();
+        let hash = pulse_sketch::hash_key(&self.key_buf);
         if let Some(&i) = self.seen.get(&hash) {
             // Same key seen again: a capitalised run upgrades a phrase to an entity.
             if kind == TopicKind::Entity && self.topics[i].kind == TopicKind::Phrase {
@@ -192,9 +196,10 @@ impl Analysis {
         }
         self.seen.insert(hash, self.n_topics);
         if self.n_topics == self.topics.len() {
-            self.topics.push(Topic { key: String::new(), kind, surface: String::new() });
+            self.topics.push(Topic { key: String::new(), hash, kind, surface: String::new() });
         }
         let t = &mut self.topics[self.n_topics];
+        t.hash = hash;
         t.kind = kind;
         t.key.clone_from(&self.key_buf);
         t.surface.clone_from(&self.surface_buf);

@@ -49,7 +49,12 @@ fn load() -> Vec<AnalyzedPost> {
                 topics: a
                     .topics()
                     .iter()
-                    .map(|t| TopicRef { key: t.key().into(), kind: kind(t.kind()), surface: t.surface().into() })
+                    .map(|t| TopicRef {
+                        key: t.key().into(),
+                        hash: t.hash(),
+                        kind: kind(t.kind()),
+                        surface: t.surface().into(),
+                    })
                     .collect(),
                 sentiment: a.topic_sentiment().map(|s| s.compound as f32),
                 is_repost: a.is_repost(),

@@ -412,7 +412,8 @@ impl Worker {
             }
             self.cooc.clear();
             for topic in &post.topics {
-                let h = hash_key(&topic.key);
+                let h = topic.hash;
+                debug_assert_eq!(h, hash_key(&topic.key), "TopicRef::hash must be hash_key(key)");
                 b.topic_posts.update(h, 1);
                 if local.pairs.insert(hash_u64(h ^ author.rotate_left(29))) {
                     b.topic_authors.update(h, 1);

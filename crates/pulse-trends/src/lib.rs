@@ -9,7 +9,7 @@
 //! let engine = TrendEngine::new(config)?;
 //! let mut worker = engine.worker();
 //! for i in 0..40 {
-//!     let topic = TopicRef { key: "#flood".into(), kind: TopicKind::Hashtag, surface: "#Flood".into() };
+//!     let topic = TopicRef::new("#flood", TopicKind::Hashtag, "#Flood");
 //!     let post = AnalyzedPost {
 //!         id: i.to_string(),
 //!         created_at: 1_000_000 + i * 10,

@@ -40,10 +40,22 @@ impl TopicKind {
 pub struct TopicRef {
     /// Canonical key (`boston marathon`, `#bostonmarathon`).
     pub key: String,
+    /// [`pulse_sketch::hash_key`] of `key`: what the engine counts under. The analyzer has it
+    /// already (it de-duplicates a post's topics by it), so the engine does not hash each key again;
+    /// [`TopicRef::new`] computes it.
+    pub hash: u64,
     /// How it was found.
     pub kind: TopicKind,
     /// Surface form (`Boston Marathon`, `#BostonMarathon`).
     pub surface: String,
+}
+
+impl TopicRef {
+    /// A topic with its key hash computed.
+    pub fn new(key: impl Into<String>, kind: TopicKind, surface: impl Into<String>) -> Self {
+        let key = key.into();
+        Self { hash: pulse_sketch::hash_key(&key), key, kind, surface: surface.into() }
+    }
 }
 
 /// A post after analysis, as the engine consumes it. Reuse one per thread (clear the vectors):

@@ -11,10 +11,7 @@ fn post(id: u64, at: i64, author: &str, tags: &[&str], text: &str) -> AnalyzedPo
         created_at: at,
         author_hash: hash_key(author),
         lang: "en".into(),
-        topics: tags
-            .iter()
-            .map(|t| TopicRef { key: t.to_lowercase(), kind: TopicKind::Hashtag, surface: (*t).into() })
-            .collect(),
+        topics: tags.iter().map(|t| TopicRef::new(t.to_lowercase(), TopicKind::Hashtag, *t)).collect(),
         sentiment: Some(0.3),
         is_repost: false,
         content_hash: hash_key(text),
