@@ -119,7 +119,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         return Ok(answer);
     }
     answer.matching_posts = matching_posts(state, &subject).await;
-    let Some(stats) = find_topic(state, &subject, windows.history.min(24 * 3600)) else {
+    let Some(stats) = find_topic(state, &subject, windows.history.min(24 * 3600)).await? else {
         answer.summary.push(format!(
             "Pulse has no topic \"{subject}\" in the last {}; {} posts match those words.",
             format_window(windows.history.min(24 * 3600)),

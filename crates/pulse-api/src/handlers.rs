@@ -131,11 +131,20 @@ pub struct TopicResponse {
 }
 
 /// The stats of a topic given as a key or as free text (`Boston Marathon`), if the engine has any.
-pub(crate) fn find_topic(state: &AppState, text: &str, span: i64) -> Option<TopicStats> {
-    let engine = state.engine();
-    let trimmed = text.trim();
-    let key = trimmed.to_lowercase();
-    engine.topic(&key, Some(span)).or_else(|| engine.resolve_topic(trimmed).and_then(|k| engine.topic(&k, Some(span))))
+///
+/// Read on the blocking pool: the engine's lock can be held by a bucket close, and an async worker
+/// waiting for it would stall every other request scheduled on that worker.
+pub(crate) async fn find_topic(state: &AppState, text: &str, span: i64) -> Result<Option<TopicStats>, AppError> {
+    let (app, text) = (state.clone(), text.trim().to_string());
+    tokio::task::spawn_blocking(move || {
+        let engine = app.engine();
+        let key = text.to_lowercase();
+        engine
+            .topic(&key, Some(span))
+            .or_else(|| engine.resolve_topic(&text).and_then(|k| engine.topic(&k, Some(span))))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Typical posts per side about a topic key over the trend window ending now.
@@ -165,6 +174,7 @@ pub async fn topic(
         return Err(AppError::bad_request("bad_topic", "the topic must be 1 to 200 characters"));
     }
     let stats = find_topic(&state, &topic, span)
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("no posts about {topic:?} in the last {}", format_window(span))))?;
     let representative = representative(&state, &stats.topic, REPRESENTATIVE_PER_SIDE).await?;
     Ok(Json(TopicResponse { window: format_window(span), stats, representative }))
@@ -277,10 +287,16 @@ fn openmetrics(body: String) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    let engine = state.engine().metrics();
-    let index = state.index().stats();
-    openmetrics(state.metrics().render(state.pipeline(), &engine, &index))
+pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
+    // Off the async workers, like topic reads: the engine's counters sit behind its lock.
+    let body = tokio::task::spawn_blocking(move || {
+        let engine = state.engine().metrics();
+        let index = state.index().stats();
+        state.metrics().render(state.pipeline(), &engine, &index)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(openmetrics(body))
 }
 
 /// Any other path.
