@@ -6,6 +6,9 @@
 //! means the same thing everywhere only if the same key lands in it everywhere. Never change
 //! [`HASH_SEED`]: stored checkpoints and rollups would silently stop merging with new ones.
 
+use std::hash::{BuildHasher, Hasher};
+
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The fixed XXH3 seed of all Pulse key hashes ("pulse" in ASCII, then a format number).
@@ -36,6 +39,44 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 #[inline]
 pub fn hash_u64(key: u64) -> u64 {
     hash_bytes(&key.to_le_bytes())
+}
+
+/// Passes an already-hashed `u64` through unchanged: the HLL then sees the stable [`hash_key`] value
+/// (identical on every machine), and hash sets of key hashes skip a second hash.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct PassThrough;
+
+/// The [`Hasher`] of [`PassThrough`]: remembers the last `u64` written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are ever inserted; fold anything else rather than ignore it.
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+}
+
+impl BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 //! HyperLogLog++ distinct counting over pre-hashed keys, wrapping the `hyperloglogplus` crate.
 
-use std::hash::{BuildHasher, Hasher};
-
 use hyperloglogplus::{HyperLogLog, HyperLogLogPlus};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codec::{Persist, invalid, kind};
 use crate::error::{Result, SketchError};
+use crate::hash::PassThrough;
 use crate::merge::Mergeable;
 
 /// Lowest precision `hyperloglogplus` supports.
@@ -15,44 +14,6 @@ pub const MIN_PRECISION: u8 = 4;
 pub const MAX_PRECISION: u8 = 18;
 /// Precision of the sparse representation (fixed by the crate).
 const SPARSE_PRECISION: u8 = 25;
-
-/// Passes an already-hashed `u64` through unchanged, so that the HLL sees the stable
-/// [`crate::hash_key`] value (identical on every machine) and no second hash is computed.
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
-pub struct PassThrough;
-
-/// The [`Hasher`] of [`PassThrough`]: remembers the last `u64` written.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PassThroughHasher(u64);
-
-impl Hasher for PassThroughHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are ever inserted; fold anything else rather than ignore it.
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-}
-
-impl BuildHasher for PassThrough {
-    type Hasher = PassThroughHasher;
-
-    #[inline]
-    fn build_hasher(&self) -> PassThroughHasher {
-        PassThroughHasher(0)
-    }
-}
 
 type Inner = HyperLogLogPlus<u64, PassThrough>;
 

@@ -89,7 +89,7 @@ pub mod window;
 pub use codec::Persist;
 pub use countmin::{CountMin, UpdateRule};
 pub use error::{Result, SketchError};
-pub use hash::{HASH_SEED, hash_bytes, hash_key, hash_u64};
+pub use hash::{HASH_SEED, PassThrough, hash_bytes, hash_key, hash_u64};
 pub use hll::Hll;
 pub use merge::Mergeable;
 pub use topk::{Bounds, HeavyHitter, TopK};

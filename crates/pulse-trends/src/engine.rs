@@ -4,8 +4,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use pulse_sketch::hll::PassThrough;
-use pulse_sketch::{Mergeable, Persist, Window, hash_key, hash_u64};
+use pulse_sketch::{Mergeable, PassThrough, Persist, Window, hash_key, hash_u64};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -22,7 +21,7 @@ const MAX_COOC_PER_POST: usize = 8;
 const DEDUP_CAPACITY: usize = 1 << 14;
 
 /// A set of values that are already hashes ([`hash_key`], [`hash_u64`]): no second hash.
-type HashSet = std::collections::HashSet<u64, PassThrough>;
+type HashedSet = std::collections::HashSet<u64, PassThrough>;
 
 /// The trend engine: a ring of event-time buckets shared by ingest workers and queries.
 ///
@@ -335,9 +334,9 @@ impl TrendEngine {
 struct LocalBucket {
     bucket: TrendBucket,
     /// `(topic, author)` pairs seen in this bucket by this worker.
-    pairs: HashSet,
+    pairs: HashedSet,
     /// `(author, content)` pairs seen in this bucket by this worker.
-    contents: HashSet,
+    contents: HashedSet,
     dirty: bool,
 }
 
@@ -371,9 +370,7 @@ impl Worker {
 
     /// Counts one analysed post.
     pub fn ingest(&mut self, post: &AnalyzedPost) -> Result<()> {
-        let inner = Arc::clone(&self.engine.inner);
-        let config = &inner.config;
-        let width = config.bucket_secs;
+        let width = self.engine.inner.config.bucket_secs;
         let start = post.created_at.div_euclid(width) * width;
         if start > self.newest_start {
             if self.newest_start != i64::MIN && self.auto_flush {
@@ -388,9 +385,9 @@ impl Worker {
             let fresh = match self.spare.pop() {
                 Some(b) => b,
                 None => LocalBucket {
-                    bucket: TrendBucket::new(config)?,
-                    pairs: HashSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
-                    contents: HashSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
+                    bucket: TrendBucket::new(&self.engine.inner.config)?,
+                    pairs: HashedSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
+                    contents: HashedSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
                     dirty: false,
                 },
             };
@@ -450,7 +447,7 @@ impl Worker {
             }
         }
         if self.since_flush >= 1024 && self.auto_flush {
-            let interval = Duration::from_millis(config.flush_interval_ms);
+            let interval = Duration::from_millis(self.engine.inner.config.flush_interval_ms);
             if self.last_flush.elapsed() >= interval {
                 self.flush()?;
             } else {
