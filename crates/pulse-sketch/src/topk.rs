@@ -11,19 +11,20 @@ use crate::merge::Mergeable;
 /// Largest capacity supported.
 pub const MAX_CAPACITY: usize = 1 << 24;
 
-#[derive(Clone, Debug)]
-struct Slot<T> {
+/// The counters of one table slot. Kept apart from the items so that probing, counting and
+/// purging walk a compact array (24 bytes a slot) and touch an item only to insert or report it.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
     hash: u64,
     /// The Misra–Gries counter. 0 marks an empty slot; live slots always hold ≥ 1.
     count: u64,
     /// Occurrences counted since the key was (last) inserted, never decremented: a lower bound.
     /// Always `count ≤ lower ≤ count + offset`.
     lower: u64,
-    item: Option<T>,
 }
 
-impl<T> Slot<T> {
-    const EMPTY: Self = Self { hash: 0, count: 0, lower: 0, item: None };
+impl Slot {
+    const EMPTY: Self = Self { hash: 0, count: 0, lower: 0 };
 }
 
 /// One heavy hitter reported by [`TopK::top`]: the item and bounds on its true count.
@@ -86,7 +87,9 @@ pub struct TopK<T> {
     len: usize,
     offset: u64,
     total: u64,
-    slots: Vec<Slot<T>>,
+    slots: Vec<Slot>,
+    /// The item of each slot (`None` for empty slots).
+    items: Vec<Option<T>>,
     /// Evicted items kept for reuse; not part of the state.
     spare: Vec<T>,
     /// Scratch for purges; not part of the state.
@@ -97,7 +100,7 @@ impl<T> TopK<T> {
     /// A summary tracking at most `capacity` keys (≥ 2), with error ≤ 2·N/(capacity + 1).
     ///
     /// Memory is a table of the next power of two ≥ 4/3 · (capacity + 1) slots of
-    /// `16 + size_of::<Option<T>>()` bytes plus the items' heap.
+    /// `24 + size_of::<Option<T>>()` bytes plus the items' heap.
     pub fn new(capacity: usize) -> Result<Self> {
         if !(2..=MAX_CAPACITY).contains(&capacity) {
             return Err(SketchError::InvalidParameters(format!(
@@ -111,7 +114,8 @@ impl<T> TopK<T> {
             len: 0,
             offset: 0,
             total: 0,
-            slots: std::iter::repeat_with(|| Slot::EMPTY).take(table).collect(),
+            slots: vec![Slot::EMPTY; table],
+            items: std::iter::repeat_with(|| None).take(table).collect(),
             spare: Vec::new(),
             scratch: Vec::new(),
         })
@@ -179,7 +183,8 @@ impl<T> TopK<T> {
                     }
                     None => item.to_owned(),
                 };
-                *slot = Slot { hash, count, lower: count, item: Some(owned) };
+                *slot = Slot { hash, count, lower: count };
+                self.items[i] = Some(owned);
                 self.len += 1;
                 if self.len > self.capacity {
                     self.purge();
@@ -203,7 +208,7 @@ impl<T> TopK<T> {
 
     /// The item stored for `hash`, if tracked.
     pub fn item(&self, hash: u64) -> Option<&T> {
-        self.find(hash).and_then(|i| self.slots[i].item.as_ref())
+        self.find(hash).and_then(|i| self.items[i].as_ref())
     }
 
     /// The `n` tracked keys with the largest lower bounds, largest first (ties by upper bound,
@@ -222,9 +227,9 @@ impl<T> TopK<T> {
 
     /// Every tracked key, in table order.
     pub fn iter(&self) -> impl Iterator<Item = HeavyHitter<'_, T>> + '_ {
-        self.slots.iter().filter(|s| s.count > 0).filter_map(|s| {
+        self.slots.iter().zip(&self.items).filter(|(s, _)| s.count > 0).filter_map(|(s, item)| {
             Some(HeavyHitter {
-                item: s.item.as_ref()?,
+                item: item.as_ref()?,
                 hash: s.hash,
                 lower_bound: s.lower,
                 upper_bound: s.count.saturating_add(self.offset),
@@ -234,7 +239,7 @@ impl<T> TopK<T> {
 
     /// Approximate heap and inline bytes held (table, items' inline size; not the items' heap).
     pub fn memory_bytes(&self) -> usize {
-        size_of::<Self>() + self.slots.len() * size_of::<Slot<T>>()
+        size_of::<Self>() + self.slots.len() * (size_of::<Slot>() + size_of::<Option<T>>())
     }
 
     fn find(&self, hash: u64) -> Option<usize> {
@@ -251,8 +256,8 @@ impl<T> TopK<T> {
         }
     }
 
-    /// Subtracts the median counter from all counters, drops those that reach zero and rebuilds
-    /// the probe table.
+    /// Subtracts the median counter from all counters, drops those that reach zero and re-packs
+    /// the probe table in place (no allocation: a busy stream purges thousands of times a second).
     #[cold]
     fn purge(&mut self) {
         self.scratch.clear();
@@ -260,20 +265,29 @@ impl<T> TopK<T> {
         let mid = self.scratch.len() / 2;
         let (_, &mut median, _) = self.scratch.select_nth_unstable(mid);
         self.offset = self.offset.saturating_add(median);
-        let mut old = std::mem::take(&mut self.slots);
-        self.slots = std::iter::repeat_with(|| Slot::EMPTY).take(old.len()).collect();
-        self.len = 0;
-        for slot in &mut old {
-            if slot.count == 0 {
+        let mut empty = None;
+        for (i, (slot, item)) in self.slots.iter_mut().zip(&mut self.items).enumerate() {
+            if slot.count > median {
+                slot.count -= median;
                 continue;
             }
-            if slot.count <= median {
-                if let Some(item) = slot.item.take() {
-                    self.spare.push(item);
-                }
-            } else {
-                let item = slot.item.take();
-                self.insert_fresh(slot.hash, slot.count - median, slot.lower, item);
+            if let Some(item) = item.take() {
+                self.spare.push(item);
+            }
+            *slot = Slot::EMPTY;
+            empty = Some(i);
+        }
+        // Re-seat every survivor, walking the table once from just after an empty slot: each key
+        // then moves to the first free slot of its probe sequence, which is never past where it
+        // was, so every key stays reachable from its home slot.
+        let start = empty.expect("a purge empties at least half of the table");
+        self.len = 0;
+        for k in 1..=self.slots.len() {
+            let i = (start + k) & self.mask;
+            if self.slots[i].count > 0 {
+                let slot = std::mem::replace(&mut self.slots[i], Slot::EMPTY);
+                let item = self.items[i].take();
+                self.insert_fresh(slot.hash, slot.count, slot.lower, item);
             }
         }
         // Keep at most one table's worth of recycled items.
@@ -286,7 +300,8 @@ impl<T> TopK<T> {
         while self.slots[i].count != 0 {
             i = (i + 1) & self.mask;
         }
-        self.slots[i] = Slot { hash, count, lower, item };
+        self.slots[i] = Slot { hash, count, lower };
+        self.items[i] = item;
         self.len += 1;
     }
 
@@ -294,8 +309,9 @@ impl<T> TopK<T> {
         let mut v: Vec<(u64, u64, u64, &T)> = self
             .slots
             .iter()
-            .filter(|s| s.count > 0)
-            .filter_map(|s| Some((s.hash, s.count, s.lower, s.item.as_ref()?)))
+            .zip(&self.items)
+            .filter(|(s, _)| s.count > 0)
+            .filter_map(|(s, item)| Some((s.hash, s.count, s.lower, item.as_ref()?)))
             .collect();
         v.sort_unstable_by_key(|e| e.0);
         v
@@ -321,8 +337,8 @@ impl<T: Clone> Mergeable for TopK<T> {
             return Err(SketchError::Incompatible(format!("top-k capacity {} vs {}", self.capacity, other.capacity)));
         }
         let total = self.total.saturating_add(other.total);
-        for s in other.slots.iter().filter(|s| s.count > 0) {
-            if let Some(item) = &s.item {
+        for (s, item) in other.slots.iter().zip(&other.items).filter(|(s, _)| s.count > 0) {
+            if let Some(item) = item {
                 self.update(s.hash, item, s.count);
                 // `update` credited `count` to the lower bound; credit the rest of other's.
                 if let Some(i) = self.find(s.hash) {
@@ -452,6 +468,9 @@ mod tests {
             assert!(b.lower <= n && n <= b.upper, "{w}: {n} not in {b:?}");
         }
         assert_eq!(t.top(1)[0].item, "heavy");
+        // Purges re-pack the table in place: every tracked key must still be found by probing.
+        let reachable = t.iter().filter(|h| t.bounds(h.hash).lower == h.lower_bound).count();
+        assert_eq!((reachable, t.iter().count()), (t.len(), t.len()));
         // Tracked from the first update on, its lower bound is its exact count.
         assert_eq!(t.bounds(hash_key("heavy")).lower, 500);
     }

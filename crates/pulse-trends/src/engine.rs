@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use pulse_sketch::{Mergeable, PassThrough, Persist, Window, hash_key, hash_u64};
+use pulse_sketch::{Mergeable, Persist, Window, hash_key, hash_u64};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -13,15 +13,13 @@ use crate::config::TrendConfig;
 use crate::error::{Result, TrendError};
 use crate::post::AnalyzedPost;
 use crate::score::{self, Track};
+use crate::seen::SeenSet;
 
 /// Watched topics considered per post for co-occurrence (pairs grow quadratically).
 const MAX_COOC_PER_POST: usize = 8;
 /// Initial capacity of a local bucket's de-duplication sets: a busy bucket grows them to tens of
 /// thousands of pairs, and growing from empty rehashes them a dozen times.
 const DEDUP_CAPACITY: usize = 1 << 14;
-
-/// A set of values that are already hashes ([`hash_key`], [`hash_u64`]): no second hash.
-type HashedSet = std::collections::HashSet<u64, PassThrough>;
 
 /// The trend engine: a ring of event-time buckets shared by ingest workers and queries.
 ///
@@ -137,6 +135,7 @@ impl TrendEngine {
             max_event: i64::MIN,
             newest_start: i64::MIN,
             cooc: Vec::with_capacity(MAX_COOC_PER_POST),
+            pair_keys: Vec::new(),
             auto_flush: true,
         }
     }
@@ -334,9 +333,9 @@ impl TrendEngine {
 struct LocalBucket {
     bucket: TrendBucket,
     /// `(topic, author)` pairs seen in this bucket by this worker.
-    pairs: HashedSet,
+    pairs: SeenSet,
     /// `(author, content)` pairs seen in this bucket by this worker.
-    contents: HashedSet,
+    contents: SeenSet,
     dirty: bool,
 }
 
@@ -354,6 +353,8 @@ pub struct Worker {
     newest_start: i64,
     /// Watched topics of the post being ingested (for co-occurrence).
     cooc: Vec<u64>,
+    /// `(topic, author)` keys of the post being ingested, one per topic.
+    pair_keys: Vec<u64>,
     /// Whether `ingest` flushes by itself (on the interval and at bucket boundaries).
     auto_flush: bool,
 }
@@ -386,8 +387,8 @@ impl Worker {
                 Some(b) => b,
                 None => LocalBucket {
                     bucket: TrendBucket::new(&self.engine.inner.config)?,
-                    pairs: HashedSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
-                    contents: HashedSet::with_capacity_and_hasher(DEDUP_CAPACITY, PassThrough),
+                    pairs: SeenSet::with_capacity(DEDUP_CAPACITY),
+                    contents: SeenSet::with_capacity(DEDUP_CAPACITY),
                     dirty: false,
                 },
             };
@@ -408,11 +409,21 @@ impl Worker {
                 }
             }
             self.cooc.clear();
+            // The (topic, author) keys first, touching their slots so that the cache misses of
+            // all the post's topics overlap instead of queuing one behind the other.
+            self.pair_keys.clear();
+            let mut touched = 0;
             for topic in &post.topics {
+                let key = hash_u64(topic.hash ^ author.rotate_left(29));
+                touched ^= local.pairs.touch(key);
+                self.pair_keys.push(key);
+            }
+            std::hint::black_box(touched);
+            for (topic, &pair) in post.topics.iter().zip(&self.pair_keys) {
                 let h = topic.hash;
                 debug_assert_eq!(h, hash_key(&topic.key), "TopicRef::hash must be hash_key(key)");
                 b.topic_posts.update(h, 1);
-                if local.pairs.insert(hash_u64(h ^ author.rotate_left(29))) {
+                if local.pairs.insert(pair) {
                     b.topic_authors.update(h, 1);
                     b.top.update(h, topic.key.as_str(), 1);
                 }

@@ -100,6 +100,7 @@ pub mod error;
 pub mod evergreen;
 pub mod post;
 pub mod score;
+mod seen;
 
 pub use bucket::{TopicDetail, TrendBucket};
 pub use config::TrendConfig;
