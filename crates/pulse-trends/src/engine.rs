@@ -423,7 +423,8 @@ impl Worker {
                 let h = topic.hash;
                 debug_assert_eq!(h, hash_key(&topic.key), "TopicRef::hash must be hash_key(key)");
                 b.topic_posts.update(h, 1);
-                if local.pairs.insert(pair) {
+                let new_author = local.pairs.insert(pair);
+                if new_author {
                     b.topic_authors.update(h, 1);
                     b.top.update(h, topic.key.as_str(), 1);
                 }
@@ -433,7 +434,12 @@ impl Worker {
                         None => b.detail.entry(h).or_insert(TopicDetail::new(&topic.key, topic.kind)?),
                     };
                     d.posts += 1;
-                    d.authors.insert(author);
+                    // An author already seen with the topic in this bucket is already in its HLL
+                    // (or, if the topic was not watched yet, counted by `posts − d.posts` in
+                    // `TrendBucket::authors`), so only new pairs pay for an HLL insert.
+                    if new_author {
+                        d.authors.insert(author);
+                    }
                     if let Some(s) = post.sentiment {
                         d.add_sentiment(f64::from(s));
                     }
