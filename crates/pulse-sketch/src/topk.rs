@@ -280,7 +280,7 @@ impl<T> TopK<T> {
         // Re-seat every survivor, walking the table once from just after an empty slot: each key
         // then moves to the first free slot of its probe sequence, which is never past where it
         // was, so every key stays reachable from its home slot.
-        let start = empty.expect("a purge empties at least half of the table");
+        let start = empty.expect("the table has more slots than the capacity, so one is free");
         self.len = 0;
         for k in 1..=self.slots.len() {
             let i = (start + k) & self.mask;
