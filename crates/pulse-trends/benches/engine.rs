@@ -70,11 +70,40 @@ fn load() -> Vec<AnalyzedPost> {
     sink.0
 }
 
+/// For callgrind (`benches/RESULTS.md`, trend engine): one worker ingests the dense posts three
+/// times over, 30 minutes of data time apart, with no interval flushes (under valgrind the
+/// 100 ms interval would flush every 1,024 posts), and the process exits without criterion.
+/// Nothing is watched for the first 10,000 posts; the rest is the steady state.
+fn profile_run(dense: &[AnalyzedPost], config: TrendConfig) {
+    let t0 = dense[0].created_at;
+    let engine = TrendEngine::new(TrendConfig { flush_interval_ms: u64::MAX / 2, ..config }).unwrap();
+    let mut w = engine.worker();
+    for round in 0..3 {
+        for p in dense {
+            w.ingest(&AnalyzedPost { created_at: p.created_at + round * 1800, ..p.clone() }).unwrap();
+        }
+        w.flush().unwrap();
+        engine.advance_watermark(t0 + (round + 1) * 1800);
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let posts = load();
     let topics: usize = posts.iter().map(|p| p.topics.len()).sum();
     eprintln!("{} posts, {:.1} topics/post", posts.len(), topics as f64 / posts.len() as f64);
     let config = || TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) };
+    // The same posts compressed in time (10,000 per 10-minute bucket, as on a busy live stream):
+    // the per-post cost without the per-bucket merge that dominates a sparse replay.
+    let t0 = posts[0].created_at;
+    let dense: Vec<AnalyzedPost> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| AnalyzedPost { created_at: t0 + (i as i64 / 10_000) * 600, ..p.clone() })
+        .collect();
+    if std::env::var_os("PULSE_ENGINE_PROFILE").is_some() {
+        profile_run(&dense, config());
+        std::process::exit(0);
+    }
 
     let mut g = c.benchmark_group("trends");
     g.throughput(Throughput::Elements(posts.len() as u64));
@@ -89,14 +118,6 @@ fn benches(c: &mut Criterion) {
             engine
         })
     });
-    // The same posts compressed in time (10,000 per 10-minute bucket, as on a busy live stream):
-    // the per-post cost without the per-bucket merge that dominates a sparse replay.
-    let t0 = posts[0].created_at;
-    let dense: Vec<AnalyzedPost> = posts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| AnalyzedPost { created_at: t0 + (i as i64 / 10_000) * 600, ..p.clone() })
-        .collect();
     // A fresh engine per run (a long-lived engine would see its buckets' state grow across runs);
     // allocating and zeroing its ring (≈ 23 MB for 144 buckets) is a start-up cost, not timed.
     // `ingest_dense` is the steady state of a running worker: it has already been through two
