@@ -59,7 +59,60 @@ fn rate(texts: &[String], mut f: impl FnMut(&str)) -> f64 {
     best
 }
 
+/// Nanoseconds this thread has run on a CPU (Linux `schedstat`; wall-clock time elsewhere). On a
+/// shared machine this excludes the time other processes hold the core.
+fn cpu_ns(wall: Instant) -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| wall.elapsed().as_nanos() as u64)
+}
+
+/// `PULSE_TEXT_PROFILE=sentiment|analyze`: `PULSE_TEXT_PASSES` (default 3) passes of one workload,
+/// printing the CPU time per text, and exit; nothing else of the bench runs. For a profiler
+/// (`valgrind --tool=callgrind … --bench`) and for comparing two builds on a busy machine.
+/// `PULSE_TEXT_PROFILE=dump` prints every analysis of the bench texts instead (JSON line and
+/// topic sentiment), so that a speed change can be diffed against the previous build's output.
+fn profile_mode() {
+    let Ok(what) = std::env::var("PULSE_TEXT_PROFILE") else { return };
+    let passes: usize = std::env::var("PULSE_TEXT_PASSES").ok().and_then(|p| p.parse().ok()).unwrap_or(3);
+    let mut texts = sentiment_texts();
+    let analyzer = Analyzer::new();
+    let mut out = Analysis::default();
+    let vader = Vader::new();
+    let mut scratch = VaderScratch::default();
+    if what != "sentiment" {
+        texts.extend(crisis_texts());
+    }
+    let wall = Instant::now();
+    let start = cpu_ns(wall);
+    for _ in 0..passes {
+        for (i, t) in texts.iter().enumerate() {
+            match what.as_str() {
+                "sentiment" => {
+                    black_box(vader.score_with(t, Masking::NONE, &mut scratch));
+                }
+                "dump" => {
+                    analyzer.analyze_text_into(&i.to_string(), t, None, false, &mut out);
+                    println!("{} {:?}", out.to_json_line(), out.topic_sentiment());
+                }
+                _ => {
+                    analyzer.analyze_text_into("1", t, None, false, &mut out);
+                    black_box(&out);
+                }
+            }
+        }
+        if what == "dump" {
+            std::process::exit(0);
+        }
+    }
+    let per_text = (cpu_ns(wall) - start) as f64 / (passes * texts.len()) as f64;
+    println!("profiled {what}: {passes} passes over {} texts, {per_text:.1} ns of CPU per text", texts.len());
+    std::process::exit(0);
+}
+
 fn sentiment(c: &mut Criterion) {
+    profile_mode();
     let texts = sentiment_texts();
     let ours = Vader::new();
     let theirs = vader_parity::SentimentIntensityAnalyzer::new();

@@ -308,14 +308,11 @@ impl Analyzer {
         let primary = out.lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
         let scored = primary == "en" || primary == "und";
         if scored {
-            out.sentiment = Some(self.vader.score_with(text, Masking::NONE, &mut out.vader.0));
-            let masking = self.config.topic_masking;
-            let needs_mask = !masking.is_none() && body.split(crate::vader::is_py_space).any(|t| masking.masks(t));
-            out.topic_sentiment = if !needs_mask && body.len() == text.len() {
-                out.sentiment
-            } else {
-                Some(self.vader.score_with(body, masking, &mut out.vader.0))
-            };
+            let body_start = text.len() - body.len();
+            let (plain, masked) =
+                self.vader.score_plain_and_masked(text, body_start, self.config.topic_masking, &mut out.vader.0);
+            out.sentiment = Some(plain);
+            out.topic_sentiment = Some(masked);
         } else {
             out.sentiment = None;
             out.topic_sentiment = None;

@@ -88,7 +88,9 @@ impl Tokens {
 /// otherwise; `’` becomes `'`.
 pub fn fold_into(s: &str, out: &mut String) {
     if s.is_ascii() {
-        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
     } else {
         for c in s.chars() {
             if c == '\u{2019}' {
@@ -132,7 +134,13 @@ fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
+/// The character at byte `i` (a character boundary), without decoding when it is ASCII.
+#[inline]
 fn char_at(text: &str, i: usize) -> Option<char> {
+    let b = *text.as_bytes().get(i)?;
+    if b < 0x80 {
+        return Some(char::from(b));
+    }
     text.get(i..).and_then(|s| s.chars().next())
 }
 
@@ -322,21 +330,10 @@ fn push_plain(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>)
 fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>, stop: &Stopwords) {
     let surface = &text[span.clone()];
     let start = out.norm.len();
-    let mut upper = 0u32;
-    let mut lower = 0u32;
-    let mut first_upper = None;
-    for c in surface.chars() {
-        if c.is_alphabetic() {
-            let up = c.is_uppercase();
-            first_upper.get_or_insert(up);
-            upper += up as u32;
-            lower += c.is_lowercase() as u32;
-        }
-    }
+    let case = LetterCase::of(surface);
     // Fold, then squeeze runs of 3+ equal characters to 2.
-    let folded_start = start;
     fold_into(surface, &mut out.norm);
-    let elongated = kind == TokenKind::Word && squeeze(&mut out.norm, folded_start);
+    let elongated = kind == TokenKind::Word && squeeze(&mut out.norm, start);
     let mut stop_mask = 0;
     if kind == TokenKind::Word {
         stop_mask = stop.mask(&out.norm[start..]);
@@ -355,17 +352,49 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
         kind,
         span,
         norm: start..out.norm.len(),
-        capitalized: first_upper == Some(true),
-        all_caps: upper >= 2 && lower == 0,
+        capitalized: case.first_upper == Some(true),
+        all_caps: case.upper >= 2 && case.lower == 0,
         elongated,
         stop: stop_mask,
     });
 }
 
+/// Letter counts of a token's surface.
+#[derive(Debug, Clone, Copy, Default)]
+struct LetterCase {
+    upper: u32,
+    lower: u32,
+    /// Whether the first letter is upper case (`None`: no letter).
+    first_upper: Option<bool>,
+}
+
+impl LetterCase {
+    fn of(surface: &str) -> LetterCase {
+        if surface.is_ascii() {
+            // Counted without early exits, so the compiler vectorizes the loops.
+            let b = surface.as_bytes();
+            return LetterCase {
+                upper: b.iter().map(|x| u32::from(x.is_ascii_uppercase())).sum(),
+                lower: b.iter().map(|x| u32::from(x.is_ascii_lowercase())).sum(),
+                first_upper: b.iter().find(|x| x.is_ascii_alphabetic()).map(u8::is_ascii_uppercase),
+            };
+        }
+        let mut case = LetterCase::default();
+        for c in surface.chars().filter(|c| c.is_alphabetic()) {
+            case.first_upper.get_or_insert(c.is_uppercase());
+            case.upper += u32::from(c.is_uppercase());
+            case.lower += u32::from(c.is_lowercase());
+        }
+        case
+    }
+}
+
 /// Squeezes runs of 3+ equal characters in `buf[from..]` to 2; returns whether it did.
 fn squeeze(buf: &mut String, from: usize) -> bool {
     let b = &buf.as_bytes()[from..];
-    let has_run = b.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]);
+    // Without an early exit, so the compiler vectorizes it (runs are rare).
+    let has_run =
+        b.len() >= 3 && b.iter().zip(&b[1..]).zip(&b[2..]).fold(false, |run, ((x, y), z)| run | (x == y && y == z));
     if !has_run {
         return false;
     }

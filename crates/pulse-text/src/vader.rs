@@ -368,6 +368,14 @@ impl Masking {
     /// Whether this whitespace-delimited token is masked (leading ASCII punctuation other than
     /// `@` and `#` is skipped, so `.@united` and `(#fail` count).
     pub fn masks(self, token: &str) -> bool {
+        // Most tokens are decided by their first byte after leading punctuation.
+        let b = token.as_bytes();
+        let k = b.iter().position(|&x| !x.is_ascii_punctuation() || x == b'@' || x == b'#').unwrap_or(b.len());
+        match b.get(k) {
+            Some(b'@' | b'#') => {}
+            Some(b'h' | b'H' | b'w' | b'W') => return self.urls && is_url_like(&token[k..]),
+            _ => return false,
+        }
         if self.urls && is_url_like(token) {
             return true;
         }
@@ -405,6 +413,11 @@ struct Entry {
 struct Tok {
     entry: Entry,
     is_upper: bool,
+    /// Selected by the [`Masking`] in force (the masked score replaces it by a neutral token).
+    masked: bool,
+    /// Byte range in the (emoji-expanded) text.
+    start: u32,
+    end: u32,
 }
 
 /// Reusable buffers for [`Vader::score_with`]; keep one per thread.
@@ -419,7 +432,7 @@ pub struct VaderScratch {
 /// The VADER scorer: immutable lexicon tables, shareable across threads (`Send + Sync`).
 #[derive(Debug)]
 pub struct Vader {
-    table: FxHashMap<Box<[u8]>, Entry>,
+    table: FxHashMap<Key, Entry>,
     emoji: FxHashMap<char, (u32, u32)>,
     emoji_text: String,
 }
@@ -437,7 +450,7 @@ thread_local! {
 impl Vader {
     /// Builds the tables from the vendored lexicons (about 10k lines; a few milliseconds).
     pub fn new() -> Self {
-        let mut table: FxHashMap<Box<[u8]>, Entry> = FxHashMap::default();
+        let mut words: FxHashMap<Box<[u8]>, Entry> = FxHashMap::default();
         // make_lex_dict: `line.strip().split('\t')[0:2]`, later lines win.
         for line in LEXICON.trim_end_matches('\n').split('\n') {
             if line.is_empty() {
@@ -450,24 +463,29 @@ impl Vader {
             let Ok(valence) = measure.parse::<f64>() else {
                 continue;
             };
-            let e = table.entry(word.as_bytes().into()).or_default();
+            let e = words.entry(word.as_bytes().into()).or_default();
             e.valence = valence;
             e.in_lexicon = true;
         }
         for &(word, value) in BOOSTERS {
-            let e = table.entry(word.as_bytes().into()).or_default();
+            let e = words.entry(word.as_bytes().into()).or_default();
             e.booster = value;
             e.is_booster = true;
         }
         for &word in NEGATE {
-            table.entry(word.as_bytes().into()).or_default().negate = true;
+            words.entry(word.as_bytes().into()).or_default().negate = true;
         }
         for &(word, i) in WORD_IDS {
-            table.entry(word.as_bytes().into()).or_default().id = i;
+            words.entry(word.as_bytes().into()).or_default().id = i;
         }
-        for (word, e) in table.iter_mut() {
-            e.negate |= contains_nt(word);
-        }
+        let table = words
+            .into_iter()
+            .map(|(word, mut e)| {
+                e.negate |= contains_nt(&word);
+                let key = Key::new(&word).expect("VADER lexicon keys are at most Key::MAX_LEN bytes");
+                (key, e)
+            })
+            .collect();
         let mut emoji = FxHashMap::default();
         let mut emoji_text = String::new();
         for line in EMOJI_LEXICON.trim_end_matches('\n').split('\n') {
@@ -507,6 +525,117 @@ impl Vader {
         })
     }
 
+    /// `SentiText` of `text` into `toks`: Python's `str.split()`, punctuation stripping,
+    /// lower-casing and `isupper()` per token, one table lookup per token, and whether `masking`
+    /// selects the token.
+    ///
+    /// The split walks bytes and decodes a character only at a non-ASCII byte, and ASCII tokens
+    /// (nearly all of them) are lower-cased through a table into a stack buffer: the generic
+    /// `str::split` + `Vec::push` version of this loop was half of the scorer's instructions.
+    fn senti_text(&self, text: &str, masking: Masking, toks: &mut Vec<Tok>, lower: &mut Vec<u8>) {
+        toks.clear();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Skip whitespace.
+            let b = bytes[i];
+            if b < 0x80 {
+                if ASCII_CLASS[b as usize] & SPACE != 0 {
+                    i += 1;
+                    continue;
+                }
+            } else if let Some(c) = text[i..].chars().next().filter(|&c| is_py_space(c)) {
+                i += c.len_utf8();
+                continue;
+            }
+            // One token: up to the next whitespace.
+            let start = i;
+            let mut ascii = true;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b < 0x80 {
+                    if ASCII_CLASS[b as usize] & SPACE != 0 {
+                        break;
+                    }
+                    i += 1;
+                } else {
+                    let c = text[i..].chars().next().unwrap_or(' ');
+                    if is_py_space(c) {
+                        break;
+                    }
+                    ascii = false;
+                    i += c.len_utf8();
+                }
+            }
+            let raw = &text[start..i];
+            let mut tok = if ascii { self.ascii_token(raw.as_bytes()) } else { self.token(raw, lower) };
+            tok.masked = !masking.is_none() && masking.masks(raw);
+            (tok.start, tok.end) = (start as u32, i as u32);
+            toks.push(tok);
+        }
+    }
+
+    /// One all-ASCII token of [`senti_text`](Self::senti_text).
+    #[inline]
+    fn ascii_token(&self, raw: &[u8]) -> Tok {
+        let is_punct = |b: &u8| ASCII_CLASS[*b as usize] & PUNCT != 0;
+        let lead = raw.iter().take_while(|b| is_punct(b)).count();
+        let trail = raw[lead..].iter().rev().take_while(|b| is_punct(b)).count();
+        let stripped = &raw[lead..raw.len() - trail];
+        let word = if stripped.len() <= 2 { raw } else { stripped };
+        let mut classes = 0u8;
+        let entry = if word.len() <= Key::MAX_LEN {
+            let mut key = [0u8; 24];
+            for (k, &b) in key.iter_mut().zip(word) {
+                *k = b.to_ascii_lowercase();
+                classes |= ASCII_CLASS[b as usize];
+            }
+            key[Key::MAX_LEN] = word.len() as u8;
+            self.table.get(&Key::from_bytes(key)).copied()
+        } else {
+            for &b in word {
+                classes |= ASCII_CLASS[b as usize];
+            }
+            None
+        };
+        let entry = entry.unwrap_or_else(|| Entry { negate: contains_nt_ascii_ci(word), ..Entry::default() });
+        Tok { entry, is_upper: classes & UPPER != 0 && classes & LOWER == 0, ..Tok::default() }
+    }
+
+    /// One token with non-ASCII characters: Python's casing rules character by character.
+    fn token(&self, raw: &str, lower: &mut Vec<u8>) -> Tok {
+        let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
+        let short = stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2);
+        let word = if short { raw } else { stripped };
+        lower.clear();
+        let mut witness = false;
+        let mut killed = false;
+        let mut utf8 = [0u8; 4];
+        for c in word.chars() {
+            if c.is_ascii() {
+                killed |= c.is_ascii_lowercase();
+                witness |= c.is_ascii_uppercase();
+                lower.push(c.to_ascii_lowercase() as u8);
+            } else {
+                let (lo, up) = py_case_class(c);
+                killed |= lo;
+                witness |= up;
+                if c == '\u{212A}' {
+                    lower.push(b'k');
+                } else {
+                    // Any other non-ASCII character lowers to non-ASCII text, and no
+                    // reachable key contains non-ASCII text: keeping it is enough.
+                    lower.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                }
+            }
+        }
+        let entry = match Key::new(lower).and_then(|k| self.table.get(&k)) {
+            Some(e) => *e,
+            None => Entry { negate: contains_nt(lower), ..Entry::default() },
+        };
+        Tok { entry, is_upper: witness && !killed, ..Tok::default() }
+    }
+
     fn emoji_description(&self, c: char) -> Option<&str> {
         self.emoji.get(&c).map(|&(a, b)| &self.emoji_text[a as usize..b as usize])
     }
@@ -515,191 +644,285 @@ impl Vader {
     /// [`polarity_scores`](Self::polarity_scores) / [`polarity_scores_masked`](Self::polarity_scores_masked).
     pub fn score_with(&self, text: &str, masking: Masking, scratch: &mut VaderScratch) -> Sentiment {
         let VaderScratch { text: buf, toks, lower, sentiments } = scratch;
-        // 1. The emoji walk of polarity_scores: only non-ASCII characters can be emojis.
-        let mut text = text;
-        if !text.is_ascii() {
-            let first =
-                text.char_indices().find(|&(_, c)| !c.is_ascii() && self.emoji.contains_key(&c)).map(|(i, _)| i);
-            if let Some(first) = first {
-                buf.clear();
-                buf.push_str(&text[..first]);
-                let mut prev_space = first == 0 || text.as_bytes()[first - 1] == b' ';
-                for c in text[first..].chars() {
-                    if let Some(d) = self.emoji_description(c) {
-                        if !prev_space {
-                            buf.push(' ');
-                        }
-                        buf.push_str(d);
-                        prev_space = false;
-                    } else {
-                        buf.push(c);
-                        prev_space = c == ' ';
-                    }
-                }
-                text = buf.as_str();
-            }
-        }
+        let text = self.expand_emojis(text, buf);
+        self.senti_text(text, masking, toks, lower);
+        let (exclaims, questions) = count_exclaims_and_questions(text.as_bytes());
+        let (e, q) = mask_tokens(text, toks);
+        score_tokens(toks, exclaims - e, questions - q, sentiments)
+    }
 
-        // 2. SentiText: split, strip punctuation, lower, isupper; one table lookup per token.
-        toks.clear();
-        let mut exclaims = 0usize;
-        let mut questions = 0usize;
-        for b in text.bytes() {
-            exclaims += (b == b'!') as usize;
-            questions += (b == b'?') as usize;
+    /// The plain score of `text` and the `masking` score of `text[body..]` (the text after a
+    /// `RT @user:` prefix), as [`score_with`](Self::score_with) would give them, from one
+    /// tokenization. `body` must be a character boundary.
+    pub fn score_plain_and_masked(
+        &self,
+        text: &str,
+        body: usize,
+        masking: Masking,
+        scratch: &mut VaderScratch,
+    ) -> (Sentiment, Sentiment) {
+        // The body's tokens are a suffix of the text's tokens when the prefix ends in whitespace
+        // and holds no emoji (ASCII).
+        let prefix = &text.as_bytes()[..body];
+        if body > 0 && !(prefix.is_ascii() && ASCII_CLASS[usize::from(prefix[body - 1])] & SPACE != 0) {
+            let plain = self.score_with(text, Masking::NONE, scratch);
+            return (plain, self.score_with(&text[body..], masking, scratch));
         }
-        let mut any_upper = false;
-        let mut any_not_upper = false;
-        for raw in text.split(is_py_space).filter(|w| !w.is_empty()) {
-            if !masking.is_none() && masking.masks(raw) {
-                for b in raw.bytes() {
-                    exclaims -= (b == b'!') as usize;
-                    questions -= (b == b'?') as usize;
+        let VaderScratch { text: buf, toks, lower, sentiments } = scratch;
+        let text = self.expand_emojis(text, buf);
+        self.senti_text(text, masking, toks, lower);
+        let (exclaims, questions) = count_exclaims_and_questions(text.as_bytes());
+        let plain = score_tokens(toks, exclaims, questions, sentiments);
+        if body == 0 && !toks.iter().any(|t| t.masked) {
+            return (plain, plain);
+        }
+        let (pe, pq) = count_exclaims_and_questions(&text.as_bytes()[..body]);
+        let first = toks.iter().take_while(|t| (t.start as usize) < body).count();
+        toks.drain(..first);
+        let (e, q) = mask_tokens(text, toks);
+        (plain, score_tokens(toks, exclaims - pe - e, questions - pq - q, sentiments))
+    }
+
+    /// The emoji walk of `polarity_scores`: each emoji of the lexicon replaced by its
+    /// description (in `buf`); the text itself when it has none (only non-ASCII characters can be
+    /// emojis).
+    fn expand_emojis<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
+        if text.is_ascii() {
+            return text;
+        }
+        let Some(first) =
+            text.char_indices().find(|&(_, c)| !c.is_ascii() && self.emoji.contains_key(&c)).map(|(i, _)| i)
+        else {
+            return text;
+        };
+        buf.clear();
+        buf.push_str(&text[..first]);
+        let mut prev_space = first == 0 || text.as_bytes()[first - 1] == b' ';
+        for c in text[first..].chars() {
+            if let Some(d) = self.emoji_description(c) {
+                if !prev_space {
+                    buf.push(' ');
                 }
-                any_not_upper = true;
-                toks.push(Tok::default());
-                continue;
-            }
-            let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
-            let short = stripped.len() <= 2 || (stripped.len() <= 8 && stripped.chars().count() <= 2);
-            let word = if short { raw } else { stripped };
-            lower.clear();
-            let mut witness = false;
-            let mut killed = false;
-            if word.is_ascii() {
-                for &b in word.as_bytes() {
-                    killed |= b.is_ascii_lowercase();
-                    witness |= b.is_ascii_uppercase();
-                    lower.push(b.to_ascii_lowercase());
-                }
+                buf.push_str(d);
+                prev_space = false;
             } else {
-                let mut utf8 = [0u8; 4];
-                for c in word.chars() {
-                    if c.is_ascii() {
-                        killed |= c.is_ascii_lowercase();
-                        witness |= c.is_ascii_uppercase();
-                        lower.push(c.to_ascii_lowercase() as u8);
-                    } else {
-                        let (lo, up) = py_case_class(c);
-                        killed |= lo;
-                        witness |= up;
-                        if c == '\u{212A}' {
-                            lower.push(b'k');
-                        } else {
-                            // Any other non-ASCII character lowers to non-ASCII text, and no
-                            // reachable key contains non-ASCII text: keeping it is enough.
-                            lower.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-                        }
-                    }
-                }
+                buf.push(c);
+                prev_space = c == ' ';
             }
-            let is_upper = witness && !killed;
-            any_upper |= is_upper;
-            any_not_upper |= !is_upper;
-            let entry = match self.table.get(lower.as_slice()) {
-                Some(e) => *e,
-                None => Entry { negate: contains_nt(lower), ..Entry::default() },
-            };
-            toks.push(Tok { entry, is_upper });
         }
-        let cap_diff = any_upper && any_not_upper;
+        buf.as_str()
+    }
+}
 
-        // 3. polarity_scores / sentiment_valence, per token.
-        sentiments.clear();
-        let n = toks.len();
-        let idw = |k: usize| toks[k].entry.id;
-        for i in 0..n {
-            let e = toks[i].entry;
-            if e.is_booster {
-                sentiments.push(0.0);
-                continue;
+/// Replaces the masked tokens by neutral ones (a masked token scores like the word `_`); returns
+/// the `!` and `?` the masked tokens held, which then do not count as emphasis.
+fn mask_tokens(text: &str, toks: &mut [Tok]) -> (usize, usize) {
+    let (mut exclaims, mut questions) = (0, 0);
+    for t in toks.iter_mut().filter(|t| t.masked) {
+        let (e, q) = count_exclaims_and_questions(&text.as_bytes()[t.start as usize..t.end as usize]);
+        exclaims += e;
+        questions += q;
+        *t = Tok::default();
+    }
+    (exclaims, questions)
+}
+
+/// `polarity_scores` after `SentiText`: the valence of each token under VADER's rules, the
+/// `but` rule, punctuation emphasis and normalisation.
+fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<f64>) -> Sentiment {
+    let cap_diff = toks.iter().any(|t| t.is_upper) && toks.iter().any(|t| !t.is_upper);
+    // 3. polarity_scores / sentiment_valence, per token.
+    sentiments.clear();
+    let n = toks.len();
+    let idw = |k: usize| toks[k].entry.id;
+    for i in 0..n {
+        let e = toks[i].entry;
+        if e.is_booster {
+            sentiments.push(0.0);
+            continue;
+        }
+        if i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF {
+            sentiments.push(0.0);
+            continue;
+        }
+        if !e.in_lexicon {
+            sentiments.push(0.0);
+            continue;
+        }
+        let mut v = e.valence;
+        if e.id == id::NO && i != n - 1 && toks[i + 1].entry.in_lexicon {
+            v = 0.0;
+        }
+        if (i > 0 && idw(i - 1) == id::NO)
+            || (i > 1 && idw(i - 2) == id::NO)
+            || (i > 2 && idw(i - 3) == id::NO && matches!(idw(i - 1), id::OR | id::NOR))
+        {
+            v = e.valence * N_SCALAR;
+        }
+        if toks[i].is_upper && cap_diff {
+            if v > 0.0 {
+                v += C_INCR;
+            } else {
+                v -= C_INCR;
             }
-            if i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF {
-                sentiments.push(0.0);
-                continue;
-            }
-            if !e.in_lexicon {
-                sentiments.push(0.0);
-                continue;
-            }
-            let mut v = e.valence;
-            if e.id == id::NO && i != n - 1 && toks[i + 1].entry.in_lexicon {
-                v = 0.0;
-            }
-            if (i > 0 && idw(i - 1) == id::NO)
-                || (i > 1 && idw(i - 2) == id::NO)
-                || (i > 2 && idw(i - 3) == id::NO && matches!(idw(i - 1), id::OR | id::NOR))
-            {
-                v = e.valence * N_SCALAR;
-            }
-            if toks[i].is_upper && cap_diff {
-                if v > 0.0 {
-                    v += C_INCR;
-                } else {
-                    v -= C_INCR;
-                }
-            }
-            for start_i in 0..3 {
-                if i > start_i && !toks[i - (start_i + 1)].entry.in_lexicon {
-                    let prev = toks[i - (start_i + 1)];
-                    let mut s = 0.0;
-                    if prev.entry.is_booster {
-                        s = prev.entry.booster;
-                        if v < 0.0 {
-                            s *= -1.0;
+        }
+        for start_i in 0..3 {
+            if i > start_i && !toks[i - (start_i + 1)].entry.in_lexicon {
+                let prev = toks[i - (start_i + 1)];
+                let mut s = 0.0;
+                if prev.entry.is_booster {
+                    s = prev.entry.booster;
+                    if v < 0.0 {
+                        s *= -1.0;
+                    }
+                    if prev.is_upper && cap_diff {
+                        if v > 0.0 {
+                            s += C_INCR;
+                        } else {
+                            s -= C_INCR;
                         }
-                        if prev.is_upper && cap_diff {
-                            if v > 0.0 {
-                                s += C_INCR;
-                            } else {
-                                s -= C_INCR;
-                            }
-                        }
                     }
-                    if start_i == 1 && s != 0.0 {
-                        s *= 0.95;
-                    }
-                    if start_i == 2 && s != 0.0 {
-                        s *= 0.9;
-                    }
-                    v += s;
-                    v = negation_check(v, toks, start_i, i);
-                    if start_i == 2 {
-                        v = special_idioms_check(v, toks, i);
-                    }
+                }
+                if start_i == 1 && s != 0.0 {
+                    s *= 0.95;
+                }
+                if start_i == 2 && s != 0.0 {
+                    s *= 0.9;
+                }
+                v += s;
+                v = negation_check(v, toks, start_i, i);
+                if start_i == 2 {
+                    v = special_idioms_check(v, toks, i);
                 }
             }
-            // _least_check
-            if i > 1 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
-                if idw(i - 2) != id::AT && idw(i - 2) != id::VERY {
-                    v *= N_SCALAR;
-                }
-            } else if i > 0 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
+        }
+        // _least_check
+        if i > 1 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
+            if idw(i - 2) != id::AT && idw(i - 2) != id::VERY {
                 v *= N_SCALAR;
             }
-            sentiments.push(v);
+        } else if i > 0 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
+            v *= N_SCALAR;
         }
+        sentiments.push(v);
+    }
 
-        // 4. _but_check, literally: each value rescales the *first* equal value in the list.
-        if let Some(bi) = toks.iter().position(|t| t.entry.id == id::BUT) {
-            for k in 0..sentiments.len() {
-                let value = sentiments[k];
-                let si = sentiments.iter().position(|&x| x == value).unwrap_or(k);
-                if si < bi {
-                    sentiments[si] = value * 0.5;
-                } else if si > bi {
-                    sentiments[si] = value * 1.5;
-                }
+    // 4. _but_check, literally: each value rescales the *first* equal value in the list.
+    if let Some(bi) = toks.iter().position(|t| t.entry.id == id::BUT) {
+        for k in 0..sentiments.len() {
+            let value = sentiments[k];
+            let si = sentiments.iter().position(|&x| x == value).unwrap_or(k);
+            if si < bi {
+                sentiments[si] = value * 0.5;
+            } else if si > bi {
+                sentiments[si] = value * 1.5;
             }
         }
-
-        score_valence(sentiments, exclaims, questions)
     }
+
+    score_valence(sentiments, exclaims, questions)
 }
 
 fn contains_nt(word: &[u8]) -> bool {
     word.windows(3).any(|w| w == b"n't")
 }
+
+/// The numbers of `!` and `?` in `bytes`, counted in byte lanes (the compiler vectorizes the
+/// inner loop; chunks of 255 keep the lanes from overflowing).
+fn count_exclaims_and_questions(bytes: &[u8]) -> (usize, usize) {
+    let (mut exclaims, mut questions) = (0usize, 0usize);
+    for chunk in bytes.chunks(255) {
+        let (mut e, mut q) = (0u8, 0u8);
+        for &b in chunk {
+            e += (b == b'!') as u8;
+            q += (b == b'?') as u8;
+        }
+        exclaims += usize::from(e);
+        questions += usize::from(q);
+    }
+    (exclaims, questions)
+}
+
+/// `contains_nt` of the ASCII-lower-cased `word`, without lower-casing it.
+fn contains_nt_ascii_ci(word: &[u8]) -> bool {
+    word.windows(3).any(|w| w.eq_ignore_ascii_case(b"n't"))
+}
+
+/// A lower-cased token packed as a table key: up to 23 bytes and their length in 24 bytes,
+/// hashed and compared as three words. The longest lexicon key (`disadvantageousness`) has 19
+/// bytes, so a longer token needs no lookup; `Vader::new` checks the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key([u64; 3]);
+
+impl Key {
+    const MAX_LEN: usize = 23;
+
+    fn new(word: &[u8]) -> Option<Key> {
+        if word.len() > Key::MAX_LEN {
+            return None;
+        }
+        let mut bytes = [0u8; 24];
+        bytes[..word.len()].copy_from_slice(word);
+        bytes[Key::MAX_LEN] = word.len() as u8;
+        Some(Key::from_bytes(bytes))
+    }
+
+    /// `bytes[23]` must hold the length of the word in `bytes[..23]`, the rest zero.
+    #[inline]
+    fn from_bytes(bytes: [u8; 24]) -> Key {
+        let word = |i: usize| {
+            u64::from_le_bytes([
+                bytes[i],
+                bytes[i + 1],
+                bytes[i + 2],
+                bytes[i + 3],
+                bytes[i + 4],
+                bytes[i + 5],
+                bytes[i + 6],
+                bytes[i + 7],
+            ])
+        };
+        Key([word(0), word(8), word(16)])
+    }
+}
+
+impl std::hash::Hash for Key {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for w in self.0 {
+            state.write_u64(w);
+        }
+    }
+}
+
+/// [`ASCII_CLASS`] bits.
+const SPACE: u8 = 1;
+const PUNCT: u8 = 2;
+const UPPER: u8 = 4;
+const LOWER: u8 = 8;
+
+/// Class bits of each ASCII byte: Python's whitespace (`str.split()`, with U+001C–U+001F),
+/// `string.punctuation`, upper- and lower-case letters.
+static ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ') {
+            SPACE
+        } else if c.is_ascii_punctuation() {
+            PUNCT
+        } else if c.is_ascii_uppercase() {
+            UPPER
+        } else if c.is_ascii_lowercase() {
+            LOWER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// `_negation_check`, with the original operator precedence of the `start_i == 2` branch.
 #[inline]

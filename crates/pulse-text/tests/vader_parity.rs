@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use pulse_text::{Sentiment, Vader};
+use pulse_text::{Masking, Sentiment, Vader, VaderScratch};
 
 const FIXTURE: &str = include_str!("fixtures/vader-reference.tsv");
 const SYNTHETIC: &str = include_str!("fixtures/vader-synthetic.tsv");
@@ -82,4 +82,34 @@ fn agrees_with_the_vader_parity_crate() {
         let b = theirs.polarity_scores(text);
         assert_eq!([a.compound, a.pos, a.neu, a.neg], [b.compound, b.pos, b.neu, b.neg], "{text:?}");
     }
+}
+
+/// The one-tokenization pair (plain score of a text, masked score of its body) equals two
+/// separate scorings, whatever the prefix: `RT @user:` with any whitespace after it, nested
+/// prefixes, a body that starts inside a token (which takes the two-pass path), emoji, and masked
+/// mentions, hashtags and URLs holding `!` and `?`.
+#[test]
+fn plain_and_masked_pair_equals_two_scorings() {
+    let vader = Vader::new();
+    let mut scratch = VaderScratch::default();
+    let mut texts: Vec<String> = common::vader_tweets().into_iter().map(|(_, t)| t).collect();
+    texts.extend(common::crisislex_t6("2013_Boston_Bombings").into_iter().take(2000));
+    texts.extend(
+        SYNTHETIC.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.splitn(5, '\t').nth(4)).map(String::from),
+    );
+    texts.push("RT @x: WOW!!! @united?? #fail!! 😁 http://t.co/a?b great".into());
+    let mut checked = 0;
+    for text in &texts {
+        for prefix in ["", "RT @user: ", "RT @user:\t", "RT @a: RT @b:\n", "RT @user:", "😁 RT @u: ", "GREAT!!! ?? "]
+        {
+            let full = format!("{prefix}{text}");
+            let body = prefix.len();
+            let pair = vader.score_plain_and_masked(&full, body, Masking::SOCIAL, &mut scratch);
+            let plain = vader.score_with(&full, Masking::NONE, &mut scratch);
+            let masked = vader.score_with(&full[body..], Masking::SOCIAL, &mut scratch);
+            assert_eq!(pair, (plain, masked), "prefix {prefix:?}, text {text:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 7 * 9000, "{checked}");
 }
