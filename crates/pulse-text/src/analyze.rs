@@ -305,8 +305,8 @@ impl Analyzer {
             Some(l) => out.lang.push_str(l),
             None => out.lang.push_str(lang::detect(body, &out.tokens, &mut out.lang_buf)),
         }
-        let primary = out.lang.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
-        let scored = primary == "en" || primary == "und";
+        let primary = out.lang.split(['-', '_']).next().unwrap_or("");
+        let scored = primary.eq_ignore_ascii_case("en") || primary.eq_ignore_ascii_case("und");
         if scored {
             let body_start = text.len() - body.len();
             let (plain, masked) =
@@ -320,7 +320,7 @@ impl Analyzer {
 
         // Stopwords that filter content words: the post's language plus English (mixed-language
         // posts are common), every list when the language is unknown or has no list.
-        let stop_filter = match Stopwords::lang_bit(&primary) {
+        let stop_filter = match Stopwords::lang_bit(primary) {
             Some(bit) => bit | Stopwords::lang_bit("en").unwrap_or(0) | crate::stopwords::SOCIAL_BIT,
             None => u16::MAX,
         };
@@ -473,26 +473,46 @@ fn rt_prefix(text: &str) -> Option<(&str, &str)> {
 /// and before the last capital of an acronym followed by lower case (`NYCMarathon` → `NYC`,
 /// `Marathon`).
 pub fn camel_segments(tag: &str) -> impl Iterator<Item = &str> {
-    let chars: Vec<(usize, char)> = tag.char_indices().collect();
-    let mut cuts = vec![0];
-    for k in 1..chars.len() {
-        let (i, c) = chars[k];
-        let p = chars[k - 1].1;
-        let next_lower = chars.get(k + 1).is_some_and(|n| n.1.is_lowercase());
-        let cut = c == '_'
-            || p == '_'
-            || (p.is_lowercase() && c.is_uppercase())
-            || (p.is_alphabetic() && c.is_numeric())
-            || (p.is_numeric() && c.is_alphabetic())
-            || (p.is_uppercase() && c.is_uppercase() && next_lower);
-        if cut {
-            cuts.push(i);
+    CamelSegments { tag, chars: tag.char_indices().peekable(), prev: None, start: 0, done: false }
+}
+
+/// The iterator of [`camel_segments`]: finds each cut on the way, without collecting.
+struct CamelSegments<'a> {
+    tag: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    prev: Option<char>,
+    /// Start of the current segment.
+    start: usize,
+    done: bool,
+}
+
+impl<'a> Iterator for CamelSegments<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        while let Some((i, c)) = self.chars.next() {
+            let Some(p) = self.prev.replace(c) else { continue };
+            let next_lower = self.chars.peek().is_some_and(|n| n.1.is_lowercase());
+            let cut = c == '_'
+                || p == '_'
+                || (p.is_lowercase() && c.is_uppercase())
+                || (p.is_alphabetic() && c.is_numeric())
+                || (p.is_numeric() && c.is_alphabetic())
+                || (p.is_uppercase() && c.is_uppercase() && next_lower);
+            if cut {
+                let segment = self.tag[self.start..i].trim_matches('_');
+                self.start = i;
+                if !segment.is_empty() {
+                    return Some(segment);
+                }
+            }
         }
+        if self.done {
+            return None;
+        }
+        self.done = true;
+        Some(self.tag[self.start..].trim_matches('_')).filter(|s| !s.is_empty())
     }
-    cuts.push(tag.len());
-    let segs: Vec<&str> =
-        cuts.windows(2).map(|w| tag[w[0]..w[1]].trim_matches('_')).filter(|s| !s.is_empty()).collect();
-    segs.into_iter()
 }
 
 #[cfg(test)]
@@ -512,6 +532,8 @@ mod tests {
         assert_eq!(seg("NYCMarathon"), ["NYC", "Marathon"]);
         assert_eq!(seg("prayforboston"), ["prayforboston"]);
         assert_eq!(seg("G20_summit2013"), ["G", "20", "summit", "2013"]);
+        assert_eq!(seg("__a__B_"), ["a", "B"]);
+        assert!(seg("").is_empty() && seg("___").is_empty());
     }
 
     #[test]

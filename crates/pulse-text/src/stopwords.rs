@@ -60,9 +60,10 @@ impl Stopwords {
         self.map.get(folded).copied().unwrap_or(0)
     }
 
-    /// The bit of a language's list (`None` when there is no list for it).
+    /// The bit of a language's list, the code compared ASCII case-insensitively (`None` when there
+    /// is no list for it).
     pub fn lang_bit(lang: &str) -> Option<u16> {
-        STOPWORD_LANGS.iter().position(|l| *l == lang).map(|i| 1 << i)
+        STOPWORD_LANGS.iter().position(|l| l.eq_ignore_ascii_case(lang)).map(|i| 1 << i)
     }
 }
 

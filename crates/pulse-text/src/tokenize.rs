@@ -331,14 +331,13 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
     let surface = &text[span.clone()];
     let start = out.norm.len();
     let squeeze_runs = kind == TokenKind::Word;
-    let (case, elongated) = match surface.as_bytes() {
-        b if b.len() <= ASCII_FAST_LEN && b.is_ascii() => fold_ascii(b, squeeze_runs, &mut out.norm),
-        _ => {
-            let case = LetterCase::of(surface);
-            // Fold, then squeeze runs of 3+ equal characters to 2.
-            fold_into(surface, &mut out.norm);
-            (case, squeeze_runs && squeeze(&mut out.norm, start))
-        }
+    let (case, elongated) = if surface.is_ascii() {
+        fold_ascii(surface, squeeze_runs, &mut out.norm)
+    } else {
+        let case = LetterCase::of(surface);
+        // Fold, then squeeze runs of 3+ equal characters to 2.
+        fold_into(surface, &mut out.norm);
+        (case, squeeze_runs && squeeze(&mut out.norm, start))
     };
     let mut stop_mask = 0;
     if kind == TokenKind::Word {
@@ -386,19 +385,16 @@ impl LetterCase {
     }
 }
 
-/// Longest ASCII token folded on the stack by [`fold_ascii`].
-const ASCII_FAST_LEN: usize = 64;
-
 /// The ASCII path of [`LetterCase::of`] + [`fold_into`] + [`squeeze`] (when `squeeze_runs`):
-/// one pass over the bytes into a stack buffer. It executes about as many instructions as the
-/// separate passes, but a token then ends one loop instead of five, and the loop exits were the
-/// costly part (mispredicted branches: word lengths vary).
-fn fold_ascii(surface: &[u8], squeeze_runs: bool, out: &mut String) -> (LetterCase, bool) {
+/// one pass over the bytes counts the letters and finds runs, then the token is copied and
+/// lower-cased in place; only a token with a run is squeezed. About as many instructions as
+/// separate passes, but fewer loops end per token, and the loop exits were the costly part
+/// (mispredicted branches: word lengths vary).
+fn fold_ascii(surface: &str, squeeze_runs: bool, out: &mut String) -> (LetterCase, bool) {
     let mut case = LetterCase::default();
-    let mut buf = [0u8; ASCII_FAST_LEN];
-    let mut n = 0;
-    let mut elongated = false;
-    for &b in surface {
+    let mut has_run = false;
+    let (mut p2, mut p1) = (0u8, 0u8);
+    for &b in surface.as_bytes() {
         if b.is_ascii_alphabetic() {
             let up = b.is_ascii_uppercase();
             case.first_upper.get_or_insert(up);
@@ -406,16 +402,13 @@ fn fold_ascii(surface: &[u8], squeeze_runs: bool, out: &mut String) -> (LetterCa
             case.lower += u32::from(!up);
         }
         let folded = b.to_ascii_lowercase();
-        if squeeze_runs && n >= 2 && buf[n - 1] == folded && buf[n - 2] == folded {
-            elongated = true;
-            continue;
-        }
-        buf[n] = folded;
-        n += 1;
+        has_run |= folded == p1 && folded == p2;
+        (p2, p1) = (p1, folded);
     }
-    // ASCII in, ASCII out: always valid UTF-8.
-    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
-    (case, elongated)
+    let start = out.len();
+    out.push_str(surface);
+    out[start..].make_ascii_lowercase();
+    (case, squeeze_runs && has_run && squeeze(out, start))
 }
 
 /// Squeezes runs of 3+ equal characters in `buf[from..]` to 2; returns whether it did.
@@ -482,7 +475,7 @@ mod tests {
                 }
                 for squeeze_runs in [false, true] {
                     let mut fast = String::from("x");
-                    let (case, elongated) = fold_ascii(word.as_bytes(), squeeze_runs, &mut fast);
+                    let (case, elongated) = fold_ascii(&word, squeeze_runs, &mut fast);
                     let mut slow = String::from("x");
                     let want = LetterCase::of(&word);
                     fold_into(&word, &mut slow);
