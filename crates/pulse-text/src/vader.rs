@@ -615,8 +615,10 @@ impl Vader {
             }
             self.table.get(&Key::from_folded(&long, 0, len)).copied()
         };
-        let entry =
-            entry.unwrap_or_else(|| Entry { negate: contains_nt_ascii_ci(&raw[lead..lead + len]), ..Entry::default() });
+        let entry = entry.unwrap_or_else(|| {
+            let negate = classes & APOSTROPHE != 0 && contains_nt_ascii_ci(&raw[lead..lead + len]);
+            Entry { negate, ..Entry::default() }
+        });
         Tok { entry, is_upper, ..Tok::default() }
     }
 
@@ -930,9 +932,11 @@ const SPACE: u8 = 1;
 const PUNCT: u8 = 2;
 const UPPER: u8 = 4;
 const LOWER: u8 = 8;
+/// Set (with `PUNCT`) on `'`: a token without one cannot contain `n't`.
+const APOSTROPHE: u8 = 16;
 
 /// Class bits of each ASCII byte: Python's whitespace (`str.split()`, with U+001C–U+001F),
-/// `string.punctuation`, upper- and lower-case letters.
+/// `string.punctuation` (and the apostrophe), upper- and lower-case letters.
 static ASCII_CLASS: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut b = 0;
@@ -940,6 +944,8 @@ static ASCII_CLASS: [u8; 128] = {
         let c = b as u8;
         t[b] = if matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ') {
             SPACE
+        } else if c == b'\'' {
+            PUNCT | APOSTROPHE
         } else if c.is_ascii_punctuation() {
             PUNCT
         } else if c.is_ascii_uppercase() {
