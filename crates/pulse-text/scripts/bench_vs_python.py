@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Times Python vaderSentiment 3.3.2 and the Rust scorer on the same tweets, in the same run.
+"""Times Python vaderSentiment 3.3.2 and the Rust scorer on the same tweets, interleaved.
 
 Texts: the 4,200 VADER paper tweets + the 2,000 TweetEval validation tweets (the `sentiment`
-group of benches/analyze.rs reads the same files). Python is timed single-threaded (best of 3
-passes); then the criterion bench runs (`cargo bench -p pulse-text --bench analyze`, short
-settings) and its `RESULT` lines give the Rust rates. Prints texts/s for each and the ratios.
+group of benches/analyze.rs reads the same files). Both sides are timed in CPU time (Python:
+`time.process_time()`; Rust: the bench's profile mode, `PULSE_TEXT_PROFILE`, which reads the
+thread's on-CPU nanoseconds), in alternating rounds, so that a busy shared machine slows both
+alike and time spent descheduled counts for neither. Prints the best and median of each side,
+the ratio of the bests and the median of the per-round ratios; the full analysis (the same
+texts plus 10,012 CrisisLex tweets) is timed in the same rounds.
 
 Usage (from the workspace root):
     pip install vaderSentiment==3.3.2
-    CARGO_TARGET_DIR=/work/target-text python3 crates/pulse-text/scripts/bench_vs_python.py
+    python3 crates/pulse-text/scripts/bench_vs_python.py [ROUNDS]
 """
 import os
 import subprocess
@@ -33,39 +36,54 @@ def texts():
     return out
 
 
-def python_rate(items):
-    analyzer = SentimentIntensityAnalyzer()
-    best = 0.0
-    for _ in range(3):
-        start = time.perf_counter()
-        for t in items:
-            analyzer.polarity_scores(t)
-        best = max(best, len(items) / (time.perf_counter() - start))
-    return best
+def python_seconds_per_text(analyzer, items):
+    start = time.process_time()
+    for t in items:
+        analyzer.polarity_scores(t)
+    return (time.process_time() - start) / len(items)
 
 
-def main():
-    items = texts()
-    py = python_rate(items)
-    print("python vaderSentiment 3.3.2: %d texts, %.0f texts/s" % (len(items), py), flush=True)
-    cmd = ["cargo", "bench", "-p", "pulse-text", "--bench", "analyze", "--",
-           "--warm-up-time", "1", "--measurement-time", "3"] + sys.argv[1:]
-    print("running:", " ".join(cmd), flush=True)
+def bench_binary():
+    cmd = ["cargo", "bench", "-p", "pulse-text", "--bench", "analyze", "--no-run"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    sys.stdout.write(proc.stdout)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         sys.exit(proc.returncode)
-    results = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            _, name, value = line.split()
-            results[name] = float(value)
+    for line in proc.stderr.splitlines():
+        if "Executable" in line and "(" in line:
+            return os.path.join(ROOT, line.rsplit("(", 1)[1].rstrip(")"))
+    sys.exit("no bench executable in cargo's output")
+
+
+def rust_seconds_per_text(binary, workload, passes):
+    env = dict(os.environ, PULSE_TEXT_PROFILE=workload, PULSE_TEXT_PASSES=str(passes))
+    env.setdefault("PULSE_EVAL_DIR", EVAL)
+    env.setdefault("PULSE_DATA_DIR", os.path.join(ROOT, "..", "shared", "replay-data"))
+    out = subprocess.run([binary, "--bench"], env=env, capture_output=True, text=True, check=True).stdout
+    # "profiled sentiment: 20 passes over 6200 texts, 812.3 ns of CPU per text"
+    return float(out.rsplit(",", 1)[1].split()[0]) * 1e-9
+
+
+def main():
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    items = texts()
+    analyzer = SentimentIntensityAnalyzer()
+    binary = bench_binary()
+    py, rust, analyze = [], [], []
+    for r in range(rounds):
+        py.append(python_seconds_per_text(analyzer, items))
+        rust.append(rust_seconds_per_text(binary, "sentiment", 40))
+        analyze.append(rust_seconds_per_text(binary, "analyze", 10))
+        print("round %d: python %.0f texts/s, pulse_text::Vader %.0f texts/s (%.1fx), analyze %.0f posts/s"
+              % (r + 1, 1 / py[-1], 1 / rust[-1], py[-1] / rust[-1], 1 / analyze[-1]), flush=True)
+    ratios = sorted(p / q for p, q in zip(py, rust))
+    med = lambda xs: sorted(xs)[len(xs) // 2]
     print()
-    print("python vaderSentiment     %10.0f texts/s" % py)
-    for name in ("sentiment_pulse_text", "sentiment_vader_parity", "analyze_pulse_text"):
-        if name in results:
-            print("%-25s %10.0f texts/s  = %.1fx python" % (name, results[name], results[name] / py))
+    print("%d texts, %d rounds, CPU time" % (len(items), rounds))
+    print("python vaderSentiment 3.3.2  best %9.0f texts/s  median %9.0f" % (1 / min(py), 1 / med(py)))
+    print("pulse_text::Vader            best %9.0f texts/s  median %9.0f" % (1 / min(rust), 1 / med(rust)))
+    print("ratio of bests %.1fx, median of per-round ratios %.1fx" % (min(py) / min(rust), med(ratios)))
+    print("full analysis                best %9.0f posts/s  median %9.0f" % (1 / min(analyze), 1 / med(analyze)))
 
 
 if __name__ == "__main__":

@@ -426,7 +426,7 @@ pub struct VaderScratch {
     text: String,
     toks: Vec<Tok>,
     lower: Vec<u8>,
-    sentiments: Vec<f64>,
+    sentiments: Vec<(u32, f64)>,
 }
 
 /// The VADER scorer: immutable lexicon tables, shareable across threads (`Send + Sync`).
@@ -749,24 +749,20 @@ fn mask_tokens(text: &str, toks: &mut [Tok]) -> (usize, usize) {
 
 /// `polarity_scores` after `SentiText`: the valence of each token under VADER's rules, the
 /// `but` rule, punctuation emphasis and normalisation.
-fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<f64>) -> Sentiment {
+///
+/// Python keeps one valence per token, zero for every word outside the lexicon (most of them).
+/// Here `sentiments` holds `(token index, valence)` for lexicon words only: a zero changes no
+/// sum, is never rescaled by the `but` rule (a zero times 0.5 is zero), and counts as neutral,
+/// so the zeros are counted instead of stored.
+fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<(u32, f64)>) -> Sentiment {
     let cap_diff = toks.iter().any(|t| t.is_upper) && toks.iter().any(|t| !t.is_upper);
-    // 3. polarity_scores / sentiment_valence, per token.
+    // 3. polarity_scores / sentiment_valence, per lexicon token.
     sentiments.clear();
     let n = toks.len();
     let idw = |k: usize| toks[k].entry.id;
-    for i in 0..n {
+    for i in (0..n).filter(|&i| toks[i].entry.in_lexicon) {
         let e = toks[i].entry;
-        if e.is_booster {
-            sentiments.push(0.0);
-            continue;
-        }
-        if i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF {
-            sentiments.push(0.0);
-            continue;
-        }
-        if !e.in_lexicon {
-            sentiments.push(0.0);
+        if e.is_booster || (i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF) {
             continue;
         }
         let mut v = e.valence;
@@ -824,23 +820,24 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
         } else if i > 0 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
             v *= N_SCALAR;
         }
-        sentiments.push(v);
+        sentiments.push((i as u32, v));
     }
 
     // 4. _but_check, literally: each value rescales the *first* equal value in the list.
     if let Some(bi) = toks.iter().position(|t| t.entry.id == id::BUT) {
         for k in 0..sentiments.len() {
-            let value = sentiments[k];
-            let si = sentiments.iter().position(|&x| x == value).unwrap_or(k);
-            if si < bi {
-                sentiments[si] = value * 0.5;
-            } else if si > bi {
-                sentiments[si] = value * 1.5;
+            let value = sentiments[k].1;
+            let si = sentiments.iter().position(|&(_, x)| x == value).unwrap_or(k);
+            let (at, x) = &mut sentiments[si];
+            match (*at as usize).cmp(&bi) {
+                std::cmp::Ordering::Less => *x = value * 0.5,
+                std::cmp::Ordering::Greater => *x = value * 1.5,
+                std::cmp::Ordering::Equal => {}
             }
         }
     }
 
-    score_valence(sentiments, exclaims, questions)
+    score_valence(sentiments.iter().map(|&(_, v)| v), n, exclaims, questions)
 }
 
 fn contains_nt(word: &[u8]) -> bool {
@@ -1030,13 +1027,22 @@ fn special_idioms_check(mut v: f64, toks: &[Tok], i: usize) -> f64 {
 }
 
 /// `score_valence` plus `_punctuation_emphasis` and `_sift_sentiment_scores`.
-fn score_valence(sentiments: &[f64], exclaims: usize, questions: usize) -> Sentiment {
-    if sentiments.is_empty() {
+/// `valences` are those of the lexicon words, in text order; the other `tokens - valences.len()`
+/// tokens score zero.
+fn score_valence(
+    valences: impl Iterator<Item = f64> + Clone,
+    tokens: usize,
+    exclaims: usize,
+    questions: usize,
+) -> Sentiment {
+    if tokens == 0 {
         return Sentiment::default();
     }
     let mut sum_s = 0.0f64;
-    for &s in sentiments {
+    let mut nonzero = 0u32;
+    for s in valences.clone() {
         sum_s += s;
+        nonzero += u32::from(s != 0.0);
     }
     let ep = exclaims.min(4) as f64 * 0.292;
     let qm = if questions > 1 { if questions <= 3 { questions as f64 * 0.18 } else { 0.96 } } else { 0.0 };
@@ -1049,16 +1055,13 @@ fn score_valence(sentiments: &[f64], exclaims: usize, questions: usize) -> Senti
     let compound = (sum_s / (sum_s * sum_s + 15.0).sqrt()).clamp(-1.0, 1.0);
     let mut pos_sum = 0.0f64;
     let mut neg_sum = 0.0f64;
-    let mut neu_count = 0u32;
-    for &s in sentiments {
+    let neu_count = tokens as u32 - nonzero;
+    for s in valences {
         if s > 0.0 {
             pos_sum += s + 1.0;
         }
         if s < 0.0 {
             neg_sum += s - 1.0;
-        }
-        if s == 0.0 {
-            neu_count += 1;
         }
     }
     if pos_sum > neg_sum.abs() {
