@@ -3,7 +3,7 @@
 //! Hand-written rather than built on UAX #29 word boundaries (`unicode-segmentation`): the social
 //! tokens that matter (`https://t.co/x`, `@user`, `#BostonMarathon`, `$AAPL`, `don't`, `!!!`,
 //! emoji sequences) are not word boundaries of UAX #29, and one pass over the bytes with an ASCII
-//! fast path is what keeps the whole analysis above 300k posts/s per core.
+//! fast path is cheaper (the tokenizer is the largest part of `analyze`; `benches/RESULTS.md`).
 //!
 //! Every token keeps its surface (a byte range into the text) and a normalized form written to a
 //! shared buffer ([`Tokens::norm`]): Unicode default case folding (`caseless`), `’` → `'`, and

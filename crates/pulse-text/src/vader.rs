@@ -7,18 +7,23 @@
 //! and, on arbitrary generated text, against the `vader-parity` crate (`tests/vader_parity.rs`).
 //!
 //! Why not just `vader-parity`? It is exact but scores ≈ 80k texts/s per core, and the issue asks
-//! for ≥ 100× Python (≈ 550k texts/s). The differences that buy the speed (see the
-//! `sentiment` group of `benches/analyze.rs`, which times both):
+//! for ≥ 100× Python. The differences that buy the speed (see the `sentiment` group of
+//! `benches/analyze.rs`, which times both, and `benches/RESULTS.md`):
 //!
 //! * **One hash lookup per token.** The lexicon, the booster dictionary, the negation list and
 //!   the ~30 words the rules compare against (`no`, `but`, `least`, `kind`, `of`, idiom words…)
-//!   are merged into one `FxHashMap` from the lower-cased token to a small `Entry`. All later
-//!   rules read that entry (word ids instead of string comparisons); nothing is formatted or
-//!   lower-cased twice.
-//! * **No copy of ASCII text.** The emoji walk only looks at non-ASCII characters, and the
-//!   text is rebuilt only when it actually holds an emoji of the lexicon.
-//! * **Reused buffers** ([`VaderScratch`]) and Python's `round` done with arithmetic (plus an
-//!   exact fused-multiply-add check near ties) instead of formatting.
+//!   are merged into one table from the lower-cased token to a small `Entry`, keyed by the token
+//!   packed into three words (`Key`). All later rules read that entry (word ids instead of
+//!   string comparisons); nothing is formatted or lower-cased twice.
+//! * **One pass per token.** A byte scan with a table of ASCII classes finds a token's end,
+//!   lower-cases it and notes its letter cases and punctuation at once; a character is decoded
+//!   only at a non-ASCII byte. The emoji walk only looks at non-ASCII characters, and the text is
+//!   rebuilt only when it actually holds an emoji of the lexicon.
+//! * **One tokenization for two scores.** [`Vader::score_plain_and_masked`] gives the plain
+//!   score of a post and the masked score of its body (what `pulse_text::Analyzer` needs).
+//! * **Reused buffers** ([`VaderScratch`]), valences stored for lexicon words only, and Python's
+//!   `round` done with arithmetic (plus an exact fused-multiply-add check near ties) instead of
+//!   formatting.
 //!
 //! Python semantics kept on purpose: `str.split()` whitespace (which includes U+001C–U+001F),
 //! `string.punctuation` stripping with the "≤ 2 characters is an emoticon" rule, `str.lower()`
