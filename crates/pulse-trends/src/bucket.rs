@@ -142,6 +142,19 @@ impl TopicDetail {
     }
 }
 
+/// Trims a co-occurrence map to its [`MAX_COOCCURRING`] heaviest entries (ties broken by the
+/// larger hash, so the kept set does not depend on the map's iteration order). Workers count
+/// every co-occurrence among a post's watched topics; the shared bucket keeps the heaviest, so
+/// the related topics a story is built from are the most frequent ones, not the first seen.
+fn keep_heaviest_cooccurring(map: &mut FxHashMap<u64, u32>) {
+    if map.len() <= MAX_COOCCURRING {
+        return;
+    }
+    let mut by_weight: Vec<(u32, u64)> = map.iter().map(|(&h, &n)| (n, h)).collect();
+    let (_, &mut lightest_kept, _) = by_weight.select_nth_unstable_by(MAX_COOCCURRING - 1, |a, b| b.cmp(a));
+    map.retain(|&h, &mut n| (n, h) >= lightest_kept);
+}
+
 impl Mergeable for TopicDetail {
     fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
         self.authors.merge(&o.authors)?;
@@ -151,12 +164,9 @@ impl Mergeable for TopicDetail {
         self.neutral += o.neutral;
         self.negative += o.negative;
         for (&h, &c) in &o.cooccurring {
-            if let Some(mine) = self.cooccurring.get_mut(&h) {
-                *mine += c;
-            } else if self.cooccurring.len() < MAX_COOCCURRING {
-                self.cooccurring.insert(h, c);
-            }
+            *self.cooccurring.entry(h).or_default() += c;
         }
+        keep_heaviest_cooccurring(&mut self.cooccurring);
         self.first_seen = self.first_seen.min(o.first_seen);
         self.last_seen = self.last_seen.max(o.last_seen);
         for s in &o.samples {
@@ -232,7 +242,9 @@ impl Mergeable for TrendBucket {
             match self.detail.get_mut(h) {
                 Some(mine) => mine.merge(d)?,
                 None => {
-                    self.detail.insert(*h, d.clone());
+                    let mut d = d.clone();
+                    keep_heaviest_cooccurring(&mut d.cooccurring);
+                    self.detail.insert(*h, d);
                 }
             }
         }
@@ -268,6 +280,45 @@ mod tests {
             b.detail.insert(h, d);
         }
         b
+    }
+
+    /// The shared side keeps the heaviest co-occurring topics, whatever arrived first.
+    #[test]
+    fn merge_keeps_the_heaviest_cooccurring_topics() {
+        let mut first = TopicDetail::new("boston", TopicKind::Word).unwrap();
+        for h in 0..MAX_COOCCURRING as u64 {
+            first.cooccurring.insert(h, 1);
+        }
+        let mut second = TopicDetail::new("boston", TopicKind::Word).unwrap();
+        second.cooccurring.insert(1000, 50);
+        second.cooccurring.insert(1001, 7);
+        second.cooccurring.insert(5, 2);
+        first.merge(&second).unwrap();
+        assert_eq!(first.cooccurring.len(), MAX_COOCCURRING);
+        assert_eq!(first.cooccurring.get(&1000), Some(&50));
+        assert_eq!(first.cooccurring.get(&1001), Some(&7));
+        assert_eq!(first.cooccurring.get(&5), Some(&3));
+        // Two of the 64 count-1 entries made room: the ones with the smallest hashes.
+        assert!(!first.cooccurring.contains_key(&0) && !first.cooccurring.contains_key(&1));
+        assert!(first.cooccurring.contains_key(&2));
+
+        // A detail arriving whole into an empty shared bucket is trimmed too.
+        let config = TrendConfig::default();
+        let mut shared = TrendBucket::new(&config).unwrap();
+        let mut local = TrendBucket::new(&config).unwrap();
+        let mut d = TopicDetail::new("west", TopicKind::Word).unwrap();
+        for h in 0..200u64 {
+            d.cooccurring.insert(h, (h % 10) as u32 + 1);
+        }
+        local.detail.insert(hash_key("west"), d);
+        shared.merge(&local).unwrap();
+        let kept = &shared.detail[&hash_key("west")].cooccurring;
+        assert_eq!(kept.len(), MAX_COOCCURRING);
+        // Counts 10, 9 and 8 have 20 topics each; four of the twenty 7s fill the rest.
+        assert!(kept.values().all(|&n| n >= 7), "only the heaviest counts stay: {kept:?}");
+        let mut sevens: Vec<u64> = kept.iter().filter(|e| *e.1 == 7).map(|e| *e.0).collect();
+        sevens.sort_unstable();
+        assert_eq!(sevens, [166, 176, 186, 196]);
     }
 
     #[test]
