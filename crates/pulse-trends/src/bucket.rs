@@ -244,6 +244,7 @@ impl Mergeable for TrendBucket {
                 None => {
                     let mut d = d.clone();
                     keep_heaviest_cooccurring(&mut d.cooccurring);
+                    d.refresh();
                     self.detail.insert(*h, d);
                 }
             }
@@ -280,6 +281,27 @@ mod tests {
             b.detail.insert(h, d);
         }
         b
+    }
+
+    /// Workers do not count their details before merging: the shared side counts, also when the
+    /// detail arrives whole into an empty bucket.
+    #[test]
+    fn a_detail_merged_uncounted_is_counted_by_the_shared_side() {
+        let config = TrendConfig::default();
+        let h = hash_key("#t");
+        let mut local = TrendBucket::new(&config).unwrap();
+        let mut d = TopicDetail::new("#t", TopicKind::Hashtag).unwrap();
+        for a in ["a", "b", "c"] {
+            d.posts += 1;
+            d.authors.insert(hash_key(a));
+        }
+        assert_eq!(d.authors_est, 0);
+        local.detail.insert(h, d);
+        let mut shared = TrendBucket::new(&config).unwrap();
+        shared.merge(&local).unwrap();
+        assert_eq!(shared.detail[&h].authors_est, 3);
+        shared.merge(&local).unwrap();
+        assert_eq!((shared.detail[&h].posts, shared.detail[&h].authors_est), (6, 3));
     }
 
     /// The shared side keeps the heaviest co-occurring topics, whatever arrived first.

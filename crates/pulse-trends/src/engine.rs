@@ -491,10 +491,10 @@ impl Worker {
             let mut state = engine.write();
             let closed = state.closed_through;
             for (&start, local) in self.local.iter_mut().filter(|(_, l)| l.dirty) {
+                // Local details are not counted (`TopicDetail::refresh`) here: a count flushes the
+                // sketch's insert buffer, and merging reads that buffer anyway; the shared side
+                // counts after merging.
                 let b = &mut local.bucket;
-                for d in b.detail.values_mut() {
-                    d.refresh();
-                }
                 ingested += b.posts + b.duplicates;
                 duplicates += b.duplicates;
                 let late = closed.is_some_and(|c| start + inner.config.bucket_secs <= c);
