@@ -404,7 +404,7 @@ pub(crate) fn is_url_like(token: &str) -> bool {
 }
 
 /// What the rules need to know about one lower-cased token.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Entry {
     valence: f64,
     booster: f64,
@@ -414,7 +414,7 @@ struct Entry {
     id: u8,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Tok {
     entry: Entry,
     is_upper: bool,
@@ -553,6 +553,13 @@ impl Vader {
                 i += c.len_utf8();
                 continue;
             }
+            if let Some((mut tok, end)) = self.short_ascii_token(bytes, i) {
+                tok.masked = !masking.is_none() && masking.masks(&text[i..end]);
+                (tok.start, tok.end) = (i as u32, end as u32);
+                toks.push(tok);
+                i = end;
+                continue;
+            }
             // One token: up to the next whitespace, in one pass that also classifies and
             // lower-cases its ASCII bytes (into `folded`, which wraps after 32 bytes: longer
             // tokens are redone). One loop per token rather than one per step (split, strip,
@@ -589,6 +596,52 @@ impl Vader {
             (tok.start, tok.end) = (start as u32, i as u32);
             toks.push(tok);
         }
+    }
+
+    /// The token starting at `start` when it is shorter than 8 bytes, all printable ASCII and
+    /// followed by whitespace (most words), with its end: found, classified, stripped and
+    /// lower-cased with word-wide bit operations on the 8 bytes from `start` (SWAR), instead of
+    /// a loop over its bytes. `None` sends the token to the byte loop.
+    #[inline]
+    fn short_ascii_token(&self, bytes: &[u8], start: usize) -> Option<(Tok, usize)> {
+        const L: u64 = 0x0101_0101_0101_0101;
+        const H: u64 = 0x8080_8080_8080_8080;
+        let w = u64::from_le_bytes(*bytes.get(start..)?.first_chunk::<8>()?);
+        let w7 = w & !H;
+        // Bit 7 of each byte of `at_least(c)`: the (ASCII) byte is ≥ c. Adding 0x80 − c to a
+        // 7-bit byte sets its bit 7 exactly when it is ≥ c, and never carries into the next.
+        let at_least = |c: u64| (w7 + L * (0x80 - c)) & H;
+        let printable = at_least(0x21) & !(w & H);
+        let stop = !printable & H;
+        let len = (stop.trailing_zeros() / 8) as usize;
+        // A control character or a non-ASCII byte ends the fast path, not the token.
+        let after = *bytes.get(start + len)?;
+        if len == 0 || len == 8 || after >= 0x80 || ASCII_CLASS[usize::from(after)] & SPACE == 0 {
+            return None;
+        }
+        let token = H >> (64 - 8 * len);
+        let upper = at_least(0x41) & !at_least(0x5b) & token;
+        let lower = at_least(0x61) & !at_least(0x7b) & token;
+        let digit = at_least(0x30) & !at_least(0x3a) & token;
+        let apostrophe = at_least(0x27) & !at_least(0x28) & token;
+        // Printable ASCII that is no letter, digit or DEL is `string.punctuation`.
+        let punct = token & !upper & !lower & !digit & !at_least(0x7f);
+        let folded = w | (upper >> 2);
+        // Strip leading and trailing punctuation unless ≤ 2 bytes would remain.
+        let kept = token & !punct;
+        let (at, n) = if kept == 0 {
+            (0, len)
+        } else {
+            let lead = (kept.trailing_zeros() / 8) as usize;
+            let last = ((63 - kept.leading_zeros()) / 8) as usize;
+            if last + 1 - lead > 2 { (lead, last + 1 - lead) } else { (0, len) }
+        };
+        let key = Key([(folded >> (8 * at)) & (u64::MAX >> (64 - 8 * n)), 0, (n as u64) << 56]);
+        let entry = self.table.get(&key).copied().unwrap_or_else(|| {
+            let negate = apostrophe != 0 && contains_nt_ascii_ci(&bytes[start + at..start + at + n]);
+            Entry { negate, ..Entry::default() }
+        });
+        Some((Tok { entry, is_upper: upper != 0 && lower == 0, ..Tok::default() }, start + len))
     }
 
     /// One all-ASCII token of [`senti_text`](Self::senti_text): `classes` is the union of its
@@ -760,12 +813,31 @@ fn mask_tokens(text: &str, toks: &mut [Tok]) -> (usize, usize) {
 /// sum, is never rescaled by the `but` rule (a zero times 0.5 is zero), and counts as neutral,
 /// so the zeros are counted instead of stored.
 fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<(u32, f64)>) -> Sentiment {
-    let cap_diff = toks.iter().any(|t| t.is_upper) && toks.iter().any(|t| !t.is_upper);
-    // 3. polarity_scores / sentiment_valence, per lexicon token.
-    sentiments.clear();
+    // One pass over the tokens for what the rules need about all of them: the casing mix, the
+    // first `but`, and where the lexicon words are (written unconditionally, kept by advancing
+    // the write position: no branch per token).
     let n = toks.len();
+    sentiments.clear();
+    sentiments.resize(n, (0, 0.0));
+    let (mut any_upper, mut any_other, mut first_but) = (false, false, None);
+    let mut lexicon_words = 0;
+    for (i, t) in toks.iter().enumerate() {
+        any_upper |= t.is_upper;
+        any_other |= !t.is_upper;
+        if t.entry.id == id::BUT && first_but.is_none() {
+            first_but = Some(i);
+        }
+        sentiments[lexicon_words].0 = i as u32;
+        lexicon_words += usize::from(t.entry.in_lexicon);
+    }
+    sentiments.truncate(lexicon_words);
+    let cap_diff = any_upper && any_other;
+
+    // 3. polarity_scores / sentiment_valence, per lexicon token (overwriting the list in place).
     let idw = |k: usize| toks[k].entry.id;
-    for i in (0..n).filter(|&i| toks[i].entry.in_lexicon) {
+    let mut kept = 0;
+    for k in 0..sentiments.len() {
+        let i = sentiments[k].0 as usize;
         let e = toks[i].entry;
         if e.is_booster || (i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF) {
             continue;
@@ -825,11 +897,13 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
         } else if i > 0 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
             v *= N_SCALAR;
         }
-        sentiments.push((i as u32, v));
+        sentiments[kept] = (i as u32, v);
+        kept += 1;
     }
+    sentiments.truncate(kept);
 
     // 4. _but_check, literally: each value rescales the *first* equal value in the list.
-    if let Some(bi) = toks.iter().position(|t| t.entry.id == id::BUT) {
+    if let Some(bi) = first_but {
         for k in 0..sentiments.len() {
             let value = sentiments[k].1;
             let si = sentiments.iter().position(|&(_, x)| x == value).unwrap_or(k);
@@ -1133,6 +1207,66 @@ mod tests {
         for (text, [c, p, u, n]) in cases {
             let got = s(text);
             assert_eq!([got.compound, got.pos, got.neu, got.neg], [*c, *p, *u, *n], "{text}");
+        }
+    }
+
+    /// The word-wide path for short tokens gives the byte loop's answer: every string of up to 4
+    /// characters over letters, `n't` parts, punctuation, a digit and DEL, and every lexicon key
+    /// of up to 7 bytes as written, upper-cased and wrapped in punctuation.
+    #[test]
+    fn short_token_path_matches_the_byte_loop() {
+        let v = Vader::shared();
+        let byte_loop = |raw: &[u8]| {
+            let mut classes = 0;
+            let mut folded = [0u8; 64];
+            for (k, &b) in raw.iter().enumerate() {
+                let class = ASCII_CLASS[usize::from(b)];
+                classes |= class;
+                folded[k & 31] = b | ((class & UPPER) << 3);
+            }
+            v.ascii_token(raw, classes, &folded)
+        };
+        let alphabet = b"aANnTt'!.#1\x7f";
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        for len in 1..=4u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                let mut w = Vec::new();
+                for _ in 0..len {
+                    w.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                words.push(w);
+            }
+        }
+        for line in LEXICON.lines() {
+            let key = line.split('\t').next().unwrap_or("");
+            if key.is_ascii() && !key.contains(|c: char| c.is_ascii_whitespace()) {
+                for w in [
+                    key.to_owned(),
+                    key.to_ascii_uppercase(),
+                    format!("({key}"),
+                    format!("{key}!!"),
+                    format!("'{key}'"),
+                ] {
+                    if (1..8).contains(&w.len()) {
+                        words.push(w.into_bytes());
+                    }
+                }
+            }
+        }
+        let mut in_lexicon = 0;
+        for w in &words {
+            let mut text = w.clone();
+            text.extend_from_slice(b"        ");
+            let (fast, end) = v.short_ascii_token(&text, 0).unwrap_or_else(|| panic!("{w:?} took the byte loop"));
+            assert_eq!(end, w.len());
+            assert_eq!(fast, byte_loop(w), "{:?}", String::from_utf8_lossy(w));
+            in_lexicon += usize::from(fast.entry.in_lexicon);
+        }
+        assert!(words.len() > 20_000 && in_lexicon > 3_000, "{} words, {in_lexicon} in the lexicon", words.len());
+        // Not for the fast path: 8 bytes or more, a control character, non-ASCII, the text's end.
+        for text in [&b"eightchr  "[..], b"ab\x01 ", b"caf\xc3\xa9 x      ", b"end"] {
+            assert!(v.short_ascii_token(text, 0).is_none(), "{text:?}");
         }
     }
 
