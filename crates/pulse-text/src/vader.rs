@@ -735,7 +735,7 @@ impl Vader {
         let text = self.expand_emojis(text, buf);
         self.senti_text(text, masking, toks, lower);
         let (exclaims, questions) = count_exclaims_and_questions(text.as_bytes());
-        let (e, q) = mask_tokens(text, toks);
+        let (e, q) = if masking.is_none() { (0, 0) } else { mask_tokens(text, toks) };
         score_tokens(toks, exclaims - e, questions - q, sentiments)
     }
 
@@ -1087,6 +1087,11 @@ fn special_idioms_check(mut v: f64, toks: &[Tok], i: usize) -> f64 {
     let two = |a: u8, b: u8| SPECIAL_2.iter().find(|(k, _)| *k == [a, b]).map(|x| x.1);
     let three = |a: u8, b: u8, c: u8| SPECIAL_3.iter().find(|(k, _)| *k == [a, b, c]).map(|x| x.1);
     let (w3, w2, w1, w0) = (w(i - 3), w(i - 2), w(i - 1), w(i));
+    let ahead = |k: usize| if k < toks.len() { w(k) } else { 0 };
+    if w3 | w2 | w1 | w0 | ahead(i + 1) | ahead(i + 2) == 0 {
+        // Every idiom and two-word booster is made of words with ids: nothing can match.
+        return v;
+    }
     if let Some(x) = two(w1, w0)
         .or_else(|| three(w2, w1, w0))
         .or_else(|| two(w2, w1))
