@@ -1123,20 +1123,24 @@ fn special_idioms_check(mut v: f64, toks: &[Tok], i: usize) -> f64 {
 /// `score_valence` plus `_punctuation_emphasis` and `_sift_sentiment_scores`.
 /// `valences` are those of the lexicon words, in text order; the other `tokens - valences.len()`
 /// tokens score zero.
-fn score_valence(
-    valences: impl Iterator<Item = f64> + Clone,
-    tokens: usize,
-    exclaims: usize,
-    questions: usize,
-) -> Sentiment {
+fn score_valence(valences: impl Iterator<Item = f64>, tokens: usize, exclaims: usize, questions: usize) -> Sentiment {
     if tokens == 0 {
         return Sentiment::default();
     }
+    // Python's separate sums, in one pass (each accumulator adds in the same order).
     let mut sum_s = 0.0f64;
     let mut nonzero = 0u32;
-    for s in valences.clone() {
+    let mut pos_sum = 0.0f64;
+    let mut neg_sum = 0.0f64;
+    for s in valences {
         sum_s += s;
         nonzero += u32::from(s != 0.0);
+        if s > 0.0 {
+            pos_sum += s + 1.0;
+        }
+        if s < 0.0 {
+            neg_sum += s - 1.0;
+        }
     }
     let ep = exclaims.min(4) as f64 * 0.292;
     let qm = if questions > 1 { if questions <= 3 { questions as f64 * 0.18 } else { 0.96 } } else { 0.0 };
@@ -1147,17 +1151,7 @@ fn score_valence(
         sum_s -= amp;
     }
     let compound = (sum_s / (sum_s * sum_s + 15.0).sqrt()).clamp(-1.0, 1.0);
-    let mut pos_sum = 0.0f64;
-    let mut neg_sum = 0.0f64;
     let neu_count = tokens as u32 - nonzero;
-    for s in valences {
-        if s > 0.0 {
-            pos_sum += s + 1.0;
-        }
-        if s < 0.0 {
-            neg_sum += s - 1.0;
-        }
-    }
     if pos_sum > neg_sum.abs() {
         pos_sum += amp;
     } else if pos_sum < neg_sum.abs() {
