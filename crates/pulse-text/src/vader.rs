@@ -601,9 +601,9 @@ impl Vader {
     }
 
     /// The token starting at `start` when it is shorter than 8 bytes, all printable ASCII and
-    /// followed by whitespace or the text's end (most words), with its end: found, classified, stripped and
-    /// lower-cased with word-wide bit operations on the 8 bytes from `start` (SWAR), instead of
-    /// a loop over its bytes. `None` sends the token to the byte loop.
+    /// followed by whitespace or the text's end (most words), with its end: found, classified,
+    /// stripped and lower-cased with word-wide bit operations on the 8 bytes from `start` (SWAR)
+    /// instead of a loop over its bytes. `None` sends the token to the byte loop.
     #[inline]
     fn short_ascii_token(&self, bytes: &[u8], start: usize) -> Option<(Tok, usize)> {
         const L: u64 = 0x0101_0101_0101_0101;
