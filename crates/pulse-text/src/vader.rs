@@ -423,8 +423,8 @@ struct Tok {
     /// Selected by the [`Masking`] in force (the masked score replaces it by a neutral token).
     masked: bool,
     /// Byte range in the (emoji-expanded) text.
-    start: u32,
-    end: u32,
+    start: usize,
+    end: usize,
 }
 
 /// Reusable buffers for [`Vader::score_with`]; keep one per thread.
@@ -433,7 +433,7 @@ pub struct VaderScratch {
     text: String,
     toks: Vec<Tok>,
     lower: Vec<u8>,
-    sentiments: Vec<(u32, f64)>,
+    sentiments: Vec<(usize, f64)>,
 }
 
 /// The VADER scorer: immutable lexicon tables, shareable across threads (`Send + Sync`).
@@ -557,7 +557,7 @@ impl Vader {
             }
             if let Some((mut tok, end)) = self.short_ascii_token(bytes, i) {
                 tok.masked = !masking.is_none() && masking.masks(&text[i..end]);
-                (tok.start, tok.end) = (i as u32, end as u32);
+                (tok.start, tok.end) = (i, end);
                 toks.push(tok);
                 i = end;
                 continue;
@@ -595,7 +595,7 @@ impl Vader {
             let mut tok =
                 if ascii { self.ascii_token(raw.as_bytes(), classes, &folded) } else { self.token(raw, lower) };
             tok.masked = !masking.is_none() && masking.masks(raw);
-            (tok.start, tok.end) = (start as u32, i as u32);
+            (tok.start, tok.end) = (start, i);
             toks.push(tok);
         }
     }
@@ -765,7 +765,7 @@ impl Vader {
             return (plain, plain);
         }
         let (pe, pq) = count_exclaims_and_questions(&text.as_bytes()[..body]);
-        let first = toks.iter().take_while(|t| (t.start as usize) < body).count();
+        let first = toks.iter().take_while(|t| t.start < body).count();
         toks.drain(..first);
         let (e, q) = mask_tokens(text, toks);
         (plain, score_tokens(toks, exclaims - pe - e, questions - pq - q, sentiments))
@@ -807,7 +807,7 @@ impl Vader {
 fn mask_tokens(text: &str, toks: &mut [Tok]) -> (usize, usize) {
     let (mut exclaims, mut questions) = (0, 0);
     for t in toks.iter_mut().filter(|t| t.masked) {
-        let (e, q) = count_exclaims_and_questions(&text.as_bytes()[t.start as usize..t.end as usize]);
+        let (e, q) = count_exclaims_and_questions(&text.as_bytes()[t.start..t.end]);
         exclaims += e;
         questions += q;
         *t = Tok::default();
@@ -822,7 +822,7 @@ fn mask_tokens(text: &str, toks: &mut [Tok]) -> (usize, usize) {
 /// Here `sentiments` holds `(token index, valence)` for lexicon words only: a zero changes no
 /// sum, is never rescaled by the `but` rule (a zero times 0.5 is zero), and counts as neutral,
 /// so the zeros are counted instead of stored.
-fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<(u32, f64)>) -> Sentiment {
+fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<(usize, f64)>) -> Sentiment {
     // One pass over the tokens for what the rules need about all of them: the casing mix, the
     // first `but`, and where the lexicon words are (written unconditionally, kept by advancing
     // the write position: no branch per token).
@@ -837,7 +837,7 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
         if t.entry.id == id::BUT && first_but.is_none() {
             first_but = Some(i);
         }
-        sentiments[lexicon_words].0 = i as u32;
+        sentiments[lexicon_words].0 = i;
         lexicon_words += usize::from(t.entry.in_lexicon);
     }
     sentiments.truncate(lexicon_words);
@@ -847,7 +847,7 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
     let idw = |k: usize| toks[k].entry.id;
     let mut kept = 0;
     for k in 0..sentiments.len() {
-        let i = sentiments[k].0 as usize;
+        let i = sentiments[k].0;
         let e = toks[i].entry;
         if e.is_booster || (i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF) {
             continue;
@@ -907,7 +907,7 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
         } else if i > 0 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
             v *= N_SCALAR;
         }
-        sentiments[kept] = (i as u32, v);
+        sentiments[kept] = (i, v);
         kept += 1;
     }
     sentiments.truncate(kept);
@@ -918,7 +918,7 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
             let value = sentiments[k].1;
             let si = sentiments.iter().position(|&(_, x)| x == value).unwrap_or(k);
             let (at, x) = &mut sentiments[si];
-            match (*at as usize).cmp(&bi) {
+            match (*at).cmp(&bi) {
                 std::cmp::Ordering::Less => *x = value * 0.5,
                 std::cmp::Ordering::Greater => *x = value * 1.5,
                 std::cmp::Ordering::Equal => {}
@@ -1129,12 +1129,12 @@ fn score_valence(valences: impl Iterator<Item = f64>, tokens: usize, exclaims: u
     }
     // Python's separate sums, in one pass (each accumulator adds in the same order).
     let mut sum_s = 0.0f64;
-    let mut nonzero = 0u32;
+    let mut nonzero = 0usize;
     let mut pos_sum = 0.0f64;
     let mut neg_sum = 0.0f64;
     for s in valences {
         sum_s += s;
-        nonzero += u32::from(s != 0.0);
+        nonzero += usize::from(s != 0.0);
         if s > 0.0 {
             pos_sum += s + 1.0;
         }
@@ -1151,17 +1151,17 @@ fn score_valence(valences: impl Iterator<Item = f64>, tokens: usize, exclaims: u
         sum_s -= amp;
     }
     let compound = (sum_s / (sum_s * sum_s + 15.0).sqrt()).clamp(-1.0, 1.0);
-    let neu_count = tokens as u32 - nonzero;
+    let neu_count = (tokens - nonzero) as f64;
     if pos_sum > neg_sum.abs() {
         pos_sum += amp;
     } else if pos_sum < neg_sum.abs() {
         neg_sum -= amp;
     }
-    let total = pos_sum + neg_sum.abs() + f64::from(neu_count);
+    let total = pos_sum + neg_sum.abs() + neu_count;
     Sentiment {
         compound: py_round(compound, 1e4),
         pos: py_round((pos_sum / total).abs(), 1e3),
-        neu: py_round((f64::from(neu_count) / total).abs(), 1e3),
+        neu: py_round((neu_count / total).abs(), 1e3),
         neg: py_round((neg_sum / total).abs(), 1e3),
     }
 }
