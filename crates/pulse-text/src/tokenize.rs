@@ -387,9 +387,9 @@ impl LetterCase {
 
 /// The ASCII path of [`LetterCase::of`] + [`fold_into`] + [`squeeze`] (when `squeeze_runs`):
 /// one pass over the bytes counts the letters and finds runs, then the token is copied and
-/// lower-cased in place; only a token with a run is squeezed. About as many instructions as
-/// separate passes, but fewer loops end per token, and the loop exits were the costly part
-/// (mispredicted branches: word lengths vary).
+/// lower-cased in place; only a token with a run is squeezed. One loop per token fewer than the
+/// general path (loop exits are mispredicted branches: word lengths vary), and no `char`
+/// decoding.
 fn fold_ascii(surface: &str, squeeze_runs: bool, out: &mut String) -> (LetterCase, bool) {
     let mut case = LetterCase::default();
     let mut has_run = false;

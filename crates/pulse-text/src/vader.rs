@@ -536,9 +536,10 @@ impl Vader {
     /// lower-casing and `isupper()` per token, one table lookup per token, and whether `masking`
     /// selects the token.
     ///
-    /// The split walks bytes and decodes a character only at a non-ASCII byte, and ASCII tokens
-    /// (nearly all of them) are lower-cased through a table into a stack buffer: the generic
-    /// `str::split` + `Vec::push` version of this loop was half of the scorer's instructions.
+    /// Short ASCII tokens (most of them) go through [`short_ascii_token`](Self::short_ascii_token);
+    /// the rest through a byte loop that decodes a character only at a non-ASCII byte and
+    /// lower-cases ASCII bytes through a table into a stack buffer. The generic `str::split` +
+    /// `Vec::push` version of this loop was half of the scorer's instructions.
     fn senti_text(&self, text: &str, masking: Masking, toks: &mut Vec<Tok>, lower: &mut Vec<u8>) {
         toks.clear();
         let bytes = text.as_bytes();
@@ -646,8 +647,7 @@ impl Vader {
             let last = ((63 - kept.leading_zeros()) / 8) as usize;
             if last + 1 - lead > 2 { (lead, last + 1 - lead) } else { (0, len) }
         };
-        let key = Key([(folded >> (8 * at)) & (u64::MAX >> (64 - 8 * n)), 0, (n as u64) << 56]);
-        let entry = self.table.get(&key).copied().unwrap_or_else(|| {
+        let entry = self.table.get(&Key::from_short(folded >> (8 * at), n)).copied().unwrap_or_else(|| {
             let negate = apostrophe != 0 && contains_nt_ascii_ci(&bytes[start + at..start + at + n]);
             Entry { negate, ..Entry::default() }
         });
@@ -967,10 +967,16 @@ impl Key {
         if word.len() > Key::MAX_LEN {
             return None;
         }
-        let mut bytes = [0u8; 24];
-        bytes[..word.len()].copy_from_slice(word);
-        bytes[Key::MAX_LEN] = word.len() as u8;
-        Some(Key::from_bytes(bytes))
+        let mut buffer = [0u8; 64];
+        buffer[..word.len()].copy_from_slice(word);
+        Some(Key::from_folded(&buffer, 0, word.len()))
+    }
+
+    /// The key of a word of `len` (1..=7) bytes held in the low bytes of `word` (higher bytes
+    /// ignored).
+    #[inline(always)]
+    fn from_short(word: u64, len: usize) -> Key {
+        Key([word & (u64::MAX >> (64 - 8 * len)), 0, (len as u64) << 56])
     }
 
     /// The key of the `len` (≤ [`Key::MAX_LEN`]) bytes of `folded` from `at` (< 32): three word
@@ -983,24 +989,6 @@ impl Key {
             if valid == 8 { w } else { w & ((1u64 << (8 * valid)) - 1) }
         };
         Key([word(0), word(1), word(2) | (len as u64) << 56])
-    }
-
-    /// `bytes[23]` must hold the length of the word in `bytes[..23]`, the rest zero.
-    #[inline]
-    fn from_bytes(bytes: [u8; 24]) -> Key {
-        let word = |i: usize| {
-            u64::from_le_bytes([
-                bytes[i],
-                bytes[i + 1],
-                bytes[i + 2],
-                bytes[i + 3],
-                bytes[i + 4],
-                bytes[i + 5],
-                bytes[i + 6],
-                bytes[i + 7],
-            ])
-        };
-        Key([word(0), word(8), word(16)])
     }
 }
 
