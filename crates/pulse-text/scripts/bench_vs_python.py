@@ -9,10 +9,15 @@ alike and time spent descheduled counts for neither. Prints the best and median 
 the ratio of the bests and the median of the per-round ratios; the full analysis (the same
 texts plus 10,012 CrisisLex tweets) is timed in the same rounds.
 
+With `--baseline BINARY` (the `analyze` bench executable of an older build, e.g. built from
+another checkout with its own CARGO_TARGET_DIR), that build is timed in the same rounds too, for
+before/after numbers taken under the same conditions.
+
 Usage (from the workspace root):
     pip install vaderSentiment==3.3.2
-    python3 crates/pulse-text/scripts/bench_vs_python.py [ROUNDS]
+    python3 crates/pulse-text/scripts/bench_vs_python.py [ROUNDS] [--baseline BINARY]
 """
+import argparse
 import os
 import subprocess
 import sys
@@ -64,26 +69,44 @@ def rust_seconds_per_text(binary, workload, passes):
     return float(out.rsplit(",", 1)[1].split()[0]) * 1e-9
 
 
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
+def report(name, py, rust, analyze):
+    ratios = [p / q for p, q in zip(py, rust)]
+    print("%-28s best %9.0f texts/s  median %9.0f" % (name, 1 / min(rust), 1 / median(rust)))
+    print("%-28s ratio of bests %.1fx, median of per-round ratios %.1fx" % ("", min(py) / min(rust), median(ratios)))
+    print("%-28s best %9.0f posts/s  median %9.0f" % ("  full analysis", 1 / min(analyze), 1 / median(analyze)))
+
+
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=7)
+    parser.add_argument("--baseline", help="bench executable of an older build, timed in the same rounds")
+    args = parser.parse_args()
     items = texts()
     analyzer = SentimentIntensityAnalyzer()
-    binary = bench_binary()
-    py, rust, analyze = [], [], []
-    for r in range(rounds):
+    builds = [("pulse_text::Vader", bench_binary())]
+    if args.baseline:
+        builds.append(("baseline", os.path.abspath(args.baseline)))
+    py = []
+    rust = {name: [] for name, _ in builds}
+    analyze = {name: [] for name, _ in builds}
+    for r in range(args.rounds):
         py.append(python_seconds_per_text(analyzer, items))
-        rust.append(rust_seconds_per_text(binary, "sentiment", 40))
-        analyze.append(rust_seconds_per_text(binary, "analyze", 10))
-        print("round %d: python %.0f texts/s, pulse_text::Vader %.0f texts/s (%.1fx), analyze %.0f posts/s"
-              % (r + 1, 1 / py[-1], 1 / rust[-1], py[-1] / rust[-1], 1 / analyze[-1]), flush=True)
-    ratios = sorted(p / q for p, q in zip(py, rust))
-    med = lambda xs: sorted(xs)[len(xs) // 2]
+        line = "round %d: python %.0f texts/s" % (r + 1, 1 / py[-1])
+        for name, binary in builds:
+            rust[name].append(rust_seconds_per_text(binary, "sentiment", 40))
+            analyze[name].append(rust_seconds_per_text(binary, "analyze", 10))
+            line += "; %s %.0f texts/s (%.1fx), analyze %.0f posts/s" % (
+                name, 1 / rust[name][-1], py[-1] / rust[name][-1], 1 / analyze[name][-1])
+        print(line, flush=True)
     print()
-    print("%d texts, %d rounds, CPU time" % (len(items), rounds))
-    print("python vaderSentiment 3.3.2  best %9.0f texts/s  median %9.0f" % (1 / min(py), 1 / med(py)))
-    print("pulse_text::Vader            best %9.0f texts/s  median %9.0f" % (1 / min(rust), 1 / med(rust)))
-    print("ratio of bests %.1fx, median of per-round ratios %.1fx" % (min(py) / min(rust), med(ratios)))
-    print("full analysis                best %9.0f posts/s  median %9.0f" % (1 / min(analyze), 1 / med(analyze)))
+    print("%d texts, %d rounds, CPU time" % (len(items), args.rounds))
+    print("%-28s best %9.0f texts/s  median %9.0f" % ("python vaderSentiment 3.3.2", 1 / min(py), 1 / median(py)))
+    for name, _ in builds:
+        report(name, py, rust[name], analyze[name])
 
 
 if __name__ == "__main__":
