@@ -741,7 +741,8 @@ impl Vader {
 
     /// The plain score of `text` and the `masking` score of `text[body..]` (the text after a
     /// `RT @user:` prefix), as [`score_with`](Self::score_with) would give them, from one
-    /// tokenization. `body` must be a character boundary.
+    /// tokenization. `body` must be a character boundary of `text` (it panics otherwise, as slicing
+    /// there would).
     pub fn score_plain_and_masked(
         &self,
         text: &str,
