@@ -77,17 +77,12 @@ fn load() -> Vec<AnalyzedPost> {
 /// for the first 10,000 posts; the rest is the steady state. Returns the CPU time of the three
 /// rounds in nanoseconds; `PULSE_ENGINE_PASSES` (default 1) repeats the run and the best per post
 /// is printed.
-fn profile_run(dense: &[AnalyzedPost], config: TrendConfig) -> u64 {
-    let t0 = dense[0].created_at;
+fn profile_run(rounds: &[Vec<AnalyzedPost>], config: TrendConfig) -> u64 {
+    let t0 = rounds[0][0].created_at;
     let engine = TrendEngine::new(TrendConfig { flush_interval_ms: u64::MAX / 2, ..config }).unwrap();
     let mut w = engine.worker();
-    let rounds: Vec<Vec<AnalyzedPost>> = (0..3)
-        .map(|round| {
-            dense.iter().map(|p| AnalyzedPost { created_at: p.created_at + round * 1800, ..p.clone() }).collect()
-        })
-        .collect();
     let start = cpu_ns();
-    for (round, posts) in (0..).zip(&rounds) {
+    for (round, posts) in (0..).zip(rounds) {
         for p in posts {
             w.ingest(p).unwrap();
         }
@@ -121,7 +116,12 @@ fn benches(c: &mut Criterion) {
         .collect();
     if std::env::var_os("PULSE_ENGINE_PROFILE").is_some() {
         let passes: usize = std::env::var("PULSE_ENGINE_PASSES").ok().and_then(|p| p.parse().ok()).unwrap_or(1);
-        let best = (0..passes).map(|_| profile_run(&dense, config())).min().unwrap_or(0);
+        let rounds: Vec<Vec<AnalyzedPost>> = (0..3)
+            .map(|round| {
+                dense.iter().map(|p| AnalyzedPost { created_at: p.created_at + round * 1800, ..p.clone() }).collect()
+            })
+            .collect();
+        let best = (0..passes).map(|_| profile_run(&rounds, config())).min().unwrap_or(0);
         eprintln!("{:.0} ns of CPU per post (best of {passes})", best as f64 / (3 * dense.len()) as f64);
         std::process::exit(0);
     }
