@@ -92,6 +92,11 @@ impl<T: Mergeable + Clone> Window<T> {
         Some(self.buckets.entry(start).or_insert_with(|| self.empty.clone()))
     }
 
+    /// The prototype every new bucket starts as (a clone of).
+    pub fn prototype(&self) -> &T {
+        &self.empty
+    }
+
     /// The bucket starting at `start`, if open.
     pub fn get(&self, start: i64) -> Option<&T> {
         self.buckets.get(&start)

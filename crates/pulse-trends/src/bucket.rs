@@ -1,7 +1,7 @@
 //! One event-time bucket of trend state: the unit of merging, checkpoints and rollups.
 
 use pulse_sketch::codec::kind;
-use pulse_sketch::{CountMin, Hll, Mergeable, Persist, TopK};
+use pulse_sketch::{CountMin, Hll, Mergeable, Persist, SketchError, TopK};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -225,10 +225,48 @@ impl TrendBucket {
         }
         authors
     }
+
+    /// Checks that `other` can merge into this bucket: count-mins of the same dimensions, top-k
+    /// summaries of the same capacity, authors HLLs of the engine's precision. A bucket from an
+    /// engine configured differently fails here, before [`Mergeable::merge`] changes anything, so
+    /// a refused merge leaves this bucket as it was.
+    pub fn check_mergeable(&self, other: &Self) -> pulse_sketch::Result<()> {
+        let shape = |c: &CountMin| (c.width(), c.depth());
+        for (what, mine, theirs) in
+            [("posts", &self.topic_posts, &other.topic_posts), ("authors", &self.topic_authors, &other.topic_authors)]
+        {
+            if shape(mine) != shape(theirs) {
+                return Err(SketchError::Incompatible(format!(
+                    "topic {what} count-min {}x{} vs {}x{}",
+                    mine.width(),
+                    mine.depth(),
+                    theirs.width(),
+                    theirs.depth()
+                )));
+            }
+        }
+        if self.top.capacity() != other.top.capacity() {
+            return Err(SketchError::Incompatible(format!(
+                "top-k capacity {} vs {}",
+                self.top.capacity(),
+                other.top.capacity()
+            )));
+        }
+        if let Some(d) = other.detail.values().find(|d| d.authors.precision() != Hll::DEFAULT_PRECISION) {
+            return Err(SketchError::Incompatible(format!(
+                "authors HLL of topic {:?} has precision {}, not {}",
+                d.key,
+                d.authors.precision(),
+                Hll::DEFAULT_PRECISION
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Mergeable for TrendBucket {
     fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
+        self.check_mergeable(o)?;
         self.topic_posts.merge(&o.topic_posts)?;
         self.topic_authors.merge(&o.topic_authors)?;
         self.top.merge(&o.top)?;
@@ -357,6 +395,34 @@ mod tests {
         let mut c = bucket_with(&["x", "y"], "#t", false);
         c.merge(&bucket_with(&["z"], "#t", false)).unwrap();
         assert_eq!(c.authors(hash_key("#t")), 3);
+    }
+
+    #[test]
+    fn a_refused_merge_changes_nothing() {
+        let h = hash_key("#t");
+        let mut shared = bucket_with(&["a", "b"], "#t", true);
+        let before = (shared.posts, shared.topic_posts.estimate(h), shared.top.total(), shared.detail[&h].posts);
+
+        // Same count-mins, smaller top-k: the count-mins must not be merged before the top-k fails.
+        let config = TrendConfig { topk_capacity: 64, ..TrendConfig::default() };
+        let mut small_top = TrendBucket::new(&config).unwrap();
+        small_top.posts = 5;
+        small_top.topic_posts.update(h, 5);
+        let err = shared.merge(&small_top).unwrap_err();
+        assert!(err.to_string().contains("top-k capacity 1024 vs 64"), "{err}");
+
+        // An authors HLL of another precision in one detail.
+        let mut other = bucket_with(&["c"], "#t", true);
+        other.detail.get_mut(&h).unwrap().authors = Hll::new(12).unwrap();
+        let err = shared.merge(&other).unwrap_err();
+        assert!(err.to_string().contains("precision 12"), "{err}");
+
+        let after = (shared.posts, shared.topic_posts.estimate(h), shared.top.total(), shared.detail[&h].posts);
+        assert_eq!(after, before);
+        // The same bucket with a matching HLL merges.
+        other.detail.get_mut(&h).unwrap().authors = Hll::new(Hll::DEFAULT_PRECISION).unwrap();
+        shared.merge(&other).unwrap();
+        assert_eq!((shared.posts, shared.topic_posts.estimate(h)), (3, 3));
     }
 
     #[test]

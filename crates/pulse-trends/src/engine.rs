@@ -209,13 +209,16 @@ impl TrendEngine {
 
     /// Merges a ring written by [`TrendEngine::snapshot`] (another engine's, e.g. over other
     /// partitions) bucket-wise into this one. Baselines and trend states are derived data: they
-    /// are rebuilt by re-closing the merged buckets up to the watermark.
+    /// are rebuilt by re-closing the merged buckets up to the watermark. A ring from an engine
+    /// with other sketch sizes ([`TrendBucket::check_mergeable`]) is refused whole: nothing of it
+    /// is merged.
     pub fn merge_snapshot(&self, blob: &[u8]) -> Result<()> {
         let other = Window::<TrendBucket>::from_bytes(blob)?;
         if other.width() != self.inner.config.bucket_secs {
             return Err(TrendError::BucketWidth { expected: self.inner.config.bucket_secs, found: other.width() });
         }
         let mut state = self.write();
+        Self::check_mergeable(&state, other.iter())?;
         for (start, bucket) in other.iter() {
             Self::merge_bucket_locked(&mut state, start, bucket)?;
         }
@@ -228,6 +231,7 @@ impl TrendEngine {
     pub fn merge_bucket(&self, start: i64, blob: &[u8]) -> Result<()> {
         let bucket = TrendBucket::from_bytes(blob)?;
         let mut state = self.write();
+        Self::check_mergeable(&state, [(start, &bucket)])?;
         if !Self::merge_bucket_locked(&mut state, start, &bucket)? {
             self.inner.counters.late_dropped.fetch_add(bucket.posts, Ordering::Relaxed);
         }
@@ -241,15 +245,18 @@ impl TrendEngine {
     ///
     /// Baselines and trend states are rebuilt only when a delta lands in a bucket that already
     /// closed (a late rollup); deltas for open buckets cost a merge each, so applying a steady
-    /// stream of rollups is as cheap as a local worker's flush.
+    /// stream of rollups is as cheap as a local worker's flush. Like
+    /// [`TrendEngine::merge_snapshot`], all the buckets merge or none.
     pub fn merge_buckets<'a>(
         &self,
         buckets: impl IntoIterator<Item = (i64, &'a TrendBucket)>,
         watermark: Option<i64>,
     ) -> Result<()> {
+        let buckets: Vec<(i64, &TrendBucket)> = buckets.into_iter().collect();
         let width = self.inner.config.bucket_secs;
         let counters = &self.inner.counters;
         let mut state = self.write();
+        Self::check_mergeable(&state, buckets.iter().copied())?;
         let mut reclose = false;
         for (start, bucket) in buckets {
             counters.ingested.fetch_add(bucket.posts + bucket.duplicates, Ordering::Relaxed);
@@ -272,6 +279,16 @@ impl TrendEngine {
             self.advance_locked(&mut state, at);
         } else {
             self.publish_watch(&state);
+        }
+        Ok(())
+    }
+
+    /// Checks every bucket before any is merged, so that a set of buckets from an engine with
+    /// other sketch sizes is refused whole instead of merged in part.
+    fn check_mergeable<'a>(state: &State, buckets: impl IntoIterator<Item = (i64, &'a TrendBucket)>) -> Result<()> {
+        let prototype = state.window.prototype();
+        for (_, bucket) in buckets {
+            prototype.check_mergeable(bucket)?;
         }
         Ok(())
     }
