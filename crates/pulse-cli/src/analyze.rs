@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use pulse_core::readers::{Lines, MAX_RECORD_BYTES, decode_text};
 use pulse_core::{Format, PostReader, Record};
 use pulse_text::{Analysis, Analyzer};
 
@@ -15,7 +16,8 @@ pub struct AnalyzeArgs {
     /// lines; standard input when none is given.
     #[arg(value_name = "FILE")]
     inputs: Vec<PathBuf>,
-    /// Treat each input line as the text of a post (its id is the line number).
+    /// Treat each input line as the text of a post (its id is the line number; blank lines are
+    /// skipped, lines over 1 MiB reported as malformed).
     #[arg(long)]
     text: bool,
     /// Input format of post files; detected when not given.
@@ -31,20 +33,24 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     let mut malformed = 0u64;
     for path in &inputs {
         if args.text {
-            let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
-                Box::new(io::stdin().lock())
+            let input: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
+                Box::new(io::BufReader::new(io::stdin()))
             } else {
                 Box::new(io::BufReader::new(
                     std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
                 ))
             };
-            for (number, line) in input.split(b'\n').enumerate() {
-                let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-                let text = pulse_core::readers::decode_text(&line);
-                let text = text.trim_end_matches('\r');
-                let id = (number + 1).to_string();
-                let is_repost = pulse_core::post::is_old_style_retweet(text);
-                analyzer.analyze_text_into(&id, text, None, is_repost, &mut analysis);
+            let mut lines = Lines::new(input);
+            while let Some(line) = lines.next_line().with_context(|| format!("cannot read {}", path.display()))? {
+                if line.too_long {
+                    malformed += 1;
+                    eprintln!("malformed: {}:{}: line longer than {MAX_RECORD_BYTES} bytes", path.display(), line.line);
+                    continue;
+                }
+                let text = decode_text(line.bytes);
+                let id = line.line.to_string();
+                let is_repost = pulse_core::post::is_old_style_retweet(&text);
+                analyzer.analyze_text_into(&id, &text, None, is_repost, &mut analysis);
                 writeln!(out, "{}", analysis.to_json_line())?;
             }
         } else {

@@ -154,3 +154,22 @@ fn analyze_prints_topics_and_sentiment_per_line() {
     assert!(keys.contains(&"#bostonmarathon") && keys.contains(&"boston marathon"), "{keys:?}");
     assert!(lines[1]["sentiment"]["compound"].as_f64().unwrap() > 0.5);
 }
+
+#[test]
+fn analyze_text_reports_an_overlong_line_and_goes_on() {
+    let cache = tempfile::tempdir().unwrap();
+    let input = cache.path().join("lines.txt");
+    let huge = "a".repeat(pulse_core::readers::MAX_RECORD_BYTES + 10);
+    std::fs::write(&input, format!("good morning\n\n{huge}\nthis is awful\r\n")).unwrap();
+    let output = pulse(&["analyze", "--text", input.to_str().unwrap()], cache.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(output.stdout.clone()).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    // Line 2 is blank (skipped), line 3 too long (reported); ids stay line numbers.
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["1", "4"]);
+    assert!(lines[1]["sentiment"]["compound"].as_f64().unwrap() < -0.05);
+    let err = stderr(&output);
+    assert!(err.contains("lines.txt:3: line longer than 1048576 bytes"), "{err}");
+    assert!(err.contains("1 malformed records skipped"), "{err}");
+}

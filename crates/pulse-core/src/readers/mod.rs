@@ -25,7 +25,8 @@ use std::str::FromStr;
 use flate2::read::MultiGzDecoder;
 
 use crate::{Error, Post, Result};
-use source::{CsvRows, Lines};
+use source::CsvRows;
+pub use source::{Line, Lines};
 
 /// Longest record a reader accepts (1 MiB); longer ones are reported as malformed.
 ///

@@ -6,15 +6,16 @@ use csv::{ByteRecord, ReaderBuilder};
 
 use super::MAX_RECORD_BYTES;
 
-/// Reads newline-terminated lines, holding at most [`MAX_RECORD_BYTES`] of any one line.
-pub(crate) struct Lines {
+/// Reads newline-terminated lines, holding at most [`MAX_RECORD_BYTES`] of any one line: the
+/// readers' line source, also used by `pulse analyze --text` for plain text lines.
+pub struct Lines {
     input: Box<dyn BufRead + Send>,
     buffer: Vec<u8>,
     line: u64,
 }
 
 /// One line as [`Lines`] hands it out. Blank lines are skipped and never returned.
-pub(crate) struct Line<'a> {
+pub struct Line<'a> {
     /// 1-based line number.
     pub line: u64,
     /// The line without its terminator (cut at the cap when `too_long`).
@@ -24,12 +25,13 @@ pub(crate) struct Line<'a> {
 }
 
 impl Lines {
-    pub(crate) fn new(input: Box<dyn BufRead + Send>) -> Self {
+    /// Lines of `input`.
+    pub fn new(input: Box<dyn BufRead + Send>) -> Self {
         Self { input, buffer: Vec::new(), line: 0 }
     }
 
     /// The next non-blank line, or `None` at the end of the input.
-    pub(crate) fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         loop {
             self.buffer.clear();
             let mut too_long = false;
