@@ -105,7 +105,13 @@ fn benches(c: &mut Criterion) {
     let posts = load();
     let topics: usize = posts.iter().map(|p| p.topics.len()).sum();
     eprintln!("{} posts, {:.1} topics/post", posts.len(), topics as f64 / posts.len() as f64);
-    let config = || TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) };
+    // `PULSE_ENGINE_WATCH` overrides the watched-set size, to measure what the per-topic detail
+    // of watched topics costs (`benches/RESULTS.md`).
+    let watch: Option<usize> = std::env::var("PULSE_ENGINE_WATCH").ok().and_then(|w| w.parse().ok());
+    let config = || {
+        let config = TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) };
+        TrendConfig { watch_size: watch.unwrap_or(config.watch_size), ..config }
+    };
     // The same posts compressed in time (10,000 per 10-minute bucket, as on a busy live stream):
     // the per-post cost without the per-bucket merge that dominates a sparse replay.
     let t0 = posts[0].created_at;
