@@ -5,6 +5,7 @@ use pulse_sketch::{CountMin, Hll, Mergeable, Persist, SketchError, TopK};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::authors::Authors;
 use crate::config::TrendConfig;
 use crate::error::Result;
 use crate::post::TopicKind;
@@ -18,7 +19,7 @@ pub const MAX_COOCCURRING: usize = 64;
 /// Languages kept per tracked topic per bucket.
 pub const MAX_LANGS: usize = 8;
 
-/// The state of one bucket. Everything in it merges (counts add, HLLs union, top-k summaries
+/// The state of one bucket. Everything in it merges (counts add, author sets union, top-k summaries
 /// replay), so buckets built by different workers, processes or machines combine into the bucket
 /// one engine would have built over all their posts (within the sketches' bounds).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,7 +53,7 @@ pub struct TopicDetail {
     /// Posts counted while watched.
     pub posts: u64,
     /// Distinct authors while watched.
-    pub authors: Hll,
+    pub authors: Authors,
     /// Cached `authors.count()`, refreshed after every change on the shared side.
     pub authors_est: u64,
     /// Sum of compound sentiment of scored posts.
@@ -84,7 +85,7 @@ impl TopicDetail {
             key: key.to_owned(),
             kind,
             posts: 0,
-            authors: Hll::new(Hll::DEFAULT_PRECISION)?,
+            authors: Authors::default(),
             authors_est: 0,
             sentiment_sum: 0.0,
             positive: 0,
@@ -118,7 +119,7 @@ impl TopicDetail {
 
     /// Recomputes [`TopicDetail::authors_est`].
     pub fn refresh(&mut self) {
-        self.authors_est = self.authors.count().round() as u64;
+        self.authors_est = self.authors.count();
     }
 }
 
@@ -214,9 +215,9 @@ impl TrendBucket {
     }
 
     /// Distinct authors of topic `hash` in this bucket: the least of three upper bounds — the
-    /// authors count-min, the posts count-min, and (for watched topics) the HLL plus the posts
-    /// counted before the topic was watched. The HLL term is what stops one account whose posts
-    /// were spread over several workers from counting once per worker.
+    /// authors count-min, the posts count-min, and (for watched topics) the distinct authors plus
+    /// the posts counted before the topic was watched. That last term is what stops one account
+    /// whose posts were spread over several workers from counting once per worker.
     pub fn authors(&self, hash: u64) -> u64 {
         let posts = self.topic_posts.estimate(hash);
         let mut authors = self.topic_authors.estimate(hash).min(posts);
@@ -227,7 +228,7 @@ impl TrendBucket {
     }
 
     /// Checks that `other` can merge into this bucket: count-mins of the same dimensions, top-k
-    /// summaries of the same capacity, authors HLLs of the engine's precision. A bucket from an
+    /// summaries of the same capacity, authors sketches of the engine's precision. A bucket from an
     /// engine configured differently fails here, before [`Mergeable::merge`] changes anything, so
     /// a refused merge leaves this bucket as it was.
     pub fn check_mergeable(&self, other: &Self) -> pulse_sketch::Result<()> {
@@ -252,11 +253,11 @@ impl TrendBucket {
                 other.top.capacity()
             )));
         }
-        if let Some(d) = other.detail.values().find(|d| d.authors.precision() != Hll::DEFAULT_PRECISION) {
+        let other_precision = |d: &TopicDetail| d.authors.sketch_precision().filter(|&p| p != Hll::DEFAULT_PRECISION);
+        if let Some((d, p)) = other.detail.values().find_map(|d| Some((d, other_precision(d)?))) {
             return Err(SketchError::Incompatible(format!(
-                "authors HLL of topic {:?} has precision {}, not {}",
+                "authors HLL of topic {:?} has precision {p}, not {}",
                 d.key,
-                d.authors.precision(),
                 Hll::DEFAULT_PRECISION
             )));
         }
@@ -413,14 +414,14 @@ mod tests {
 
         // An authors HLL of another precision in one detail.
         let mut other = bucket_with(&["c"], "#t", true);
-        other.detail.get_mut(&h).unwrap().authors = Hll::new(12).unwrap();
+        other.detail.get_mut(&h).unwrap().authors = Authors::Sketch(Hll::new(12).unwrap());
         let err = shared.merge(&other).unwrap_err();
         assert!(err.to_string().contains("precision 12"), "{err}");
 
         let after = (shared.posts, shared.topic_posts.estimate(h), shared.top.total(), shared.detail[&h].posts);
         assert_eq!(after, before);
-        // The same bucket with a matching HLL merges.
-        other.detail.get_mut(&h).unwrap().authors = Hll::new(Hll::DEFAULT_PRECISION).unwrap();
+        // The same bucket with a list of authors merges.
+        other.detail.get_mut(&h).unwrap().authors = Authors::Exact(vec![hash_key("c")]);
         shared.merge(&other).unwrap();
         assert_eq!((shared.posts, shared.topic_posts.estimate(h)), (3, 3));
     }

@@ -123,7 +123,7 @@ impl TrendEngine {
 
     /// A new local aggregator. Give each ingest thread its own; route an author's posts to one
     /// worker (e.g. by `author_hash % workers`) so per-bucket author de-duplication is exact before
-    /// the HLLs of watched topics even come into play.
+    /// the author sets of watched topics even come into play.
     pub fn worker(&self) -> Worker {
         Worker {
             engine: self.clone(),
@@ -451,9 +451,10 @@ impl Worker {
                         None => b.detail.entry(h).or_insert(TopicDetail::new(&topic.key, topic.kind)?),
                     };
                     d.posts += 1;
-                    // An author already seen with the topic in this bucket is already in its HLL
-                    // (or, if the topic was not watched yet, counted by `posts − d.posts` in
-                    // `TrendBucket::authors`), so only new pairs pay for an HLL insert.
+                    // An author already seen with the topic in this bucket is already in its
+                    // authors (or, if the topic was not watched yet, counted by `posts − d.posts`
+                    // in `TrendBucket::authors`), so only new pairs are added: the list of a
+                    // worker's bucket has no repeats.
                     if new_author {
                         d.authors.insert(author);
                     }

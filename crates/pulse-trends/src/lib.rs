@@ -44,7 +44,8 @@
 //! topic and one of *distinct authors* per topic (a worker feeds it once per topic, author and
 //! bucket), a Misra–Gries top-k of topics by distinct authors (the candidates), and for *watched*
 //! topics (the heaviest of the two newest buckets and every trend in progress) a detail record:
-//! HLL of authors, sentiment sum and ±0.05 class counts, co-occurring watched topics, first/last
+//! its distinct authors ([`authors::Authors`]: an exact list up to 1,024, a HyperLogLog++ sketch
+//! above), sentiment sum and ±0.05 class counts, co-occurring watched topics, first/last
 //! seen, sample post ids, surface forms, languages. Counts of any topic come from the count-min,
 //! so topic stats work for topics that were never candidates.
 //!
@@ -55,9 +56,9 @@
 //! `W` buckets: `E = max(W·rate, min_expected)`.
 //!
 //! **Score.** `O` = distinct authors in the window: per bucket the least of the authors
-//! count-min, the posts count-min and (watched) the HLL plus posts before the topic was watched;
-//! then capped by the HLL union over the window, so one account counts once per window however
-//! many buckets or workers its posts are spread over. The score is Mastodon's
+//! count-min, the posts count-min and (watched) the distinct authors plus posts before the topic
+//! was watched; then capped by the union of the distinct authors over the window, so one account
+//! counts once per window however many buckets or workers its posts are spread over. The score is Mastodon's
 //!
 //! ```text
 //! score = (O − E)² / E   if O > E, else 0
@@ -93,6 +94,7 @@
 //! [`TrendEngine::snapshot_bucket`] / [`TrendEngine::merge_bucket`] (one bucket): baselines and
 //! trend states are derived, so they are rebuilt from the merged ring.
 
+pub mod authors;
 pub mod bucket;
 pub mod config;
 pub mod engine;

@@ -1,10 +1,11 @@
 //! Baselines, scoring, trend states, stories, topic stats and the query API.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use pulse_sketch::{Hll, Mergeable, TopK, hash_key};
+use pulse_sketch::{Mergeable, TopK, hash_key};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
+use crate::authors::Authors;
 use crate::config::TrendConfig;
 use crate::engine::{State, TrendEngine};
 use crate::post::TopicKind;
@@ -136,10 +137,10 @@ fn evaluate(config: &TrendConfig, state: &State, hash: u64, as_of: i64, buckets:
     Eval { hash, posts, authors, expected, score, passes }
 }
 
-/// Distinct authors over `[from, to)`: the union of the watched buckets' HLLs plus the posts of
+/// Distinct authors over `[from, to)`: the union of the watched buckets' authors plus the posts of
 /// unwatched stretches — so one account counts once per window, however many buckets it spans.
 fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
-    let mut union: Option<Hll> = None;
+    let mut union: Option<Authors> = None;
     let mut untracked = 0;
     for (_, b) in in_range(state, from, to) {
         let posts = b.topic_posts.estimate(hash);
@@ -158,7 +159,7 @@ fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
             None => untracked += b.topic_authors.estimate(hash).min(posts),
         }
     }
-    untracked + union.map_or(0, |mut u| u.count().round() as u64)
+    untracked + union.map_or(0, |mut u| u.count())
 }
 
 /// The heaviest topics by authors over `[from, to)` plus every trend in progress.
