@@ -56,6 +56,37 @@ impl Authors {
         }
     }
 
+    /// The number of distinct authors in the union of `sets`, without building the union as an
+    /// [`Authors`]: the lists are pooled and counted exactly (however many there are in all), and
+    /// only if a set is a sketch is a sketch built. `None` if sketches of different precisions
+    /// meet.
+    pub fn union_count<'a>(sets: impl IntoIterator<Item = &'a Authors>) -> Option<u64> {
+        let mut pooled: Vec<u64> = Vec::new();
+        let mut sketch: Option<Hll> = None;
+        for set in sets {
+            match set {
+                Authors::Exact(list) => pooled.extend_from_slice(list),
+                Authors::Sketch(hll) => match &mut sketch {
+                    Some(union) => union.merge(hll).ok()?,
+                    None => sketch = Some(hll.clone()),
+                },
+            }
+        }
+        match sketch {
+            Some(mut union) => {
+                for h in pooled {
+                    union.insert(h);
+                }
+                Some(union.count().round() as u64)
+            }
+            None => {
+                pooled.sort_unstable();
+                pooled.dedup();
+                Some(pooled.len() as u64)
+            }
+        }
+    }
+
     /// The sketch's precision, if this is a sketch.
     pub fn sketch_precision(&self) -> Option<u8> {
         match self {
@@ -156,6 +187,18 @@ mod tests {
         // Repeats (a list can hold them only after a merge of unsettled lists) count once.
         let mut r = Authors::Exact(vec![1, 2, 2, 3, 3, 3]);
         assert_eq!(r.count(), 3);
+    }
+
+    #[test]
+    fn union_counts_lists_exactly_and_sketches_within_their_error() {
+        let lists = [authors(0..800), authors(500..1300), authors(1200..1250)];
+        assert_eq!(Authors::union_count(&lists), Some(1300), "lists pooled past the cap stay exact");
+        assert_eq!(Authors::union_count([]), Some(0));
+        let with_sketch = [authors(0..800), authors(0..3000), authors(2900..3100)];
+        let n = Authors::union_count(&with_sketch).unwrap();
+        assert!(n.abs_diff(3100) <= 31, "{n} not within 1 % of 3,100");
+        let mixed = [authors(0..3000), Authors::Sketch(Hll::new(12).unwrap())];
+        assert_eq!(Authors::union_count(&mixed), None);
     }
 
     #[test]

@@ -140,26 +140,19 @@ fn evaluate(config: &TrendConfig, state: &State, hash: u64, as_of: i64, buckets:
 /// Distinct authors over `[from, to)`: the union of the watched buckets' authors plus the posts of
 /// unwatched stretches — so one account counts once per window, however many buckets it spans.
 fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
-    let mut union: Option<Authors> = None;
+    let mut watched: Vec<&Authors> = Vec::new();
     let mut untracked = 0;
     for (_, b) in in_range(state, from, to) {
         let posts = b.topic_posts.estimate(hash);
         match b.detail.get(&hash) {
             Some(d) => {
                 untracked += posts.saturating_sub(d.posts);
-                match &mut union {
-                    Some(u) => {
-                        if u.merge(&d.authors).is_err() {
-                            return u64::MAX;
-                        }
-                    }
-                    None => union = Some(d.authors.clone()),
-                }
+                watched.push(&d.authors);
             }
             None => untracked += b.topic_authors.estimate(hash).min(posts),
         }
     }
-    untracked + union.map_or(0, |mut u| u.count())
+    untracked + Authors::union_count(watched).unwrap_or(u64::MAX)
 }
 
 /// The heaviest topics by authors over `[from, to)` plus every trend in progress.
