@@ -1,7 +1,8 @@
-//! Merging state from another engine: all of it or nothing.
+//! Merging: state from another engine merges whole or not at all; flushes into one bucket add up.
 
+use pulse_sketch::Persist;
 use pulse_sketch::hash_key;
-use pulse_trends::{AnalyzedPost, TopicKind, TopicRef, TrendConfig, TrendEngine, TrendError};
+use pulse_trends::{AnalyzedPost, TopicKind, TopicRef, TrendBucket, TrendConfig, TrendEngine, TrendError};
 
 const T0: i64 = 1_366_000_000 - 1_366_000_000 % 600;
 
@@ -50,4 +51,45 @@ fn a_ring_with_other_sketch_sizes_is_refused_whole_and_a_matching_one_adds_up() 
 
     engine.merge_snapshot(&engine_with(config, 10).snapshot().unwrap()).unwrap();
     assert_eq!(posts_of_x(&engine), 40);
+}
+
+/// Co-occurring watched topics count each other, both ways with the same counts, over several
+/// flushes into one bucket (what stories are grouped by).
+#[test]
+fn co_occurrence_is_counted_both_ways_across_flushes() {
+    let engine = TrendEngine::new(TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }).unwrap();
+    let mut w = engine.worker();
+    let mut id = 0;
+    let mut post = |tags: &[&str]| {
+        id += 1;
+        AnalyzedPost {
+            id: id.to_string(),
+            created_at: T0 + id,
+            author_hash: hash_key(&format!("a{id}")),
+            lang: "en".into(),
+            topics: tags.iter().map(|t| TopicRef::new(*t, TopicKind::Hashtag, *t)).collect(),
+            ..Default::default()
+        }
+    };
+    // Not watched yet: these make the three tags the heaviest, and the flush watches them.
+    for _ in 0..5 {
+        w.ingest(&post(&["#a", "#b", "#c"])).unwrap();
+    }
+    w.flush().unwrap();
+    for _ in 0..4 {
+        w.ingest(&post(&["#c", "#b", "#a"])).unwrap();
+    }
+    for _ in 0..2 {
+        w.ingest(&post(&["#c", "#a"])).unwrap();
+    }
+    w.flush().unwrap();
+    w.ingest(&post(&["#b", "#c"])).unwrap();
+    w.flush().unwrap();
+
+    let bucket = TrendBucket::from_bytes(&engine.snapshot_bucket(T0).unwrap().unwrap()).unwrap();
+    let co = |x: &str, y: &str| bucket.detail[&hash_key(x)].cooccurring.get(&hash_key(y)).copied();
+    assert_eq!((co("#a", "#b"), co("#b", "#a")), (Some(4), Some(4)));
+    assert_eq!((co("#a", "#c"), co("#c", "#a")), (Some(6), Some(6)));
+    assert_eq!((co("#b", "#c"), co("#c", "#b")), (Some(5), Some(5)));
+    assert_eq!(co("#a", "#a"), None);
 }
