@@ -13,7 +13,7 @@ use crate::config::TrendConfig;
 use crate::error::{Result, TrendError};
 use crate::post::AnalyzedPost;
 use crate::score::{self, Track};
-use crate::seen::SeenSet;
+use crate::seen::{PairSet, SeenSet};
 
 /// Watched topics considered per post for co-occurrence (pairs grow quadratically).
 const MAX_COOC_PER_POST: usize = 8;
@@ -136,6 +136,7 @@ impl TrendEngine {
             newest_start: i64::MIN,
             cooc: Vec::with_capacity(MAX_COOC_PER_POST),
             pair_keys: Vec::new(),
+            new_pairs: Vec::new(),
             auto_flush: true,
         }
     }
@@ -350,7 +351,7 @@ impl TrendEngine {
 struct LocalBucket {
     bucket: TrendBucket,
     /// `(topic, author)` pairs seen in this bucket by this worker.
-    pairs: SeenSet,
+    pairs: PairSet,
     /// `(author, content)` pairs seen in this bucket by this worker.
     contents: SeenSet,
     dirty: bool,
@@ -372,6 +373,8 @@ pub struct Worker {
     cooc: Vec<u64>,
     /// `(topic, author)` keys of the post being ingested, one per topic.
     pair_keys: Vec<u64>,
+    /// Whether each of those pairs is new in its bucket.
+    new_pairs: Vec<bool>,
     /// Whether `ingest` flushes by itself (on the interval and at bucket boundaries).
     auto_flush: bool,
 }
@@ -404,7 +407,7 @@ impl Worker {
                 Some(b) => b,
                 None => LocalBucket {
                     bucket: TrendBucket::new(&self.engine.inner.config)?,
-                    pairs: SeenSet::with_capacity(DEDUP_CAPACITY),
+                    pairs: PairSet::with_capacity(DEDUP_CAPACITY),
                     contents: SeenSet::with_capacity(DEDUP_CAPACITY),
                     dirty: false,
                 },
@@ -426,21 +429,14 @@ impl Worker {
                 }
             }
             self.cooc.clear();
-            // The (topic, author) keys first, touching their slots so that the cache misses of
-            // all the post's topics overlap instead of queuing one behind the other.
+            // Which of the post's (topic, author) pairs are new in this bucket, all at once.
             self.pair_keys.clear();
-            let mut touched = 0;
-            for topic in &post.topics {
-                let key = hash_u64(topic.hash ^ author.rotate_left(29));
-                touched ^= local.pairs.touch(key);
-                self.pair_keys.push(key);
-            }
-            std::hint::black_box(touched);
-            for (topic, &pair) in post.topics.iter().zip(&self.pair_keys) {
+            self.pair_keys.extend(post.topics.iter().map(|t| hash_u64(t.hash ^ author.rotate_left(29))));
+            local.pairs.insert_post(author, &self.pair_keys, &mut self.new_pairs);
+            for (topic, &new_author) in post.topics.iter().zip(&self.new_pairs) {
                 let h = topic.hash;
                 debug_assert_eq!(h, hash_key(&topic.key), "TopicRef::hash must be hash_key(key)");
                 b.topic_posts.update(h, 1);
-                let new_author = local.pairs.insert(pair);
                 if new_author {
                     b.topic_authors.update(h, 1);
                     b.top.update(h, topic.key.as_str(), 1);

@@ -2,10 +2,14 @@
 //! in this bucket?", asked about a dozen times per post.
 //!
 //! A busy bucket holds millions of pairs, so nearly every question is a cache miss, and that miss
-//! was a quarter of the engine's time with `std`'s `HashSet`. This set stores the (already
+//! was a quarter of the engine's time with `std`'s `HashSet`. [`SeenSet`] stores the (already
 //! hashed) keys inline in one open-addressed array probed linearly, so a question touches one
-//! cache line, and [`SeenSet::touch`] lets the engine start the misses of all a post's topics
-//! before it needs their answers (`benches/RESULTS.md`, "trend engine", has the before and after).
+//! cache line; [`PairSet`] asks it only about authors seen before in the bucket
+//! (`benches/RESULTS.md`, "trend engine", has the before and after of both).
+
+use std::collections::HashMap;
+
+use pulse_sketch::PassThrough;
 
 /// An insert-only set of 64-bit hashes (values from [`pulse_sketch::hash_u64`] or
 /// [`pulse_sketch::hash_key`]: uniformly distributed bits, so they index the table directly).
@@ -22,14 +26,6 @@ impl SeenSet {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         let slots = (capacity.max(4) * 2).next_power_of_two();
         Self { slots: vec![0; slots], mask: slots - 1, len: 0 }
-    }
-
-    /// Reads the slot where the search for `key` starts, so that its cache line is on its way
-    /// while other work runs (the value returned means nothing; fold it into
-    /// [`std::hint::black_box`] so the read is not optimised away).
-    #[inline]
-    pub(crate) fn touch(&self, key: u64) -> u64 {
-        self.slots[key as usize & self.mask]
     }
 
     /// Adds `key`; `true` if it was not in the set.
@@ -80,10 +76,107 @@ impl SeenSet {
     }
 }
 
+/// The `(topic, author)` pairs a worker has seen in one bucket, asked once per post with all the
+/// post's pairs.
+///
+/// Most authors post once in a bucket, and all the pairs of an author's first post are new.
+/// So the pairs of a first post only go to a list kept in post order (sequential writes, no cache
+/// misses), under an entry for the author in a small table. Only when the author posts again are
+/// those pairs moved into the [`SeenSet`] of pairs, which is then asked as before. A post thus
+/// costs one look-up in the author table, which stays in cache, instead of one likely cache miss
+/// per topic in the pair set (the pair set holds a dozen pairs for each post).
+#[derive(Debug)]
+pub(crate) struct PairSet {
+    /// Pairs of the authors seen more than once.
+    pairs: SeenSet,
+    /// Per author: where its first post's pairs are in `first_pairs`, or [`MOVED`] once they are
+    /// in `pairs`.
+    authors: HashMap<u64, (u32, u32), PassThrough>,
+    /// The pairs of each author's first post, one post after the other.
+    first_pairs: Vec<u64>,
+}
+
+/// The `authors` entry of an author whose first pairs are in the pair set.
+const MOVED: (u32, u32) = (u32::MAX, 0);
+
+impl PairSet {
+    /// An empty set that holds `capacity` pairs before its pair set grows.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self { pairs: SeenSet::with_capacity(capacity), authors: HashMap::default(), first_pairs: Vec::new() }
+    }
+
+    /// Adds the pairs `keys` of one post by `author` (keys from the author and each topic) and
+    /// sets `new[i]` to whether `keys[i]` was not in the set before.
+    pub(crate) fn insert_post(&mut self, author: u64, keys: &[u64], new: &mut Vec<bool>) {
+        new.clear();
+        match self.authors.get_mut(&author) {
+            None => {
+                // The author's first post: every pair is new, except a topic listed twice.
+                for (i, &key) in keys.iter().enumerate() {
+                    new.push(!keys[..i].contains(&key));
+                }
+                match u32::try_from(self.first_pairs.len()).ok().zip(u32::try_from(keys.len()).ok()) {
+                    Some(at) if at.0 != u32::MAX => {
+                        self.first_pairs.extend_from_slice(keys);
+                        self.authors.insert(author, at);
+                    }
+                    // Past 4 billion pairs in one bucket the list stops growing: straight to the set.
+                    _ => {
+                        for &key in keys {
+                            self.pairs.insert(key);
+                        }
+                        self.authors.insert(author, MOVED);
+                    }
+                }
+            }
+            Some(entry) => {
+                if *entry != MOVED {
+                    let (at, len) = (entry.0 as usize, entry.1 as usize);
+                    *entry = MOVED;
+                    for &key in &self.first_pairs[at..at + len] {
+                        self.pairs.insert(key);
+                    }
+                }
+                new.extend(keys.iter().map(|&key| self.pairs.insert(key)));
+            }
+        }
+    }
+
+    /// Forgets every pair, keeping the allocations.
+    pub(crate) fn clear(&mut self) {
+        self.pairs.clear();
+        self.authors.clear();
+        self.first_pairs.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use pulse_sketch::hash_u64;
+
+    #[test]
+    fn pair_set_answers_like_a_hash_set_of_pairs() {
+        let mut set = PairSet::with_capacity(4);
+        let mut truth = std::collections::HashSet::new();
+        let mut new = Vec::new();
+        // 30,000 posts by 5,000 authors (a few post often), 1–6 topics from 200, some listed twice.
+        let mut seed = 7u64;
+        for _ in 0..2 {
+            for _ in 0..30_000 {
+                seed = hash_u64(seed);
+                let author = hash_u64(if seed.is_multiple_of(10) { seed % 7 } else { seed % 5_000 });
+                let keys: Vec<u64> = (0..1 + seed % 6).map(|t| hash_u64(((seed >> (8 * t)) % 200) ^ author)).collect();
+                set.insert_post(author, &keys, &mut new);
+                let expected: Vec<bool> = keys.iter().map(|&k| truth.insert(k)).collect();
+                assert_eq!(new, expected, "author {author:x}, keys {keys:x?}");
+            }
+            assert!(set.authors.values().any(|&e| e == MOVED) && set.authors.values().any(|&e| e != MOVED));
+            // A cleared set forgets everything, and is used again the same way.
+            set.clear();
+            truth.clear();
+        }
+    }
 
     #[test]
     fn answers_like_a_hash_set_through_growth_and_clear() {
