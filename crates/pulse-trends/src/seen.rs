@@ -28,6 +28,14 @@ impl SeenSet {
         Self { slots: vec![0; slots], mask: slots - 1, len: 0 }
     }
 
+    /// Reads the slot where the search for `key` starts, so that its cache line is on its way
+    /// while other work runs (the value returned means nothing; fold it into
+    /// [`std::hint::black_box`] so the read is not optimised away).
+    #[inline]
+    fn touch(&self, key: u64) -> u64 {
+        self.slots[key as usize & self.mask]
+    }
+
     /// Adds `key`; `true` if it was not in the set.
     #[inline]
     pub(crate) fn insert(&mut self, key: u64) -> bool {
@@ -137,6 +145,9 @@ impl PairSet {
                         self.pairs.insert(key);
                     }
                 }
+                // Start the cache misses of all the post's pairs before waiting on any of them.
+                let touched = keys.iter().fold(0, |t, &key| t ^ self.pairs.touch(key));
+                std::hint::black_box(touched);
                 new.extend(keys.iter().map(|&key| self.pairs.insert(key)));
             }
         }
