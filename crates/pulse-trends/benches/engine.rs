@@ -75,7 +75,7 @@ fn load() -> Vec<AnalyzedPost> {
 /// 30 minutes of data time apart, with no interval flushes (under valgrind the 100 ms interval
 /// would flush every 1,024 posts), and the process exits without criterion. Nothing is watched
 /// for the first 10,000 posts; the rest is the steady state. Returns the CPU time of the three
-/// rounds in nanoseconds; `PULSE_ENGINE_PASSES` (default 1) repeats the run and the best per post
+/// rounds in nanoseconds (ingest, flushes and bucket closes, which `ingest_dense` does not time); `PULSE_ENGINE_PASSES` (default 1) repeats the run and the best per post
 /// is printed.
 fn profile_run(rounds: &[Vec<AnalyzedPost>], config: TrendConfig) -> u64 {
     let t0 = rounds[0][0].created_at;

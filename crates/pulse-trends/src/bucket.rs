@@ -253,13 +253,14 @@ impl TrendBucket {
                 other.top.capacity()
             )));
         }
-        let other_precision = |d: &TopicDetail| d.authors.sketch_precision().filter(|&p| p != Hll::DEFAULT_PRECISION);
-        if let Some((d, p)) = other.detail.values().find_map(|d| Some((d, other_precision(d)?))) {
-            return Err(SketchError::Incompatible(format!(
-                "authors HLL of topic {:?} has precision {p}, not {}",
-                d.key,
-                Hll::DEFAULT_PRECISION
-            )));
+        for d in other.detail.values() {
+            if let Some(p) = d.authors.sketch_precision().filter(|&p| p != Hll::DEFAULT_PRECISION) {
+                return Err(SketchError::Incompatible(format!(
+                    "authors HLL of topic {:?} has precision {p}, not {}",
+                    d.key,
+                    Hll::DEFAULT_PRECISION
+                )));
+            }
         }
         Ok(())
     }

@@ -58,7 +58,8 @@
 //! **Score.** `O` = distinct authors in the window: per bucket the least of the authors
 //! count-min, the posts count-min and (watched) the distinct authors plus posts before the topic
 //! was watched; then capped by the union of the distinct authors over the window, so one account
-//! counts once per window however many buckets or workers its posts are spread over. The score is Mastodon's
+//! counts once per window however many buckets or workers its posts are spread over. The score
+//! is Mastodon's
 //!
 //! ```text
 //! score = (O − E)² / E   if O > E, else 0
