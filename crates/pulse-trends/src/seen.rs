@@ -107,6 +107,11 @@ pub(crate) struct PairSet {
 /// The `authors` entry of an author whose first pairs are in the pair set.
 const MOVED: (u32, u32) = (u32::MAX, 0);
 
+/// Pairs of a first post kept in the list at most: a post's topics are checked against each
+/// other for repeats there, which is quadratic, so a post with more topics (a long text can have
+/// thousands) goes straight to the pair set.
+const MAX_LISTED_PAIRS: usize = 32;
+
 impl PairSet {
     /// An empty set that holds `capacity` pairs before its pair set grows.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
@@ -118,25 +123,22 @@ impl PairSet {
     pub(crate) fn insert_post(&mut self, author: u64, keys: &[u64], new: &mut Vec<bool>) {
         new.clear();
         match self.authors.get_mut(&author) {
-            None => {
+            None => match u32::try_from(self.first_pairs.len()) {
                 // The author's first post: every pair is new, except a topic listed twice.
-                for (i, &key) in keys.iter().enumerate() {
-                    new.push(!keys[..i].contains(&key));
-                }
-                match u32::try_from(self.first_pairs.len()).ok().zip(u32::try_from(keys.len()).ok()) {
-                    Some(at) if at.0 != u32::MAX => {
-                        self.first_pairs.extend_from_slice(keys);
-                        self.authors.insert(author, at);
+                Ok(at) if at != u32::MAX && keys.len() <= MAX_LISTED_PAIRS => {
+                    for (i, &key) in keys.iter().enumerate() {
+                        new.push(!keys[..i].contains(&key));
                     }
-                    // Past 4 billion pairs in one bucket the list stops growing: straight to the set.
-                    _ => {
-                        for &key in keys {
-                            self.pairs.insert(key);
-                        }
-                        self.authors.insert(author, MOVED);
-                    }
+                    self.first_pairs.extend_from_slice(keys);
+                    self.authors.insert(author, (at, keys.len() as u32));
                 }
-            }
+                // A post with many topics, or past 4 billion listed pairs in one bucket: straight
+                // to the pair set.
+                _ => {
+                    new.extend(keys.iter().map(|&key| self.pairs.insert(key)));
+                    self.authors.insert(author, MOVED);
+                }
+            },
             Some(entry) => {
                 if *entry != MOVED {
                     let (at, len) = (entry.0 as usize, entry.1 as usize);
@@ -177,7 +179,9 @@ mod tests {
             for _ in 0..30_000 {
                 seed = hash_u64(seed);
                 let author = hash_u64(if seed.is_multiple_of(10) { seed % 7 } else { seed % 5_000 });
-                let keys: Vec<u64> = (0..1 + seed % 6).map(|t| hash_u64(((seed >> (8 * t)) % 200) ^ author)).collect();
+                // Now and then a post with more topics than the list takes.
+                let topics = if seed.is_multiple_of(97) { 2 * MAX_LISTED_PAIRS as u64 } else { 1 + seed % 6 };
+                let keys: Vec<u64> = (0..topics).map(|t| hash_u64((hash_u64(seed ^ t) % 200) ^ author)).collect();
                 set.insert_post(author, &keys, &mut new);
                 let expected: Vec<bool> = keys.iter().map(|&k| truth.insert(k)).collect();
                 assert_eq!(new, expected, "author {author:x}, keys {keys:x?}");
