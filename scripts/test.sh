@@ -36,8 +36,11 @@ if ! python3 -c 'import helm_python, kubernetes_validate' 2>/dev/null; then
   echo "installing helm-python-sdk and kubernetes-validate" >&2
   python3 -m pip install --quiet helm-python-sdk kubernetes-validate
 fi
-# The chart's rendered config must be accepted by the real binary (built once; nextest reuses it).
-cargo build --quiet -p pulse --locked
+# Build every test binary once, with the workspace's features: this also builds target/debug/pulse,
+# which the chart check below runs (a separate `cargo build -p pulse` would resolve other
+# features and build tantivy, axum and the binary a second time).
+cargo nextest run --workspace --no-run --locked
+# The chart's rendered config must be accepted by the real binary.
 PULSE_BIN="$root/target/debug/pulse" python3 scripts/helm-check.py
 
 # A real Kafka-protocol broker for the Kafka tests: Tansu, in memory, on a free local port (set
