@@ -405,15 +405,163 @@ pub(crate) fn is_url_like(token: &str) -> bool {
     starts(b"http://") || starts(b"https://") || starts(b"www.")
 }
 
-/// What the rules need to know about one lower-cased token.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// What the rules need to know about one lower-cased token, packed in 4 bytes so that a token
+/// ([`Tok`]) is 24 bytes and the short-token table ([`ShortTable`]) holds eight entries in 32.
+///
+/// Every valence of the lexicon has one decimal (-3.9 … 3.4), so it is kept in tenths:
+/// `f64::from(tenths) / 10.0` is the correctly rounded quotient, the same double Python's
+/// `float("-2.5")` parses (`Vader::new` checks this for every word). The booster value is one of
+/// two constants, so a sign flag is enough.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Entry {
-    valence: f64,
-    booster: f64,
-    in_lexicon: bool,
-    is_booster: bool,
+    tenths: i16,
+    flags: u8,
+    id: u8,
+}
+
+/// [`Entry`] flag bits.
+const IN_LEXICON: u8 = 1;
+const IS_BOOSTER: u8 = 2;
+/// The booster decreases (`B_DECR`); else it increases (`B_INCR`).
+const BOOSTER_DECR: u8 = 4;
+const NEGATES: u8 = 8;
+
+impl Entry {
+    /// The entry of a word outside every table: only the `n't` rule can make it a negation.
+    #[inline]
+    fn unknown(negate: bool) -> Entry {
+        Entry { flags: if negate { NEGATES } else { 0 }, ..Entry::default() }
+    }
+    #[inline]
+    fn valence(self) -> f64 {
+        f64::from(self.tenths) / 10.0
+    }
+    #[inline]
+    fn in_lexicon(self) -> bool {
+        self.flags & IN_LEXICON != 0
+    }
+    #[inline]
+    fn is_booster(self) -> bool {
+        self.flags & IS_BOOSTER != 0
+    }
+    /// The booster's value (meaningful when [`is_booster`](Self::is_booster)).
+    #[inline]
+    fn booster(self) -> f64 {
+        if self.flags & BOOSTER_DECR != 0 { B_DECR } else { B_INCR }
+    }
+    #[inline]
+    fn negate(self) -> bool {
+        self.flags & NEGATES != 0
+    }
+    #[inline]
+    fn to_bits(self) -> u32 {
+        u32::from(self.tenths as u16) | u32::from(self.flags) << 16 | u32::from(self.id) << 24
+    }
+    #[inline]
+    fn from_bits(bits: u32) -> Entry {
+        Entry { tenths: bits as u16 as i16, flags: (bits >> 16) as u8, id: (bits >> 24) as u8 }
+    }
+}
+
+/// A table entry while the tables are built, before packing.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordInfo {
+    valence: Option<f64>,
+    booster: Option<f64>,
     negate: bool,
     id: u8,
+}
+
+impl WordInfo {
+    fn pack(self, word: &[u8]) -> Entry {
+        let mut flags = 0;
+        let mut tenths = 0;
+        if let Some(v) = self.valence {
+            tenths = (v * 10.0).round() as i16;
+            assert_eq!(f64::from(tenths) / 10.0, v, "VADER valence {v} of {word:?} has more than one decimal");
+            flags |= IN_LEXICON;
+        }
+        if let Some(b) = self.booster {
+            flags |= IS_BOOSTER | if b == B_DECR { BOOSTER_DECR } else { 0 };
+            assert!(b == B_DECR || b == B_INCR, "booster value {b} of {word:?}");
+        }
+        if self.negate || contains_nt(word) {
+            flags |= NEGATES;
+        }
+        Entry { tenths, flags, id: self.id }
+    }
+}
+
+/// The entries of the lexicon words of at most 8 bytes, keyed by the word's bytes as one
+/// little-endian `u64` (zero-padded: a word of printable ASCII has no zero byte, so the padding
+/// cannot be confused with the word), for the short-token path of [`Vader::senti_text`].
+///
+/// A cuckoo table: every word sits in one of two places, one per half, each chosen by a
+/// multiplicative hash. A look-up reads both (one cache line each), compares both keys and keeps
+/// the entry that matches with a mask, never a branch. The general hash map this replaces on that
+/// path probed in a loop whose exit (is the word in the lexicon?) the predictor cannot learn: a
+/// sixth of the scorer's mispredicted branches (`benches/RESULTS.md`).
+#[derive(Debug)]
+struct ShortTable {
+    /// Both halves, one after the other: `(key, entry bits)`, key 0 for a free slot.
+    slots: Vec<(u64, u32)>,
+    multipliers: [u64; 2],
+}
+
+impl ShortTable {
+    /// Slots per half, as a power of two: the ~4,000 short words fill a quarter of the table,
+    /// where cuckoo insertion practically never fails.
+    const LOG2_HALF: u32 = 13;
+    const SHIFT: u32 = 64 - Self::LOG2_HALF;
+
+    fn new(words: &[(u64, Entry)]) -> ShortTable {
+        // Multiplier pairs from a fixed sequence until every word finds a place (the first pair
+        // does, in practice): the table is the same on every run.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        loop {
+            let m0 = pulse_sketch::hash_u64(seed) | 1;
+            let m1 = pulse_sketch::hash_u64(m0) | 1;
+            let mut table = ShortTable { slots: vec![(0, 0); 2 << Self::LOG2_HALF], multipliers: [m0, m1] };
+            if words.iter().all(|&(key, entry)| table.insert(key, entry.to_bits())) {
+                return table;
+            }
+            seed = seed.wrapping_add(1);
+        }
+    }
+
+    /// The slot of `key` in half `half` (0 or 1).
+    #[inline]
+    fn slot(&self, key: u64, half: usize) -> usize {
+        (half << Self::LOG2_HALF) | (key.wrapping_mul(self.multipliers[half]) >> Self::SHIFT) as usize
+    }
+
+    /// Places `key`, moving the words in its way to their other place; `false` when that goes on
+    /// too long (then the table is built again with other hashes).
+    fn insert(&mut self, key: u64, entry: u32) -> bool {
+        debug_assert_ne!(key, 0);
+        let mut item = (key, entry);
+        let mut half = 0;
+        for _ in 0..512 {
+            let at = self.slot(item.0, half);
+            item = std::mem::replace(&mut self.slots[at], item);
+            if item.0 == 0 {
+                return true;
+            }
+            half ^= 1;
+        }
+        false
+    }
+
+    /// The entry of `key` (a word of 1–8 bytes, none of them zero), or the empty entry.
+    #[inline]
+    fn get(&self, key: u64) -> Entry {
+        let (k0, e0) = self.slots[self.slot(key, 0)];
+        let (k1, e1) = self.slots[self.slot(key, 1)];
+        // Selects, not branches: where the word is, if anywhere, is data.
+        let bits =
+            std::hint::select_unpredictable(k0 == key, e0, 0) | std::hint::select_unpredictable(k1 == key, e1, 0);
+        Entry::from_bits(bits)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -425,6 +573,17 @@ struct Tok {
     /// Byte range in the (emoji-expanded) text.
     start: usize,
     end: usize,
+}
+
+/// What [`Vader::senti_text`] learns about a text besides its tokens.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scan {
+    /// `!` in the text.
+    exclaims: usize,
+    /// `?` in the text.
+    questions: usize,
+    /// Whether the text has a non-ASCII character (only then can it hold an emoji).
+    non_ascii: bool,
 }
 
 /// Reusable buffers for [`Vader::score_with`]; keep one per thread.
@@ -440,6 +599,7 @@ pub struct VaderScratch {
 #[derive(Debug)]
 pub struct Vader {
     table: FxHashMap<Key, Entry>,
+    short: ShortTable,
     emoji: FxHashMap<char, (u32, u32)>,
     emoji_text: String,
 }
@@ -457,7 +617,7 @@ thread_local! {
 impl Vader {
     /// Builds the tables from the vendored lexicons (about 10k lines; a few milliseconds).
     pub fn new() -> Self {
-        let mut words: FxHashMap<Box<[u8]>, Entry> = FxHashMap::default();
+        let mut words: FxHashMap<Box<[u8]>, WordInfo> = FxHashMap::default();
         // make_lex_dict: `line.strip().split('\t')[0:2]`, later lines win.
         for line in LEXICON.trim_end_matches('\n').split('\n') {
             if line.is_empty() {
@@ -470,14 +630,10 @@ impl Vader {
             let Ok(valence) = measure.parse::<f64>() else {
                 continue;
             };
-            let e = words.entry(word.as_bytes().into()).or_default();
-            e.valence = valence;
-            e.in_lexicon = true;
+            words.entry(word.as_bytes().into()).or_default().valence = Some(valence);
         }
         for &(word, value) in BOOSTERS {
-            let e = words.entry(word.as_bytes().into()).or_default();
-            e.booster = value;
-            e.is_booster = true;
+            words.entry(word.as_bytes().into()).or_default().booster = Some(value);
         }
         for &word in NEGATE {
             words.entry(word.as_bytes().into()).or_default().negate = true;
@@ -485,13 +641,14 @@ impl Vader {
         for &(word, i) in WORD_IDS {
             words.entry(word.as_bytes().into()).or_default().id = i;
         }
-        let table = words
+        let packed: Vec<(Box<[u8]>, Entry)> =
+            words.into_iter().map(|(word, info)| (word.clone(), info.pack(&word))).collect();
+        let short_words: Vec<(u64, Entry)> =
+            packed.iter().filter_map(|(word, e)| short_key(word).map(|k| (k, *e))).collect();
+        let short = ShortTable::new(&short_words);
+        let table = packed
             .into_iter()
-            .map(|(word, mut e)| {
-                e.negate |= contains_nt(&word);
-                let key = Key::new(&word).expect("VADER lexicon keys are at most Key::MAX_LEN bytes");
-                (key, e)
-            })
+            .map(|(word, e)| (Key::new(&word).expect("VADER lexicon keys are at most Key::MAX_LEN bytes"), e))
             .collect();
         let mut emoji = FxHashMap::default();
         let mut emoji_text = String::new();
@@ -508,7 +665,7 @@ impl Vader {
                 emoji.insert(c, (start, emoji_text.len() as u32));
             }
         }
-        Vader { table, emoji, emoji_text }
+        Vader { table, short, emoji, emoji_text }
     }
 
     /// A process-wide scorer, built on first use.
@@ -540,8 +697,13 @@ impl Vader {
     /// the rest through a byte loop that decodes a character only at a non-ASCII byte and
     /// lower-cases ASCII bytes through a table into a stack buffer. The generic `str::split` +
     /// `Vec::push` version of this loop was half of the scorer's instructions.
-    fn senti_text(&self, text: &str, masking: Masking, toks: &mut Vec<Tok>, lower: &mut Vec<u8>) {
+    ///
+    /// Also counts the text's `!` and `?` (they only occur inside tokens) and says whether the
+    /// text has a non-ASCII character, so that no other pass over the text is needed for
+    /// punctuation emphasis or, for ASCII text, for emojis.
+    fn senti_text(&self, text: &str, masking: Masking, toks: &mut Vec<Tok>, lower: &mut Vec<u8>) -> Scan {
         toks.clear();
+        let mut scan = Scan::default();
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -552,11 +714,14 @@ impl Vader {
                     i += 1;
                     continue;
                 }
-            } else if let Some(c) = text[i..].chars().next().filter(|&c| is_py_space(c)) {
-                i += c.len_utf8();
-                continue;
+            } else {
+                scan.non_ascii = true;
+                if let Some(c) = text[i..].chars().next().filter(|&c| is_py_space(c)) {
+                    i += c.len_utf8();
+                    continue;
+                }
             }
-            if let Some((mut tok, end)) = self.short_ascii_token(bytes, i) {
+            if let Some((mut tok, end)) = self.short_ascii_token(bytes, i, &mut scan) {
                 tok.masked = !masking.is_none() && masking.masks(&text[i..end]);
                 (tok.start, tok.end) = (i, end);
                 toks.push(tok);
@@ -593,20 +758,51 @@ impl Vader {
                 }
             }
             let raw = &text[start..i];
+            if classes & EMPHASIS != 0 {
+                let (e, q) = count_exclaims_and_questions(raw.as_bytes());
+                scan.exclaims += e;
+                scan.questions += q;
+            }
+            scan.non_ascii |= !ascii;
             let mut tok =
                 if ascii { self.ascii_token(raw.as_bytes(), classes, &folded) } else { self.token(raw, lower) };
             tok.masked = !masking.is_none() && masking.masks(raw);
             (tok.start, tok.end) = (start, i);
             toks.push(tok);
         }
+        scan
     }
 
-    /// The token starting at `start` when it is shorter than 8 bytes, all printable ASCII and
+    /// [`senti_text`](Self::senti_text) of the text `polarity_scores` scores: `text` itself, or,
+    /// when it holds emojis of the lexicon, `text` with their descriptions (built in `buf`; only
+    /// a text with a non-ASCII character can hold one). Returns the text tokenized and its scan.
+    fn tokenize<'a>(
+        &self,
+        text: &'a str,
+        masking: Masking,
+        buf: &'a mut String,
+        toks: &mut Vec<Tok>,
+        lower: &mut Vec<u8>,
+    ) -> (&'a str, Scan) {
+        let scan = self.senti_text(text, masking, toks, lower);
+        if !scan.non_ascii {
+            return (text, scan);
+        }
+        let expanded = self.expand_emojis(text, buf);
+        if std::ptr::eq(expanded, text) {
+            return (text, scan);
+        }
+        let scan = self.senti_text(expanded, masking, toks, lower);
+        (expanded, scan)
+    }
+
+    /// The token starting at `start` when it has at most 8 bytes, all printable ASCII, and is
     /// followed by whitespace or the text's end (most words), with its end: found, classified,
     /// stripped and lower-cased with word-wide bit operations on the 8 bytes from `start` (SWAR)
-    /// instead of a loop over its bytes. `None` sends the token to the byte loop.
+    /// instead of a loop over its bytes, and looked up in the [`ShortTable`]. `None` sends the
+    /// token to the byte loop.
     #[inline]
-    fn short_ascii_token(&self, bytes: &[u8], start: usize) -> Option<(Tok, usize)> {
+    fn short_ascii_token(&self, bytes: &[u8], start: usize, scan: &mut Scan) -> Option<(Tok, usize)> {
         const L: u64 = 0x0101_0101_0101_0101;
         const H: u64 = 0x8080_8080_8080_8080;
         let rest = bytes.get(start..).filter(|rest| !rest.is_empty())?;
@@ -627,7 +823,7 @@ impl Vader {
         let len = (stop.trailing_zeros() / 8) as usize;
         // A control character or a non-ASCII byte ends the fast path, not the token.
         let after = rest.get(len).copied().unwrap_or(b' ');
-        if len == 0 || len == 8 || after >= 0x80 || ASCII_CLASS[usize::from(after)] & SPACE == 0 {
+        if len == 0 || after >= 0x80 || ASCII_CLASS[usize::from(after)] & SPACE == 0 {
             return None;
         }
         let token = H >> (64 - 8 * len);
@@ -635,6 +831,12 @@ impl Vader {
         let lower = at_least(0x61) & !at_least(0x7b) & token;
         let digit = at_least(0x30) & !at_least(0x3a) & token;
         let apostrophe = at_least(0x27) & !at_least(0x28) & token;
+        let exclaims = at_least(0x21) & !at_least(0x22) & token;
+        let questions = at_least(0x3f) & !at_least(0x40) & token;
+        if exclaims | questions != 0 {
+            scan.exclaims += exclaims.count_ones() as usize;
+            scan.questions += questions.count_ones() as usize;
+        }
         // Printable ASCII that is no letter, digit or DEL is `string.punctuation`.
         let punct = token & !upper & !lower & !digit & !at_least(0x7f);
         let folded = w | (upper >> 2);
@@ -647,10 +849,10 @@ impl Vader {
             let last = ((63 - kept.leading_zeros()) / 8) as usize;
             if last + 1 - lead > 2 { (lead, last + 1 - lead) } else { (0, len) }
         };
-        let entry = self.table.get(&Key::from_short(folded >> (8 * at), n)).copied().unwrap_or_else(|| {
-            let negate = apostrophe != 0 && contains_nt_ascii_ci(&bytes[start + at..start + at + n]);
-            Entry { negate, ..Entry::default() }
-        });
+        let mut entry = self.short.get((folded >> (8 * at)) & (u64::MAX >> (64 - 8 * n)));
+        if apostrophe != 0 && entry.to_bits() == 0 {
+            entry = Entry::unknown(contains_nt_ascii_ci(&bytes[start + at..start + at + n]));
+        }
         Some((Tok { entry, is_upper: upper != 0 && lower == 0, ..Tok::default() }, start + len))
     }
 
@@ -684,8 +886,7 @@ impl Vader {
             self.table.get(&Key::from_folded(&long, 0, len)).copied()
         };
         let entry = entry.unwrap_or_else(|| {
-            let negate = classes & APOSTROPHE != 0 && contains_nt_ascii_ci(&raw[lead..lead + len]);
-            Entry { negate, ..Entry::default() }
+            Entry::unknown(classes & APOSTROPHE != 0 && contains_nt_ascii_ci(&raw[lead..lead + len]))
         });
         Tok { entry, is_upper, ..Tok::default() }
     }
@@ -719,7 +920,7 @@ impl Vader {
         }
         let entry = match Key::new(lower).and_then(|k| self.table.get(&k)) {
             Some(e) => *e,
-            None => Entry { negate: contains_nt(lower), ..Entry::default() },
+            None => Entry::unknown(contains_nt(lower)),
         };
         Tok { entry, is_upper: witness && !killed, ..Tok::default() }
     }
@@ -732,11 +933,9 @@ impl Vader {
     /// [`polarity_scores`](Self::polarity_scores) / [`polarity_scores_masked`](Self::polarity_scores_masked).
     pub fn score_with(&self, text: &str, masking: Masking, scratch: &mut VaderScratch) -> Sentiment {
         let VaderScratch { text: buf, toks, lower, sentiments } = scratch;
-        let text = self.expand_emojis(text, buf);
-        self.senti_text(text, masking, toks, lower);
-        let (exclaims, questions) = count_exclaims_and_questions(text.as_bytes());
+        let (text, scan) = self.tokenize(text, masking, buf, toks, lower);
         let (e, q) = if masking.is_none() { (0, 0) } else { mask_tokens(text, toks) };
-        score_tokens(toks, exclaims - e, questions - q, sentiments)
+        score_tokens(toks, scan.exclaims - e, scan.questions - q, sentiments)
     }
 
     /// The plain score of `text` and the `masking` score of `text[body..]` (the text after a
@@ -758,9 +957,8 @@ impl Vader {
             return (plain, self.score_with(&text[body..], masking, scratch));
         }
         let VaderScratch { text: buf, toks, lower, sentiments } = scratch;
-        let text = self.expand_emojis(text, buf);
-        self.senti_text(text, masking, toks, lower);
-        let (exclaims, questions) = count_exclaims_and_questions(text.as_bytes());
+        let (text, scan) = self.tokenize(text, masking, buf, toks, lower);
+        let (exclaims, questions) = (scan.exclaims, scan.questions);
         let plain = score_tokens(toks, exclaims, questions, sentiments);
         if body == 0 && !toks.iter().any(|t| t.masked) {
             return (plain, plain);
@@ -776,9 +974,6 @@ impl Vader {
     /// description (in `buf`); the text itself when it has none (only non-ASCII characters can be
     /// emojis).
     fn expand_emojis<'a>(&self, text: &'a str, buf: &'a mut String) -> &'a str {
-        if text.is_ascii() {
-            return text;
-        }
         let Some(first) =
             text.char_indices().find(|&(_, c)| !c.is_ascii() && self.emoji.contains_key(&c)).map(|(i, _)| i)
         else {
@@ -823,25 +1018,25 @@ fn mask_tokens(text: &str, toks: &mut [Tok]) -> (usize, usize) {
 /// Here `sentiments` holds `(token index, valence)` for lexicon words only: a zero changes no
 /// sum, is never rescaled by the `but` rule (a zero times 0.5 is zero), and counts as neutral,
 /// so the zeros are counted instead of stored.
-fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mut Vec<(usize, f64)>) -> Sentiment {
+fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, buffer: &mut Vec<(usize, f64)>) -> Sentiment {
     // One pass over the tokens for what the rules need about all of them: the casing mix, the
     // first `but`, and where the lexicon words are (written unconditionally, kept by advancing
-    // the write position: no branch per token).
+    // the write position: no branch per token). The buffer only grows, so it is not cleared
+    // (a `memset`) for every text.
     let n = toks.len();
-    sentiments.clear();
-    sentiments.resize(n, (0, 0.0));
-    let (mut any_upper, mut any_other, mut first_but) = (false, false, None);
+    if buffer.len() < n {
+        buffer.resize(n, (0, 0.0));
+    }
+    let (mut any_upper, mut any_other, mut first_but) = (false, false, usize::MAX);
     let mut lexicon_words = 0;
     for (i, t) in toks.iter().enumerate() {
         any_upper |= t.is_upper;
         any_other |= !t.is_upper;
-        if t.entry.id == id::BUT && first_but.is_none() {
-            first_but = Some(i);
-        }
-        sentiments[lexicon_words].0 = i;
-        lexicon_words += usize::from(t.entry.in_lexicon);
+        first_but = first_but.min(if t.entry.id == id::BUT { i } else { usize::MAX });
+        buffer[lexicon_words].0 = i;
+        lexicon_words += usize::from(t.entry.in_lexicon());
     }
-    sentiments.truncate(lexicon_words);
+    let sentiments = &mut buffer[..lexicon_words];
     let cap_diff = any_upper && any_other;
 
     // 3. polarity_scores / sentiment_valence, per lexicon token (overwriting the list in place).
@@ -850,18 +1045,19 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
     for k in 0..sentiments.len() {
         let i = sentiments[k].0;
         let e = toks[i].entry;
-        if e.is_booster || (i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF) {
+        if e.is_booster() || (i + 1 < n && e.id == id::KIND && idw(i + 1) == id::OF) {
             continue;
         }
-        let mut v = e.valence;
-        if e.id == id::NO && i != n - 1 && toks[i + 1].entry.in_lexicon {
+        let valence = e.valence();
+        let mut v = valence;
+        if e.id == id::NO && i != n - 1 && toks[i + 1].entry.in_lexicon() {
             v = 0.0;
         }
         if (i > 0 && idw(i - 1) == id::NO)
             || (i > 1 && idw(i - 2) == id::NO)
             || (i > 2 && idw(i - 3) == id::NO && matches!(idw(i - 1), id::OR | id::NOR))
         {
-            v = e.valence * N_SCALAR;
+            v = valence * N_SCALAR;
         }
         if toks[i].is_upper && cap_diff {
             if v > 0.0 {
@@ -871,11 +1067,11 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
             }
         }
         for start_i in 0..3 {
-            if i > start_i && !toks[i - (start_i + 1)].entry.in_lexicon {
+            if i > start_i && !toks[i - (start_i + 1)].entry.in_lexicon() {
                 let prev = toks[i - (start_i + 1)];
                 let mut s = 0.0;
-                if prev.entry.is_booster {
-                    s = prev.entry.booster;
+                if prev.entry.is_booster() {
+                    s = prev.entry.booster();
                     if v < 0.0 {
                         s *= -1.0;
                     }
@@ -901,20 +1097,21 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
             }
         }
         // _least_check
-        if i > 1 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
+        if i > 1 && !toks[i - 1].entry.in_lexicon() && idw(i - 1) == id::LEAST {
             if idw(i - 2) != id::AT && idw(i - 2) != id::VERY {
                 v *= N_SCALAR;
             }
-        } else if i > 0 && !toks[i - 1].entry.in_lexicon && idw(i - 1) == id::LEAST {
+        } else if i > 0 && !toks[i - 1].entry.in_lexicon() && idw(i - 1) == id::LEAST {
             v *= N_SCALAR;
         }
         sentiments[kept] = (i, v);
         kept += 1;
     }
-    sentiments.truncate(kept);
+    let sentiments = &mut sentiments[..kept];
 
     // 4. _but_check, literally: each value rescales the *first* equal value in the list.
-    if let Some(bi) = first_but {
+    if first_but != usize::MAX {
+        let bi = first_but;
         for k in 0..sentiments.len() {
             let value = sentiments[k].1;
             let si = sentiments.iter().position(|&(_, x)| x == value).unwrap_or(k);
@@ -928,6 +1125,17 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, sentiments: &mu
     }
 
     score_valence(sentiments.iter().map(|&(_, v)| v), n, exclaims, questions)
+}
+
+/// The [`ShortTable`] key of a lexicon word: its bytes as a little-endian `u64`, when it has 1–8
+/// bytes and none is zero.
+fn short_key(word: &[u8]) -> Option<u64> {
+    if word.is_empty() || word.len() > 8 || word.contains(&0) {
+        return None;
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..word.len()].copy_from_slice(word);
+    Some(u64::from_le_bytes(bytes))
 }
 
 fn contains_nt(word: &[u8]) -> bool {
@@ -973,13 +1181,6 @@ impl Key {
         Some(Key::from_folded(&buffer, 0, word.len()))
     }
 
-    /// The key of a word of `len` (1..=7) bytes held in the low bytes of `word` (higher bytes
-    /// ignored).
-    #[inline(always)]
-    fn from_short(word: u64, len: usize) -> Key {
-        Key([word & (u64::MAX >> (64 - 8 * len)), 0, (len as u64) << 56])
-    }
-
     /// The key of the `len` (≤ [`Key::MAX_LEN`]) bytes of `folded` from `at` (< 32): three word
     /// loads and masks, no copy and no loop.
     #[inline]
@@ -1009,6 +1210,8 @@ const UPPER: u8 = 4;
 const LOWER: u8 = 8;
 /// Set (with `PUNCT`) on `'`: a token without one cannot contain `n't`.
 const APOSTROPHE: u8 = 16;
+/// Set (with `PUNCT`) on `!` and `?`, which count for punctuation emphasis.
+const EMPHASIS: u8 = 32;
 
 /// Class bits of each ASCII byte: Python's whitespace (`str.split()`, with U+001C–U+001F),
 /// `string.punctuation` (and the apostrophe), upper- and lower-case letters.
@@ -1021,6 +1224,8 @@ static ASCII_CLASS: [u8; 128] = {
             SPACE
         } else if c == b'\'' {
             PUNCT | APOSTROPHE
+        } else if c == b'!' || c == b'?' {
+            PUNCT | EMPHASIS
         } else if c.is_ascii_punctuation() {
             PUNCT
         } else if c.is_ascii_uppercase() {
@@ -1039,7 +1244,7 @@ static ASCII_CLASS: [u8; 128] = {
 #[inline]
 fn negation_check(v: f64, toks: &[Tok], start_i: usize, i: usize) -> f64 {
     let idw = |k: usize| toks[k].entry.id;
-    let negated = |k: usize| toks[k].entry.negate;
+    let negated = |k: usize| toks[k].entry.negate();
     match start_i {
         0 => {
             if negated(i - 1) {
@@ -1163,7 +1368,8 @@ fn score_valence(valences: impl Iterator<Item = f64>, tokens: usize, exclaims: u
 pub(crate) fn py_round(x: f64, scale: f64) -> f64 {
     let a = x.abs();
     let t = a * scale;
-    let mut n = t as u64 as f64;
+    // 0 ≤ t ≤ 10⁴: the signed conversion is one instruction, the unsigned one several.
+    let mut n = t as i64 as f64;
     let frac = t - n;
     if (frac - 0.5).abs() < 1e-6 {
         // Slow, exact path.
@@ -1173,11 +1379,12 @@ pub(crate) fn py_round(x: f64, scale: f64) -> f64 {
             n += 1.0;
         }
         let d = a.mul_add(scale, -(n + 0.5));
-        if d > 0.0 || (d == 0.0 && (n as u64) % 2 == 1) {
+        if d > 0.0 || (d == 0.0 && (n as i64) % 2 == 1) {
             n += 1.0;
         }
-    } else if frac > 0.5 {
-        n += 1.0;
+    } else {
+        // Data, not a pattern: an addition, not a branch.
+        n += f64::from(u8::from(frac > 0.5));
     }
     (n / scale).copysign(x)
 }
@@ -1212,7 +1419,7 @@ mod tests {
 
     /// The word-wide path for short tokens gives the byte loop's answer: every string of up to 4
     /// characters over letters, `n't` parts, punctuation, a digit and DEL, and every lexicon key
-    /// of up to 7 bytes as written, upper-cased and wrapped in punctuation.
+    /// of up to 8 bytes as written, upper-cased and wrapped in punctuation.
     #[test]
     fn short_token_path_matches_the_byte_loop() {
         let v = Vader::shared();
@@ -1226,7 +1433,7 @@ mod tests {
             }
             v.ascii_token(raw, classes, &folded)
         };
-        let alphabet = b"aANnTt'!.#1\x7f";
+        let alphabet = b"aANnTt'!?.#1\x7f";
         let mut words: Vec<Vec<u8>> = Vec::new();
         for len in 1..=4u32 {
             for mut code in 0..alphabet.len().pow(len) {
@@ -1248,7 +1455,7 @@ mod tests {
                     format!("{key}!!"),
                     format!("'{key}'"),
                 ] {
-                    if (1..8).contains(&w.len()) {
+                    if (1..=8).contains(&w.len()) {
                         words.push(w.into_bytes());
                     }
                 }
@@ -1258,20 +1465,50 @@ mod tests {
         for w in &words {
             let mut text = w.clone();
             text.extend_from_slice(b"        ");
-            let (fast, end) = v.short_ascii_token(&text, 0).unwrap_or_else(|| panic!("{w:?} took the byte loop"));
+            let mut scan = Scan::default();
+            let (fast, end) =
+                v.short_ascii_token(&text, 0, &mut scan).unwrap_or_else(|| panic!("{w:?} took the byte loop"));
             assert_eq!(end, w.len());
+            assert_eq!((scan.exclaims, scan.questions), count_exclaims_and_questions(w), "{w:?}");
             assert_eq!(fast, byte_loop(w), "{:?}", String::from_utf8_lossy(w));
-            in_lexicon += usize::from(fast.entry.in_lexicon);
+            in_lexicon += usize::from(fast.entry.in_lexicon());
         }
         assert!(words.len() > 20_000 && in_lexicon > 3_000, "{} words, {in_lexicon} in the lexicon", words.len());
-        // Not for the fast path: 8 bytes or more, a control character, non-ASCII, a text shorter
+        // Not for the fast path: more than 8 bytes, a control character, non-ASCII, a text shorter
         // than the window.
-        for text in [&b"eightchr  "[..], b"eightchr", b"ab\x01 ", b"caf\xc3\xa9 x      ", b"end"] {
-            assert!(v.short_ascii_token(text, 0).is_none(), "{text:?}");
+        for text in [&b"ninechars  "[..], b"eightchrs", b"ab\x01 ", b"caf\xc3\xa9 x      ", b"end"] {
+            assert!(v.short_ascii_token(text, 0, &mut Scan::default()).is_none(), "{text:?}");
         }
+        // Eight bytes, followed by a space or ending the text.
+        assert_eq!(v.short_ascii_token(b"TERRIBLE now", 0, &mut Scan::default()), Some((byte_loop(b"TERRIBLE"), 8)));
+        assert_eq!(v.short_ascii_token(b"horrible", 0, &mut Scan::default()), Some((byte_loop(b"horrible"), 8)));
         // The text's last token, shorter than the window.
-        assert_eq!(v.short_ascii_token(b"really GOOD", 7), Some((byte_loop(b"GOOD"), 11)));
-        assert_eq!(v.short_ascii_token(b"really :)", 7), Some((byte_loop(b":)"), 9)));
+        assert_eq!(v.short_ascii_token(b"really GOOD", 7, &mut Scan::default()), Some((byte_loop(b"GOOD"), 11)));
+        assert_eq!(v.short_ascii_token(b"really :)", 7, &mut Scan::default()), Some((byte_loop(b":)"), 9)));
+    }
+
+    /// The short-word table answers like the general table for every word of 1–8 bytes in it,
+    /// and with the empty entry for words that are not.
+    #[test]
+    fn short_table_agrees_with_the_general_table() {
+        let v = Vader::shared();
+        let mut short = 0;
+        for (key, &entry) in &v.table {
+            let len = (key.0[2] >> 56) as usize;
+            if len <= 8 {
+                let mut bytes = key.0[0].to_le_bytes().to_vec();
+                bytes.truncate(len);
+                if let Some(k) = short_key(&bytes) {
+                    assert_eq!(v.short.get(k), entry, "{:?}", String::from_utf8_lossy(&bytes));
+                    short += 1;
+                }
+            }
+        }
+        assert!(short > 3_900, "{short} short words");
+        for word in [&b"zzqx"[..], b"boston", b"marathon", b"a", b"kinda!!"] {
+            let k = short_key(word).unwrap();
+            assert_eq!(v.short.get(k), v.table.get(&Key::new(word).unwrap()).copied().unwrap_or_default());
+        }
     }
 
     #[test]
