@@ -331,15 +331,21 @@ impl Analyzer {
         // Temporarily take the tokens so `out` can be mutated while they are read.
         let tokens = std::mem::take(&mut out.tokens);
         let toks = tokens.as_slice();
-        let words = toks.iter().filter(|t| t.kind == TokenKind::Word).count();
-        let capitalised = toks.iter().filter(|t| t.kind == TokenKind::Word && t.capitalized).count();
+        let (mut words, mut capitalised) = (0, 0);
+        for t in toks {
+            let word = t.kind == TokenKind::Word;
+            words += usize::from(word);
+            capitalised += usize::from(word && t.capitalized);
+        }
         // Capitalisation is only evidence when most words are not capitalised.
         let caps_informative = capitalised * 10 < words * 6;
+        // Characters of the normalized form (its bytes, for ASCII: no loop).
+        let norm_chars = |t: &Token| if t.ascii { t.norm.len() } else { tokens.norm(t).chars().count() };
         let is_content = |t: &Token| {
             t.kind == TokenKind::Word
                 && t.stop & stop_filter == 0
-                && tokens.norm(t).chars().count() >= 3
-                && tokens.norm(t).chars().any(char::is_alphabetic)
+                && norm_chars(t) >= 3
+                && if t.ascii { t.letters > 0 } else { tokens.norm(t).chars().any(char::is_alphabetic) }
         };
         let mut run_start = 0; // start of the current run of adjacent content words
         let mut run_len = 0;
@@ -354,7 +360,7 @@ impl Analyzer {
                 && t.kind == TokenKind::Word
                 && t.capitalized
                 && t.stop & stop_filter == 0
-                && norm.chars().count() >= 2;
+                && norm_chars(t) >= 2;
             if ent_word {
                 if ent_len == 0 {
                     ent_start = i;

@@ -59,15 +59,8 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
         if t.kind != TokenKind::Word {
             continue;
         }
-        let surface = &text[t.span.clone()];
-        if surface.is_ascii() {
-            letters += surface.bytes().filter(u8::is_ascii_alphabetic).count();
-        } else {
-            for c in surface.chars().filter(|c| c.is_alphabetic()) {
-                letters += 1;
-                non_ascii_letters += !c.is_ascii() as usize;
-            }
-        }
+        letters += usize::from(t.letters);
+        non_ascii_letters += usize::from(t.non_ascii_letters);
         let mask = t.stop & !SOCIAL_BIT;
         if mask != 0 {
             for (i, slot) in any.iter_mut().enumerate() {

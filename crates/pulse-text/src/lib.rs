@@ -47,6 +47,7 @@
 
 pub mod analyze;
 pub mod lang;
+mod short_table;
 pub mod stopwords;
 pub mod tokenize;
 pub mod vader;

@@ -8,6 +8,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::short_table::ShortTable;
 use crate::tokenize::fold_into;
 
 /// Languages with a stopword list, in bit order (`1 << index`).
@@ -24,10 +25,12 @@ const SOCIAL_WORDS: &[&str] = &[
     "isnt", "wasnt", "arent", "wont", "youre", "thats", "theres", "gonna", "wanna", "u", "ur",
 ];
 
-/// The merged stopword table.
+/// The merged stopword table: words of up to 8 bytes (nearly all) in a branch-free
+/// [`ShortTable`], the longer ones in a hash map.
 #[derive(Debug)]
 pub struct Stopwords {
-    map: FxHashMap<Box<str>, u16>,
+    short: ShortTable,
+    long: FxHashMap<Box<str>, u16>,
 }
 
 impl Default for Stopwords {
@@ -51,13 +54,26 @@ impl Stopwords {
         for word in SOCIAL_WORDS {
             *map.entry((*word).into()).or_default() |= SOCIAL_BIT;
         }
-        Stopwords { map }
+        let short: Vec<(u64, u32)> =
+            map.iter().filter_map(|(w, &m)| ShortTable::key(w.as_bytes()).map(|k| (k, u32::from(m)))).collect();
+        map.retain(|w, _| ShortTable::key(w.as_bytes()).is_none());
+        Stopwords { short: ShortTable::new(&short), long: map }
     }
 
     /// Language mask of a folded word (0 when it is no stopword).
     #[inline]
     pub fn mask(&self, folded: &str) -> u16 {
-        self.map.get(folded).copied().unwrap_or(0)
+        match ShortTable::key(folded.as_bytes()) {
+            Some(key) => self.mask_of_key(key),
+            None => self.long.get(folded).copied().unwrap_or(0),
+        }
+    }
+
+    /// Language mask of the word of [`ShortTable`] key `key` (1–8 bytes, already folded), e.g.
+    /// from [`ShortTable::ascii_lower_key`].
+    #[inline]
+    pub(crate) fn mask_of_key(&self, key: u64) -> u16 {
+        self.short.get(key) as u16
     }
 
     /// The bit of a language's list, the code compared ASCII case-insensitively (`None` when there
@@ -87,5 +103,28 @@ mod tests {
         assert_eq!(s.mask("fire"), 0);
         assert_eq!(s.mask("help"), 0);
         assert_eq!(s.mask("boston"), 0);
+    }
+
+    /// Every word of every list is found with its language's bit, whether it lives in the short
+    /// table (≤ 8 bytes) or the map, and the key read from text finds the short ones.
+    #[test]
+    fn every_listed_word_is_found() {
+        let s = Stopwords::new();
+        let (mut short, mut long) = (0, 0);
+        for (i, lang) in STOPWORD_LANGS.iter().enumerate() {
+            for word in stop_words::lookup(lang).unwrap_or(&[]) {
+                let mut folded = String::new();
+                fold_into(word, &mut folded);
+                assert_ne!(s.mask(&folded) & (1 << i), 0, "{lang} {folded:?}");
+                if folded.is_ascii() && folded.len() <= 8 {
+                    let text = format!("x {} y", folded.to_uppercase());
+                    let key = ShortTable::ascii_lower_key(text.as_bytes(), 2, folded.len());
+                    assert_eq!(s.mask_of_key(key), s.mask(&folded), "{folded:?}");
+                }
+                if ShortTable::key(folded.as_bytes()).is_some() { short += 1 } else { long += 1 }
+            }
+        }
+        assert!(short > 1_000 && long > 50, "{short} short, {long} long");
+        assert_ne!(s.mask("wasnt") & SOCIAL_BIT, 0);
     }
 }

@@ -13,6 +13,7 @@ use std::ops::Range;
 
 use caseless::Caseless;
 
+use crate::short_table::ShortTable;
 use crate::stopwords::Stopwords;
 
 /// What a token is.
@@ -53,6 +54,14 @@ pub struct Token {
     pub elongated: bool,
     /// Stopword language mask ([`Stopwords::mask`]) of a word's normalized form, else 0.
     pub stop: u16,
+    /// Letters (alphabetic characters) in the surface of a word, hashtag, mention or cashtag
+    /// (saturating), else 0: counted while folding, so that language identification and topic
+    /// extraction need no loop over the characters of each token.
+    pub letters: u16,
+    /// Of those, letters outside ASCII.
+    pub non_ascii_letters: u16,
+    /// The surface (hence the normalized form) is ASCII.
+    pub ascii: bool,
 }
 
 /// The tokens of one text plus their normalized forms; reused between texts.
@@ -324,6 +333,9 @@ fn push_plain(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>)
         all_caps: false,
         elongated: false,
         stop: 0,
+        letters: 0,
+        non_ascii_letters: 0,
+        ascii: surface.is_ascii(),
     });
 }
 
@@ -331,7 +343,8 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
     let surface = &text[span.clone()];
     let start = out.norm.len();
     let squeeze_runs = kind == TokenKind::Word;
-    let (case, elongated) = if surface.is_ascii() {
+    let ascii = surface.is_ascii();
+    let (case, elongated) = if ascii {
         fold_ascii(surface, squeeze_runs, &mut out.norm)
     } else {
         let case = LetterCase::of(surface);
@@ -341,7 +354,12 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
     };
     let mut stop_mask = 0;
     if kind == TokenKind::Word {
-        stop_mask = stop.mask(&out.norm[start..]);
+        // A short ASCII word (most) is looked up by its key read straight from the text.
+        stop_mask = if ascii && surface.len() <= 8 && !elongated {
+            stop.mask_of_key(ShortTable::ascii_lower_key(text.as_bytes(), span.start, surface.len()))
+        } else {
+            stop.mask(&out.norm[start..])
+        };
         if elongated && stop_mask == 0 {
             // `soo` (from `sooooo`) → `so` when that is an English or social stopword.
             let squeezed: String = squeeze_to_one(&out.norm[start..]);
@@ -361,6 +379,9 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
         all_caps: case.upper >= 2 && case.lower == 0,
         elongated,
         stop: stop_mask,
+        letters: case.letters,
+        non_ascii_letters: case.non_ascii_letters,
+        ascii,
     });
 }
 
@@ -369,6 +390,10 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
 struct LetterCase {
     upper: u32,
     lower: u32,
+    /// Alphabetic characters (cased or not), saturating.
+    letters: u16,
+    /// Of those, the ones outside ASCII.
+    non_ascii_letters: u16,
     /// Whether the first letter is upper case (`None`: no letter).
     first_upper: Option<bool>,
 }
@@ -380,6 +405,8 @@ impl LetterCase {
             case.first_upper.get_or_insert(c.is_uppercase());
             case.upper += u32::from(c.is_uppercase());
             case.lower += u32::from(c.is_lowercase());
+            case.letters = case.letters.saturating_add(1);
+            case.non_ascii_letters = case.non_ascii_letters.saturating_add(u16::from(!c.is_ascii()));
         }
         case
     }
@@ -405,6 +432,7 @@ fn fold_ascii(surface: &str, squeeze_runs: bool, out: &mut String) -> (LetterCas
         has_run |= folded == p1 && folded == p2;
         (p2, p1) = (p1, folded);
     }
+    case.letters = u16::try_from(case.upper + case.lower).unwrap_or(u16::MAX);
     let start = out.len();
     out.push_str(surface);
     out[start..].make_ascii_lowercase();
@@ -481,7 +509,10 @@ mod tests {
                     fold_into(&word, &mut slow);
                     let want_elongated = squeeze_runs && squeeze(&mut slow, 1);
                     assert_eq!((fast.as_str(), elongated), (slow.as_str(), want_elongated), "{word:?}");
-                    assert_eq!((case.upper, case.lower, case.first_upper), (want.upper, want.lower, want.first_upper));
+                    assert_eq!(
+                        (case.upper, case.lower, case.first_upper, case.letters, case.non_ascii_letters),
+                        (want.upper, want.lower, want.first_upper, want.letters, want.non_ascii_letters)
+                    );
                     checked += 1;
                 }
             }

@@ -42,6 +42,8 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use crate::short_table::ShortTable;
+
 const B_INCR: f64 = 0.293;
 const B_DECR: f64 = -0.293;
 const C_INCR: f64 = 0.733;
@@ -375,8 +377,14 @@ impl Masking {
     /// Whether this whitespace-delimited token is masked (leading ASCII punctuation other than
     /// `@` and `#` is skipped, so `.@united` and `(#fail` count).
     pub fn masks(self, token: &str) -> bool {
-        // Most tokens are decided by their first byte after leading punctuation.
+        // Most tokens are decided by their first byte after leading punctuation, and most
+        // start with neither punctuation nor the `h` or `w` of a URL.
         let b = token.as_bytes();
+        match b.first() {
+            Some(&c) if !c.is_ascii_punctuation() && !matches!(c, b'h' | b'H' | b'w' | b'W') => return false,
+            None => return false,
+            _ => {}
+        }
         let k = b.iter().position(|&x| !x.is_ascii_punctuation() || x == b'@' || x == b'#').unwrap_or(b.len());
         match b.get(k) {
             Some(b'@' | b'#') => {}
@@ -406,7 +414,7 @@ pub(crate) fn is_url_like(token: &str) -> bool {
 }
 
 /// What the rules need to know about one lower-cased token, packed in 4 bytes so that a token
-/// ([`Tok`]) is 24 bytes and the short-token table ([`ShortTable`]) holds eight entries in 32.
+/// ([`Tok`]) is 24 bytes and an entry is a value of the short-word [`ShortTable`].
 ///
 /// Every valence of the lexicon has one decimal (-3.9 … 3.4), so it is kept in tenths:
 /// `f64::from(tenths) / 10.0` is the correctly rounded quotient, the same double Python's
@@ -492,78 +500,6 @@ impl WordInfo {
     }
 }
 
-/// The entries of the lexicon words of at most 8 bytes, keyed by the word's bytes as one
-/// little-endian `u64` (zero-padded: a word of printable ASCII has no zero byte, so the padding
-/// cannot be confused with the word), for the short-token path of [`Vader::senti_text`].
-///
-/// A cuckoo table: every word sits in one of two places, one per half, each chosen by a
-/// multiplicative hash. A look-up reads both (one cache line each), compares both keys and keeps
-/// the entry that matches with a mask, never a branch. The general hash map this replaces on that
-/// path probed in a loop whose exit (is the word in the lexicon?) the predictor cannot learn: a
-/// sixth of the scorer's mispredicted branches (`benches/RESULTS.md`).
-#[derive(Debug)]
-struct ShortTable {
-    /// Both halves, one after the other: `(key, entry bits)`, key 0 for a free slot.
-    slots: Vec<(u64, u32)>,
-    multipliers: [u64; 2],
-}
-
-impl ShortTable {
-    /// Slots per half, as a power of two: the ~4,000 short words fill a quarter of the table,
-    /// where cuckoo insertion practically never fails.
-    const LOG2_HALF: u32 = 13;
-    const SHIFT: u32 = 64 - Self::LOG2_HALF;
-
-    fn new(words: &[(u64, Entry)]) -> ShortTable {
-        // Multiplier pairs from a fixed sequence until every word finds a place (the first pair
-        // does, in practice): the table is the same on every run.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        loop {
-            let m0 = pulse_sketch::hash_u64(seed) | 1;
-            let m1 = pulse_sketch::hash_u64(m0) | 1;
-            let mut table = ShortTable { slots: vec![(0, 0); 2 << Self::LOG2_HALF], multipliers: [m0, m1] };
-            if words.iter().all(|&(key, entry)| table.insert(key, entry.to_bits())) {
-                return table;
-            }
-            seed = seed.wrapping_add(1);
-        }
-    }
-
-    /// The slot of `key` in half `half` (0 or 1).
-    #[inline]
-    fn slot(&self, key: u64, half: usize) -> usize {
-        (half << Self::LOG2_HALF) | (key.wrapping_mul(self.multipliers[half]) >> Self::SHIFT) as usize
-    }
-
-    /// Places `key`, moving the words in its way to their other place; `false` when that goes on
-    /// too long (then the table is built again with other hashes).
-    fn insert(&mut self, key: u64, entry: u32) -> bool {
-        debug_assert_ne!(key, 0);
-        let mut item = (key, entry);
-        let mut half = 0;
-        for _ in 0..512 {
-            let at = self.slot(item.0, half);
-            item = std::mem::replace(&mut self.slots[at], item);
-            if item.0 == 0 {
-                return true;
-            }
-            half ^= 1;
-        }
-        false
-    }
-
-    /// The entry of `key` (a word of 1–8 bytes, none of them zero), or the empty entry.
-    #[inline]
-    fn get(&self, key: u64) -> Entry {
-        let (k0, e0) = self.slots[self.slot(key, 0)];
-        let (k1, e1) = self.slots[self.slot(key, 1)];
-        // Selects, not branches: where the word is, if anywhere, is data.
-        let bits =
-            std::hint::select_unpredictable(k0 == key, e0, 0) | std::hint::select_unpredictable(k1 == key, e1, 0);
-        Entry::from_bits(bits)
-    }
-}
-
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Tok {
     entry: Entry,
@@ -599,6 +535,8 @@ pub struct VaderScratch {
 #[derive(Debug)]
 pub struct Vader {
     table: FxHashMap<Key, Entry>,
+    /// The entries of the words of at most 8 bytes, for the short-token path (the same as in
+    /// `table`).
     short: ShortTable,
     emoji: FxHashMap<char, (u32, u32)>,
     emoji_text: String,
@@ -643,8 +581,8 @@ impl Vader {
         }
         let packed: Vec<(Box<[u8]>, Entry)> =
             words.into_iter().map(|(word, info)| (word.clone(), info.pack(&word))).collect();
-        let short_words: Vec<(u64, Entry)> =
-            packed.iter().filter_map(|(word, e)| short_key(word).map(|k| (k, *e))).collect();
+        let short_words: Vec<(u64, u32)> =
+            packed.iter().filter_map(|(word, e)| ShortTable::key(word).map(|k| (k, e.to_bits()))).collect();
         let short = ShortTable::new(&short_words);
         let table = packed
             .into_iter()
@@ -849,7 +787,7 @@ impl Vader {
             let last = ((63 - kept.leading_zeros()) / 8) as usize;
             if last + 1 - lead > 2 { (lead, last + 1 - lead) } else { (0, len) }
         };
-        let mut entry = self.short.get((folded >> (8 * at)) & (u64::MAX >> (64 - 8 * n)));
+        let mut entry = Entry::from_bits(self.short.get((folded >> (8 * at)) & (u64::MAX >> (64 - 8 * n))));
         if apostrophe != 0 && entry.to_bits() == 0 {
             entry = Entry::unknown(contains_nt_ascii_ci(&bytes[start + at..start + at + n]));
         }
@@ -1125,17 +1063,6 @@ fn score_tokens(toks: &[Tok], exclaims: usize, questions: usize, buffer: &mut Ve
     }
 
     score_valence(sentiments.iter().map(|&(_, v)| v), n, exclaims, questions)
-}
-
-/// The [`ShortTable`] key of a lexicon word: its bytes as a little-endian `u64`, when it has 1–8
-/// bytes and none is zero.
-fn short_key(word: &[u8]) -> Option<u64> {
-    if word.is_empty() || word.len() > 8 || word.contains(&0) {
-        return None;
-    }
-    let mut bytes = [0u8; 8];
-    bytes[..word.len()].copy_from_slice(word);
-    Some(u64::from_le_bytes(bytes))
 }
 
 fn contains_nt(word: &[u8]) -> bool {
@@ -1498,16 +1425,19 @@ mod tests {
             if len <= 8 {
                 let mut bytes = key.0[0].to_le_bytes().to_vec();
                 bytes.truncate(len);
-                if let Some(k) = short_key(&bytes) {
-                    assert_eq!(v.short.get(k), entry, "{:?}", String::from_utf8_lossy(&bytes));
+                if let Some(k) = ShortTable::key(&bytes) {
+                    assert_eq!(Entry::from_bits(v.short.get(k)), entry, "{:?}", String::from_utf8_lossy(&bytes));
                     short += 1;
                 }
             }
         }
         assert!(short > 3_900, "{short} short words");
         for word in [&b"zzqx"[..], b"boston", b"marathon", b"a", b"kinda!!"] {
-            let k = short_key(word).unwrap();
-            assert_eq!(v.short.get(k), v.table.get(&Key::new(word).unwrap()).copied().unwrap_or_default());
+            let k = ShortTable::key(word).unwrap();
+            assert_eq!(
+                Entry::from_bits(v.short.get(k)),
+                v.table.get(&Key::new(word).unwrap()).copied().unwrap_or_default()
+            );
         }
     }
 
