@@ -132,10 +132,21 @@ impl CountMin {
     /// Adds `count` occurrences of the key with hash `hash`; returns the key's new estimate.
     #[inline]
     pub fn update(&mut self, hash: u64, count: u64) -> u64 {
+        // The usual depths get a copy of the loop with the depth a constant (unrolled, no loop
+        // branches, no zeroing of unused slots): the update is the trend engine's most frequent
+        // operation (`benches/RESULTS.md`, trend engine).
+        match self.depth {
+            5 => self.update_rows(5, hash, count),
+            7 => self.update_rows(7, hash, count),
+            depth => self.update_rows(usize::from(depth), hash, count),
+        }
+    }
+
+    #[inline(always)]
+    fn update_rows(&mut self, depth: usize, hash: u64, count: u64) -> u64 {
         self.total = self.total.saturating_add(count);
         let (h1, h2) = split(hash);
         let mask = (1u64 << self.log2_width) - 1;
-        let depth = self.depth();
         let mut idx = [0usize; MAX_DEPTH];
         let mut min = u64::MAX;
         for (row, slot) in idx.iter_mut().enumerate().take(depth) {
