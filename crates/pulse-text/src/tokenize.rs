@@ -200,6 +200,14 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
             prev_word_char = true;
             continue;
         }
+        if c.is_ascii_alphabetic()
+            && let Some(word) = AsciiWord::at(bytes, i)
+        {
+            word.push(out, i, stop);
+            i += word.len;
+            prev_word_char = true;
+            continue;
+        }
         if is_word_char(c) {
             let mut end = i + clen;
             let mut all_digits = c.is_ascii_digit();
@@ -337,6 +345,89 @@ fn push_plain(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>)
         non_ascii_letters: 0,
         ascii: surface.is_ascii(),
     });
+}
+
+/// A word of 1–7 ASCII letters followed by a byte that cannot continue it (most words), read as
+/// one 64-bit word: its end, case and lower-cased form come from bit operations on the 8 bytes
+/// from its start (SWAR) instead of loops over its characters, and its normalized form is
+/// written with one fixed-size copy. The general path takes digits, apostrophes, non-ASCII
+/// characters, elongations and longer words; `tests::ascii_words_take_the_general_paths_answer`
+/// checks that both agree.
+#[derive(Debug, Clone, Copy)]
+struct AsciiWord {
+    /// The word's bytes lower-cased, zero above `len`.
+    lower: u64,
+    /// Bit 7 set in each byte that was upper case.
+    upper: u64,
+    len: usize,
+}
+
+impl AsciiWord {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+
+    /// The word starting at `start`, when it has the shape above.
+    #[inline]
+    fn at(bytes: &[u8], start: usize) -> Option<AsciiWord> {
+        let rest = &bytes[start..];
+        let w = match rest.first_chunk::<8>() {
+            Some(window) => u64::from_le_bytes(*window),
+            // Near the end of the text: the bytes left, spaces above.
+            None => {
+                let mut window = [b' '; 8];
+                window[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(window)
+            }
+        };
+        let ascii = !w & Self::H;
+        let w7 = w & !Self::H;
+        // Bit 7 of each byte of `at_least(c)`: the byte (its low 7 bits) is ≥ c.
+        let at_least = |c: u64| (w7 + Self::L * (0x80 - c)) & Self::H;
+        let upper = at_least(b'A'.into()) & !at_least(b'['.into()) & ascii;
+        let lower = at_least(b'a'.into()) & !at_least(b'{'.into()) & ascii;
+        let len = ((!(upper | lower) & Self::H).trailing_zeros() / 8) as usize;
+        // The byte after the letters must end the word on the general path too: not a digit,
+        // an apostrophe (contractions, elisions) or a non-ASCII byte (’, accented letters,
+        // combining marks); 8 letters or more go there as well.
+        let after = rest.get(len).copied().unwrap_or(b' ');
+        if len == 8 || after.is_ascii_digit() || after == b'\'' || after >= 0x80 {
+            return None;
+        }
+        let token = Self::H >> (64 - 8 * len);
+        let lowered = (w | (upper & token) >> 2) & (u64::MAX >> (64 - 8 * len));
+        // Three equal bytes in a row (an elongation, squeezed on the general path).
+        let next_differs = lowered ^ (lowered >> 8);
+        let same_as_next = !(((next_differs & !Self::H) + Self::L * 0x7f) | next_differs) & Self::H;
+        if len >= 3 && same_as_next & (same_as_next >> 8) & (Self::H >> (64 - 8 * (len - 2))) != 0 {
+            return None;
+        }
+        Some(AsciiWord { lower: lowered, upper: upper & token, len })
+    }
+
+    /// Appends the word (at `start` of the text) as a [`TokenKind::Word`] token, as
+    /// [`push_folded`] would.
+    #[inline]
+    fn push(self, out: &mut Tokens, start: usize, stop: &Stopwords) {
+        let from = out.norm.len();
+        // All eight bytes (zeros above the word: valid UTF-8), then cut to the word.
+        let bytes = self.lower.to_le_bytes();
+        out.norm.push_str(std::str::from_utf8(&bytes).expect("ASCII letters and zeros"));
+        out.norm.truncate(from + self.len);
+        let upper = self.upper.count_ones();
+        let len = self.len as u32;
+        out.tokens.push(Token {
+            kind: TokenKind::Word,
+            span: start..start + self.len,
+            norm: from..from + self.len,
+            capitalized: self.upper & 0x80 != 0,
+            all_caps: upper >= 2 && upper == len,
+            elongated: false,
+            stop: stop.mask_of_key(self.lower),
+            letters: len as u16,
+            non_ascii_letters: 0,
+            ascii: true,
+        });
+    }
 }
 
 fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>, stop: &Stopwords) {
@@ -518,6 +609,50 @@ mod tests {
             }
         }
         assert_eq!(checked, 2 * (0..=7).map(|l| 5usize.pow(l)).sum::<usize>());
+    }
+
+    /// The one-word path for short ASCII words gives the general path's token: every word of up
+    /// to 5 letters over `a`, `A`, `o`, `O` (runs, mixed case) and of 6–9 letters from a few
+    /// patterns, followed by each byte that can follow a letter (digits, apostrophes, non-ASCII,
+    /// punctuation, the text's end), at the start and in the middle of a text.
+    #[test]
+    fn ascii_words_take_the_general_paths_answer() {
+        let stop = Stopwords::new();
+        let mut words: Vec<String> = Vec::new();
+        for len in 1..=5u32 {
+            for mut code in 0..4usize.pow(len) {
+                let mut w = String::new();
+                for _ in 0..len {
+                    w.push(['a', 'A', 'o', 'O'][code % 4]);
+                    code /= 4;
+                }
+                words.push(w);
+            }
+        }
+        words
+            .extend(["Boston", "NOTHING", "marathon", "Explosions", "the", "I", "x", "sooo", "SoOo"].map(String::from));
+        let mut fast_words = 0;
+        for w in &words {
+            for after in ["", " ", "1", "'s", "’s", "é", ".", "!", "#tag", "-", "_", "\u{301}"] {
+                for before in ["", "RT "] {
+                    let text = format!("{before}{w}{after}");
+                    let start = before.len();
+                    let Some(word) = AsciiWord::at(text.as_bytes(), start) else { continue };
+                    fast_words += 1;
+                    let mut fast = Tokens::default();
+                    word.push(&mut fast, start, &stop);
+                    let mut general = Tokens::default();
+                    push_folded(&mut general, &text, TokenKind::Word, start..start + word.len, &stop);
+                    assert_eq!(fast.as_slice(), general.as_slice(), "{text:?}");
+                    assert_eq!(fast.norm_buffer(), general.norm_buffer(), "{text:?}");
+                }
+            }
+        }
+        assert!(fast_words > 10_000, "{fast_words}");
+        // Not for the one-word path: digits, apostrophes, non-ASCII, 8 letters, elongations.
+        for text in ["ab1", "don't", "caf\u{e9}", "marathons", "soooo", "d’accord"] {
+            assert!(AsciiWord::at(text.as_bytes(), 0).is_none(), "{text:?}");
+        }
     }
 
     #[test]
