@@ -25,8 +25,8 @@ const SOCIAL_WORDS: &[&str] = &[
     "isnt", "wasnt", "arent", "wont", "youre", "thats", "theres", "gonna", "wanna", "u", "ur",
 ];
 
-/// The merged stopword table: words of up to 8 bytes (nearly all) in a branch-free
-/// [`ShortTable`], the longer ones in a hash map.
+/// The merged stopword table: words of up to 8 bytes (nearly all) in a branch-free cuckoo table
+/// (`ShortTable`), the longer ones in a hash map.
 #[derive(Debug)]
 pub struct Stopwords {
     short: ShortTable,

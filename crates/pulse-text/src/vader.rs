@@ -10,17 +10,21 @@
 //! for ≥ 100× Python. The differences that buy the speed (see the `sentiment` group of
 //! `benches/analyze.rs`, which times both, and `benches/RESULTS.md`):
 //!
-//! * **One hash lookup per token.** The lexicon, the booster dictionary, the negation list and
-//!   the ~30 words the rules compare against (`no`, `but`, `least`, `kind`, `of`, idiom words…)
-//!   are merged into one table from the lower-cased token to a small `Entry`, keyed by the token
-//!   packed into three words (`Key`). All later rules read that entry (word ids instead of
-//!   string comparisons); nothing is formatted or lower-cased twice.
-//! * **One pass per token.** A token shorter than 8 bytes (most words) is found, classified,
-//!   stripped and lower-cased with bit operations on one 64-bit word; longer ones by a byte scan
-//!   with a table of ASCII classes that does all of it at once. A character is decoded only at a
-//!   non-ASCII byte. (Every loop over a token ends in a branch that depends on its length, which
-//!   the predictor cannot learn: fewer loops per token is most of the speed.) The emoji walk only looks at non-ASCII characters, and the text is
-//!   rebuilt only when it actually holds an emoji of the lexicon.
+//! * **One look-up per token, without a branch for short words.** The lexicon, the booster
+//!   dictionary, the negation list and the ~30 words the rules compare against (`no`, `but`,
+//!   `least`, `kind`, `of`, idiom words…) are merged into one table from the lower-cased token to
+//!   a 4-byte `Entry`. Words of up to 8 bytes (most tokens) are answered by a cuckoo table keyed by
+//!   the word as one `u64` (`short_table`): two places read, the match kept by a select,
+//!   so whether a word is in the lexicon (data) costs no mispredicted branch; longer words by a
+//!   hash map keyed by the token packed into three words (`Key`). All later rules read that entry
+//!   (word ids instead of string comparisons); nothing is formatted or lower-cased twice.
+//! * **One pass per token, one pass per text.** A token of up to 8 bytes (most words) is found,
+//!   classified, stripped and lower-cased with bit operations on one 64-bit word; longer ones by a
+//!   byte scan with a table of ASCII classes that does all of it at once. A character is decoded
+//!   only at a non-ASCII byte. (Every loop over a token ends in a branch that depends on its
+//!   length, which the predictor cannot learn: fewer loops per token is most of the speed.) The
+//!   same scan counts `!` and `?` and notices non-ASCII text; only then is the text searched for
+//!   emojis of the lexicon, and re-tokenized only when it holds one.
 //! * **One tokenization for two scores.** [`Vader::score_plain_and_masked`] gives the plain
 //!   score of a post and the masked score of its body (what `pulse_text::Analyzer` needs).
 //! * **Reused buffers** ([`VaderScratch`]), valences stored for lexicon words only, and Python's
