@@ -49,6 +49,7 @@ pub mod analyze;
 pub mod lang;
 mod short_table;
 pub mod stopwords;
+mod swar;
 pub mod tokenize;
 pub mod vader;
 

@@ -70,7 +70,7 @@ impl Stopwords {
     }
 
     /// Language mask of the word of [`ShortTable`] key `key` (1–8 bytes, already folded), e.g.
-    /// from [`ShortTable::ascii_lower_key`].
+    /// from `swar::ascii_lower`.
     #[inline]
     pub(crate) fn mask_of_key(&self, key: u64) -> u16 {
         self.short.get(key) as u16
@@ -118,7 +118,7 @@ mod tests {
                 assert_ne!(s.mask(&folded) & (1 << i), 0, "{lang} {folded:?}");
                 if folded.is_ascii() && folded.len() <= 8 {
                     let text = format!("x {} y", folded.to_uppercase());
-                    let key = ShortTable::ascii_lower_key(text.as_bytes(), 2, folded.len());
+                    let key = crate::swar::ascii_lower(text.as_bytes(), 2, folded.len());
                     assert_eq!(s.mask_of_key(key), s.mask(&folded), "{folded:?}");
                 }
                 if ShortTable::key(folded.as_bytes()).is_some() { short += 1 } else { long += 1 }

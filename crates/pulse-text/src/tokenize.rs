@@ -13,8 +13,8 @@ use std::ops::Range;
 
 use caseless::Caseless;
 
-use crate::short_table::ShortTable;
 use crate::stopwords::Stopwords;
+use crate::swar::{self, HIGH, ONES};
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,34 +209,7 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
             continue;
         }
         if is_word_char(c) {
-            let mut end = i + clen;
-            let mut all_digits = c.is_ascii_digit();
-            while let Some(d) = char_at(text, end) {
-                if is_word_char(d) {
-                    all_digits &= d.is_ascii_digit();
-                    end += d.len_utf8();
-                    continue;
-                }
-                let next = char_at(text, end + d.len_utf8());
-                if (d == '\'' || d == '\u{2019}') && next.is_some_and(|n| n.is_alphabetic()) && !all_digits {
-                    // Elision (French/Italian `l'`, `d'`, `qu'`): split, keep the article alone.
-                    let prefix = &text[i..end];
-                    let elision = (prefix.chars().count() == 1 && !matches!(prefix, "i" | "I" | "o" | "O"))
-                        || prefix.eq_ignore_ascii_case("qu");
-                    if elision {
-                        end += d.len_utf8();
-                        break;
-                    }
-                    end += d.len_utf8();
-                    continue;
-                }
-                if all_digits && matches!(d, '.' | ',' | ':' | '/') && next.is_some_and(|n| n.is_ascii_digit()) {
-                    end += 1;
-                    continue;
-                }
-                break;
-            }
-            let kind = if all_digits { TokenKind::Number } else { TokenKind::Word };
+            let (end, kind) = word_end(text, i, c);
             push_folded(out, text, kind, i..end, stop);
             i = end;
             prev_word_char = true;
@@ -280,6 +253,40 @@ pub fn tokenize(text: &str, stop: &Stopwords, out: &mut Tokens) {
         i = end;
         prev_word_char = false;
     }
+}
+
+/// End of the word or number starting at `start` with the word character `c`, and which of the
+/// two it is: letters, digits and combining marks, with inner apostrophes (an elision such as `l'`
+/// ends the word after its apostrophe), and for numbers inner `.`, `,`, `:`, `/` before a digit.
+fn word_end(text: &str, start: usize, c: char) -> (usize, TokenKind) {
+    let mut end = start + c.len_utf8();
+    let mut all_digits = c.is_ascii_digit();
+    while let Some(d) = char_at(text, end) {
+        if is_word_char(d) {
+            all_digits &= d.is_ascii_digit();
+            end += d.len_utf8();
+            continue;
+        }
+        let next = char_at(text, end + d.len_utf8());
+        if (d == '\'' || d == '\u{2019}') && next.is_some_and(|n| n.is_alphabetic()) && !all_digits {
+            // Elision (French/Italian `l'`, `d'`, `qu'`): split, keep the article alone.
+            let prefix = &text[start..end];
+            let elision = (prefix.chars().count() == 1 && !matches!(prefix, "i" | "I" | "o" | "O"))
+                || prefix.eq_ignore_ascii_case("qu");
+            if elision {
+                end += d.len_utf8();
+                break;
+            }
+            end += d.len_utf8();
+            continue;
+        }
+        if all_digits && matches!(d, '.' | ',' | ':' | '/') && next.is_some_and(|n| n.is_ascii_digit()) {
+            end += 1;
+            continue;
+        }
+        break;
+    }
+    (end, if all_digits { TokenKind::Number } else { TokenKind::Word })
 }
 
 /// End of a mention / hashtag / cashtag body starting at `start`, or `None` when `sigil` at
@@ -350,9 +357,9 @@ fn push_plain(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>)
 /// A word of 1–7 ASCII letters followed by a byte that cannot continue it (most words), read as
 /// one 64-bit word: its end, case and lower-cased form come from bit operations on the 8 bytes
 /// from its start (SWAR) instead of loops over its characters, and its normalized form is
-/// written with one fixed-size copy. The general path takes digits, apostrophes, non-ASCII
-/// characters, elongations and longer words; `tests::ascii_words_take_the_general_paths_answer`
-/// checks that both agree.
+/// written with one fixed-size copy. The general path ([`word_end`], [`push_folded`]) takes
+/// digits, apostrophes, non-ASCII characters, elongations and longer words;
+/// `tests::ascii_words_take_the_general_paths_answer` checks that both agree.
 #[derive(Debug, Clone, Copy)]
 struct AsciiWord {
     /// The word's bytes lower-cased, zero above `len`.
@@ -363,42 +370,31 @@ struct AsciiWord {
 }
 
 impl AsciiWord {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-
     /// The word starting at `start`, when it has the shape above.
     #[inline]
     fn at(bytes: &[u8], start: usize) -> Option<AsciiWord> {
-        let rest = &bytes[start..];
-        let w = match rest.first_chunk::<8>() {
-            Some(window) => u64::from_le_bytes(*window),
-            // Near the end of the text: the bytes left, spaces above.
-            None => {
-                let mut window = [b' '; 8];
-                window[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(window)
-            }
-        };
-        let ascii = !w & Self::H;
-        let w7 = w & !Self::H;
-        // Bit 7 of each byte of `at_least(c)`: the byte (its low 7 bits) is ≥ c.
-        let at_least = |c: u64| (w7 + Self::L * (0x80 - c)) & Self::H;
-        let upper = at_least(b'A'.into()) & !at_least(b'['.into()) & ascii;
-        let lower = at_least(b'a'.into()) & !at_least(b'{'.into()) & ascii;
-        let len = ((!(upper | lower) & Self::H).trailing_zeros() / 8) as usize;
+        // Near the end of the text, spaces stand for the bytes past it.
+        let w = swar::window(bytes, start, b' ');
+        let ascii = !w & HIGH;
+        let w7 = w & !HIGH;
+        let upper = swar::between(w7, b'A', b'Z') & ascii;
+        let lower = swar::between(w7, b'a', b'z') & ascii;
+        let len = ((!(upper | lower) & HIGH).trailing_zeros() / 8) as usize;
         // The byte after the letters must end the word on the general path too: not a digit,
         // an apostrophe (contractions, elisions) or a non-ASCII byte (’, accented letters,
         // combining marks); 8 letters or more go there as well.
-        let after = rest.get(len).copied().unwrap_or(b' ');
+        let after = bytes.get(start + len).copied().unwrap_or(b' ');
         if len == 8 || after.is_ascii_digit() || after == b'\'' || after >= 0x80 {
             return None;
         }
-        let token = Self::H >> (64 - 8 * len);
-        let lowered = (w | (upper & token) >> 2) & (u64::MAX >> (64 - 8 * len));
-        // Three equal bytes in a row (an elongation, squeezed on the general path).
+        let token = swar::first_high_bits(len);
+        let lowered = (w | (upper & token) >> 2) & swar::first_bytes(len);
+        // Three equal bytes in a row (an elongation, squeezed on the general path): a byte equal
+        // to the next gives a zero byte in `next_differs` (7-bit, so 0x7f + x carries into bit 7
+        // exactly when x is not zero).
         let next_differs = lowered ^ (lowered >> 8);
-        let same_as_next = !(((next_differs & !Self::H) + Self::L * 0x7f) | next_differs) & Self::H;
-        if len >= 3 && same_as_next & (same_as_next >> 8) & (Self::H >> (64 - 8 * (len - 2))) != 0 {
+        let same_as_next = !(((next_differs & !HIGH) + ONES * 0x7f) | next_differs) & HIGH;
+        if len >= 3 && same_as_next & (same_as_next >> 8) & swar::first_bytes(len - 2) != 0 {
             return None;
         }
         Some(AsciiWord { lower: lowered, upper: upper & token, len })
@@ -447,7 +443,7 @@ fn push_folded(out: &mut Tokens, text: &str, kind: TokenKind, span: Range<usize>
     if kind == TokenKind::Word {
         // A short ASCII word (most) is looked up by its key read straight from the text.
         stop_mask = if ascii && surface.len() <= 8 && !elongated {
-            stop.mask_of_key(ShortTable::ascii_lower_key(text.as_bytes(), span.start, surface.len()))
+            stop.mask_of_key(swar::ascii_lower(text.as_bytes(), span.start, surface.len()))
         } else {
             stop.mask(&out.norm[start..])
         };
@@ -611,8 +607,8 @@ mod tests {
         assert_eq!(checked, 2 * (0..=7).map(|l| 5usize.pow(l)).sum::<usize>());
     }
 
-    /// The one-word path for short ASCII words gives the general path's token: every word of up
-    /// to 5 letters over `a`, `A`, `o`, `O` (runs, mixed case) and of 6–9 letters from a few
+    /// The one-word path for short ASCII words gives the general path's end and token: every word
+    /// of up to 5 letters over `a`, `A`, `o`, `O` (runs, mixed case) and of 6–9 letters from a few
     /// patterns, followed by each byte that can follow a letter (digits, apostrophes, non-ASCII,
     /// punctuation, the text's end), at the start and in the middle of a text.
     #[test]
@@ -639,6 +635,8 @@ mod tests {
                     let start = before.len();
                     let Some(word) = AsciiWord::at(text.as_bytes(), start) else { continue };
                     fast_words += 1;
+                    let first = text[start..].chars().next().unwrap_or(' ');
+                    assert_eq!(word_end(&text, start, first), (start + word.len, TokenKind::Word), "{text:?}");
                     let mut fast = Tokens::default();
                     word.push(&mut fast, start, &stop);
                     let mut general = Tokens::default();

@@ -47,6 +47,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::short_table::ShortTable;
+use crate::swar;
 
 const B_INCR: f64 = 0.293;
 const B_DECR: f64 = -0.293;
@@ -747,42 +748,38 @@ impl Vader {
     /// token to the byte loop.
     #[inline]
     fn short_ascii_token(&self, bytes: &[u8], start: usize, scan: &mut Scan) -> Option<(Tok, usize)> {
-        const L: u64 = 0x0101_0101_0101_0101;
-        const H: u64 = 0x8080_8080_8080_8080;
+        use swar::{HIGH, ONES, at_least, between};
         let rest = bytes.get(start..).filter(|rest| !rest.is_empty())?;
         let w = match rest.first_chunk::<8>() {
             Some(window) => u64::from_le_bytes(*window),
             // The text's last token: the text's last 8 bytes, shifted down, spaces above.
             None => {
                 let last = u64::from_le_bytes(*bytes.last_chunk::<8>()?);
-                (last >> (8 * (8 - rest.len()))) | (L * u64::from(b' ')) << (8 * rest.len())
+                (last >> (8 * (8 - rest.len()))) | (ONES * u64::from(b' ')) << (8 * rest.len())
             }
         };
-        let w7 = w & !H;
-        // Bit 7 of each byte of `at_least(c)`: the (ASCII) byte is ≥ c. Adding 0x80 − c to a
-        // 7-bit byte sets its bit 7 exactly when it is ≥ c, and never carries into the next.
-        let at_least = |c: u64| (w7 + L * (0x80 - c)) & H;
-        let printable = at_least(0x21) & !(w & H);
-        let stop = !printable & H;
+        let w7 = w & !HIGH;
+        let printable = at_least(w7, 0x21) & !(w & HIGH);
+        let stop = !printable & HIGH;
         let len = (stop.trailing_zeros() / 8) as usize;
         // A control character or a non-ASCII byte ends the fast path, not the token.
         let after = rest.get(len).copied().unwrap_or(b' ');
         if len == 0 || after >= 0x80 || ASCII_CLASS[usize::from(after)] & SPACE == 0 {
             return None;
         }
-        let token = H >> (64 - 8 * len);
-        let upper = at_least(0x41) & !at_least(0x5b) & token;
-        let lower = at_least(0x61) & !at_least(0x7b) & token;
-        let digit = at_least(0x30) & !at_least(0x3a) & token;
-        let apostrophe = at_least(0x27) & !at_least(0x28) & token;
-        let exclaims = at_least(0x21) & !at_least(0x22) & token;
-        let questions = at_least(0x3f) & !at_least(0x40) & token;
+        let token = swar::first_high_bits(len);
+        let upper = between(w7, b'A', b'Z') & token;
+        let lower = between(w7, b'a', b'z') & token;
+        let digit = between(w7, b'0', b'9') & token;
+        let apostrophe = between(w7, b'\'', b'\'') & token;
+        let exclaims = between(w7, b'!', b'!') & token;
+        let questions = between(w7, b'?', b'?') & token;
         if exclaims | questions != 0 {
             scan.exclaims += exclaims.count_ones() as usize;
             scan.questions += questions.count_ones() as usize;
         }
         // Printable ASCII that is no letter, digit or DEL is `string.punctuation`.
-        let punct = token & !upper & !lower & !digit & !at_least(0x7f);
+        let punct = token & !upper & !lower & !digit & !at_least(w7, 0x7f);
         let folded = w | (upper >> 2);
         // Strip leading and trailing punctuation unless ≤ 2 bytes would remain.
         let kept = token & !punct;
@@ -793,7 +790,7 @@ impl Vader {
             let last = ((63 - kept.leading_zeros()) / 8) as usize;
             if last + 1 - lead > 2 { (lead, last + 1 - lead) } else { (0, len) }
         };
-        let mut entry = Entry::from_bits(self.short.get((folded >> (8 * at)) & (u64::MAX >> (64 - 8 * n))));
+        let mut entry = Entry::from_bits(self.short.get((folded >> (8 * at)) & swar::first_bytes(n)));
         if apostrophe != 0 && entry.to_bits() == 0 {
             entry = Entry::unknown(contains_nt_ascii_ci(&bytes[start + at..start + at + n]));
         }
@@ -1418,6 +1415,13 @@ mod tests {
         // The text's last token, shorter than the window.
         assert_eq!(v.short_ascii_token(b"really GOOD", 7, &mut Scan::default()), Some((byte_loop(b"GOOD"), 11)));
         assert_eq!(v.short_ascii_token(b"really :)", 7, &mut Scan::default()), Some((byte_loop(b":)"), 9)));
+    }
+
+    /// A token is 24 bytes (it was 48 with the unpacked entry): the token list of a text is
+    /// written once per token and read by every rule.
+    #[test]
+    fn a_token_is_24_bytes() {
+        assert_eq!((std::mem::size_of::<Entry>(), std::mem::size_of::<Tok>()), (4, 24));
     }
 
     /// The short-word table answers like the general table for every word of 1–8 bytes in it,
