@@ -274,6 +274,30 @@ mod tests {
     use super::*;
     use crate::hash_key;
 
+    /// Every depth — the two with a loop of their own (5, 7) and the general loop — updates the
+    /// cells a plain per-row conservative update would, and returns the same estimate.
+    #[test]
+    fn specialised_depths_update_like_the_plain_rule() {
+        for depth in [1u8, 3, 5, 6, 7, 16] {
+            let mut cm = CountMin::with_dimensions(6, depth, UpdateRule::Conservative).unwrap();
+            let mut cells = vec![0u64; usize::from(depth) << 6];
+            for i in 0..5_000u64 {
+                let hash = hash_key(&(i % 97 * i % 13).to_string());
+                let count = 1 + i % 3;
+                let (h1, h2) = split(hash);
+                let at: Vec<usize> = (0..usize::from(depth))
+                    .map(|row| (row << 6) | (h1.wrapping_add(row as u64 * h2) & 63) as usize)
+                    .collect();
+                let target = at.iter().map(|&c| cells[c]).min().unwrap_or(0) + count;
+                for &c in &at {
+                    cells[c] = cells[c].max(target);
+                }
+                assert_eq!(cm.update(hash, count), target, "depth {depth}, update {i}");
+            }
+            assert_eq!(cm.cells, cells, "depth {depth}");
+        }
+    }
+
     #[test]
     fn sizes_from_epsilon_and_delta() {
         let cm = CountMin::new(0.001, 0.01).unwrap();
