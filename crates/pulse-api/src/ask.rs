@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::handlers::{Windows, find_topic, format_window, representative, trends_response};
+use crate::read::{Windows, find_topic, format_window, representative, trends_response};
 
 /// Question frames removed to find the subject, longest first.
 const FRAMES: &[&str] = &[

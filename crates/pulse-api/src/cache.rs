@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use tokio::time::{Duration, Instant};
 
-use crate::handlers::TrendsResponse;
+use crate::response::TrendsResponse;
 
 /// How long a computed trend list is served before it is computed again.
 pub const TTL: Duration = Duration::from_secs(1);

@@ -17,6 +17,8 @@ pub mod error;
 pub mod handlers;
 pub mod metrics;
 pub mod params;
+mod read;
+pub mod response;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

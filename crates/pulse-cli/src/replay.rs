@@ -84,7 +84,7 @@ enum Destination {
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
-    name.parse().map_err(|e: pulse_core::Error| e.to_string())
+    name.parse().map_err(|e: pulse_core::format::UnknownFormat| e.to_string())
 }
 
 /// RFC 3339, or a bare date meaning midnight UTC.

@@ -116,7 +116,7 @@ impl Catalog {
 impl Dataset {
     /// The reader format of the dataset's files.
     pub fn reader_format(&self) -> Result<Format> {
-        self.format.parse()
+        Ok(self.format.parse()?)
     }
 
     /// The local paths of all its files, or the files that are missing.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// Errors that stop a reader, a replay or a catalogue lookup.
 ///
-/// A malformed *record* is not an error: readers report it as [`crate::readers::Record::Malformed`]
+/// A malformed *record* is not an error: readers report it as `Record::Malformed`
 /// and carry on. These are the failures after which an input cannot be read further.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -25,8 +25,8 @@ pub enum Error {
         reason: String,
     },
     /// A format name that Pulse does not know.
-    #[error("unknown format {0:?}; expected one of: {formats}", formats = crate::readers::Format::NAMES.join(", "))]
-    UnknownFormatName(String),
+    #[error(transparent)]
+    UnknownFormatName(#[from] crate::format::UnknownFormat),
     /// An input is out of order by more than the replay's sort buffer can absorb.
     #[error(
         "{path}: a post at {at} comes after one at {previous}, further apart than the sort buffer of {capacity} posts can reorder; raise --sort-buffer"
@@ -43,7 +43,7 @@ pub enum Error {
     },
     /// A malformed record under `--strict`.
     #[error("{0} (strict mode)")]
-    Strict(crate::readers::Malformed),
+    Strict(crate::malformed::Malformed),
     /// The replay's output failed.
     #[error("output failed: {0}")]
     Sink(String),

@@ -6,6 +6,8 @@
 
 pub mod catalog;
 pub mod error;
+pub mod format;
+pub mod malformed;
 pub mod post;
 pub mod priority;
 pub mod readers;

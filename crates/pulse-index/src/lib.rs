@@ -62,6 +62,7 @@
 pub mod config;
 pub mod error;
 mod index;
+mod post;
 pub mod representative;
 pub mod schema;
 pub mod tokenizer;
@@ -70,6 +71,7 @@ mod writer;
 pub use config::IndexConfig;
 pub use error::{IndexError, Result};
 pub use index::{IndexStats, MAX_DEPTH, MAX_LIMIT, SearchIndex, SearchPage, SearchRequest, SortOrder};
+pub use post::IndexPost;
 pub use representative::{Representative, SideCounts};
 pub use schema::{Hit, SentimentClass};
-pub use writer::{IndexPost, IndexSender, TrySendError};
+pub use writer::{IndexSender, TrySendError};

@@ -12,8 +12,8 @@ use tantivy::schema::{
 };
 use tantivy::{TantivyDocument, Term};
 
+use crate::post::IndexPost;
 use crate::tokenizer::SOCIAL_TOKENIZER;
-use crate::writer::IndexPost;
 
 /// Compound score at or above which a post is positive (VADER's rule).
 pub const POSITIVE_THRESHOLD: f64 = 0.05;

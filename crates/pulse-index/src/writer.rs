@@ -1,5 +1,5 @@
-//! The writer side: [`IndexPost`] (what the pipeline sends), [`IndexSender`] (the cloneable,
-//! bounded handle) and the writer thread with its commit and retention policy.
+//! The writer side: [`IndexSender`] (the cloneable, bounded handle the pipeline sends
+//! [`IndexPost`]s to) and the writer thread with its commit and retention policy.
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,51 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use pulse_core::Post;
 use tantivy::query::RangeQuery;
 use tantivy::{IndexReader, IndexWriter, Term};
 
 use crate::config::IndexConfig;
 use crate::error::{IndexError, Result};
+use crate::post::IndexPost;
 use crate::schema::{Fields, to_tantivy_time};
-
-/// A post with what the pipeline's analysis found, as the index takes it.
-///
-/// The index does not analyze text itself (it depends on `pulse-core` only): the pipeline fills
-/// this from `pulse-text`'s analysis.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexPost {
-    /// The post (shared with the other consumers of the pipeline).
-    pub post: Arc<Post>,
-    /// Detected language code (`en`, `es`, `und`, ...).
-    pub lang: String,
-    /// VADER compound score in [−1, 1] (the pipeline uses the topic-masked score); `None` when
-    /// the post has no sentiment (e.g. not English).
-    pub sentiment: Option<f64>,
-    /// Topic keys of the post (canonical keys: `#bostonmarathon`, `boston marathon`, `@united`).
-    pub topics: Vec<String>,
-    /// Whether the post is a repost (`RT @user: ...` or a native repost).
-    pub is_repost: bool,
-}
-
-impl IndexPost {
-    /// A post with its language and sentiment, no topics, not a repost.
-    pub fn new(post: impl Into<Arc<Post>>, lang: impl Into<String>, sentiment: Option<f64>) -> Self {
-        Self { post: post.into(), lang: lang.into(), sentiment, topics: Vec::new(), is_repost: false }
-    }
-
-    /// Sets the topic keys.
-    pub fn with_topics<S: Into<String>>(mut self, topics: impl IntoIterator<Item = S>) -> Self {
-        self.topics = topics.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Marks the post as a repost (or not).
-    pub fn with_repost(mut self, is_repost: bool) -> Self {
-        self.is_repost = is_repost;
-        self
-    }
-}
 
 /// Why [`IndexSender::try_send`] did not queue a post; the post is handed back.
 #[derive(Debug, thiserror::Error)]
@@ -325,7 +287,7 @@ mod tests {
 
     fn post(id: &str) -> IndexPost {
         let at = DateTime::<Utc>::from_timestamp(1_366_000_000, 0).unwrap();
-        IndexPost::new(Post::new(id, at, "a", "text", "test"), "en", None)
+        IndexPost::new(pulse_core::Post::new(id, at, "a", "text", "test"), "en", None)
     }
 
     #[test]

@@ -429,7 +429,7 @@ impl Analyzer {
                 out.surface_buf.push(' ');
             }
             last_start = out.key_buf.len();
-            crate::tokenize::fold_into(seg, &mut out.key_buf);
+            crate::fold::fold_into(seg, &mut out.key_buf);
             last_len = seg.chars().count();
             out.surface_buf.push_str(seg);
             segments += 1;

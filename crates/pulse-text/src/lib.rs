@@ -46,6 +46,7 @@
 //! spaces become one word each; sentiment is English-only.
 
 pub mod analyze;
+pub mod fold;
 pub mod lang;
 mod short_table;
 pub mod stopwords;

@@ -8,8 +8,8 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::fold::fold_into;
 use crate::short_table::ShortTable;
-use crate::tokenize::fold_into;
 
 /// Languages with a stopword list, in bit order (`1 << index`).
 pub const STOPWORD_LANGS: [&str; 12] = ["en", "es", "pt", "it", "fr", "de", "tl", "nl", "sv", "tr", "ru", "ar"];

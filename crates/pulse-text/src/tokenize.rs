@@ -11,8 +11,7 @@
 
 use std::ops::Range;
 
-use caseless::Caseless;
-
+use crate::fold::fold_into;
 use crate::stopwords::Stopwords;
 use crate::swar::{self, HIGH, ONES};
 
@@ -90,26 +89,6 @@ impl Tokens {
     fn clear(&mut self) {
         self.tokens.clear();
         self.norm.clear();
-    }
-}
-
-/// Case folds `s` into `out`: ASCII lower-casing on the fast path, Unicode default case folding
-/// otherwise; `’` becomes `'`.
-pub fn fold_into(s: &str, out: &mut String) {
-    if s.is_ascii() {
-        let start = out.len();
-        out.push_str(s);
-        out[start..].make_ascii_lowercase();
-    } else {
-        for c in s.chars() {
-            if c == '\u{2019}' {
-                out.push('\'');
-            } else if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.extend(std::iter::once(c).default_case_fold());
-            }
-        }
     }
 }
 
@@ -499,7 +478,7 @@ impl LetterCase {
     }
 }
 
-/// The ASCII path of [`LetterCase::of`] + [`fold_into`] + [`squeeze`] (when `squeeze_runs`):
+/// The ASCII path of [`LetterCase::of`] + [`crate::fold::fold_into`] + [`squeeze`] (when `squeeze_runs`):
 /// one pass over the bytes counts the letters and finds runs, then the token is copied and
 /// lower-cased in place; only a token with a run is squeezed. One loop per token fewer than the
 /// general path (loop exits are mispredicted branches: word lengths vary), and no `char`

@@ -12,8 +12,9 @@ use crate::bucket::{MAX_SAMPLES, TopicDetail, TrendBucket};
 use crate::config::TrendConfig;
 use crate::error::{Result, TrendError};
 use crate::post::AnalyzedPost;
-use crate::score::{self, Track};
+use crate::score;
 use crate::seen::{PairSet, SeenSet};
+use crate::state::State;
 
 /// Watched topics considered per post for co-occurrence (pairs grow quadratically).
 const MAX_COOC_PER_POST: usize = 8;
@@ -47,28 +48,6 @@ struct Counters {
     late_counted: AtomicU64,
     late_dropped: AtomicU64,
     flushes: AtomicU64,
-}
-
-/// The shared, lock-protected part.
-pub(crate) struct State {
-    pub(crate) window: Window<TrendBucket>,
-    /// End of the last closed bucket (the watermark, aligned down).
-    pub(crate) closed_through: Option<i64>,
-    /// Start of the first bucket ever seen: where baselines begin.
-    pub(crate) first_start: Option<i64>,
-    /// Per-topic baseline cache (EWMA state fed up to some bucket).
-    pub(crate) baselines: FxHashMap<u64, crate::score::Baseline>,
-    /// Trend episodes in progress.
-    pub(crate) tracks: FxHashMap<u64, Track>,
-    /// Hashes of the evergreen words.
-    pub(crate) evergreen: FxHashSet<u64>,
-}
-
-impl State {
-    /// Whether every word of `key` is evergreen (hashtags, mentions and cashtags never are).
-    pub(crate) fn is_evergreen(&self, key: &str) -> bool {
-        !key.starts_with(['#', '@', '$']) && key.split(' ').all(|w| self.evergreen.contains(&hash_key(w)))
-    }
 }
 
 /// Counters for `/metrics`.

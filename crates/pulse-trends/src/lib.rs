@@ -96,18 +96,26 @@
 //! trend states are derived, so they are rebuilt from the merged ring.
 
 pub mod authors;
+mod baseline;
 pub mod bucket;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod evergreen;
+mod explain;
 pub mod post;
-pub mod score;
+pub mod query;
+pub mod report;
+mod score;
 mod seen;
+mod state;
+mod story;
+mod track;
 
 pub use bucket::{TopicDetail, TrendBucket};
 pub use config::TrendConfig;
 pub use engine::{EngineMetrics, TrendEngine, Worker};
 pub use error::{Result, TrendError};
 pub use post::{AnalyzedPost, TopicKind, TopicRef};
-pub use score::{RelatedTopic, SentimentSummary, TopicPoint, TopicStats, Trend, TrendList, TrendQuery, TrendState};
+pub use query::TrendQuery;
+pub use report::{RelatedTopic, SentimentSummary, TopicPoint, TopicStats, Trend, TrendList, TrendState};

@@ -16,14 +16,14 @@ mod sentiment140;
 mod source;
 
 use std::borrow::Cow;
-use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use flate2::read::MultiGzDecoder;
 
+pub use crate::format::Format;
+pub use crate::malformed::Malformed;
 use crate::{Error, Post, Result};
 use source::CsvRows;
 pub use source::{Line, Lines};
@@ -37,93 +37,6 @@ pub const MAX_RECORD_BYTES: usize = 1 << 20;
 /// Size of the read buffer, which is also how much of an input format detection can see.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 
-/// The native formats Pulse reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// Canonical JSON lines, one [`Post`] per line (`schemas/post.schema.json`).
-    Jsonl,
-    /// CrisisLexT6 CSV: `tweet id, tweet, label`, ids quoted with `'`.
-    CrisisLexT6,
-    /// CrisisLexT26 CSV: `Tweet ID, Tweet Text, Information Source, Information Type, Informativeness`.
-    CrisisLexT26,
-    /// Twitter US Airline Sentiment CSV (the CrowdFlower release, with a header row).
-    Airline,
-    /// Sentiment140 CSV: `polarity, id, date, query, user, text` (or `polarity, text`), no header.
-    Sentiment140,
-    /// Bluesky Jetstream events, one JSON object per line.
-    Jetstream,
-}
-
-impl Format {
-    /// Every format, in the order they are listed to users.
-    pub const ALL: [Format; 6] = [
-        Format::Jsonl,
-        Format::CrisisLexT6,
-        Format::CrisisLexT26,
-        Format::Airline,
-        Format::Sentiment140,
-        Format::Jetstream,
-    ];
-
-    /// The names accepted by `--format`, in the order of [`Format::ALL`].
-    pub const NAMES: [&'static str; 6] =
-        ["jsonl", "crisislex-t6", "crisislex-t26", "airline-sentiment", "sentiment140", "jetstream"];
-
-    /// The name of this format as `--format` accepts it.
-    pub fn name(self) -> &'static str {
-        let index = Self::ALL.iter().position(|f| *f == self).unwrap_or(0);
-        Self::NAMES[index]
-    }
-
-    /// Recognises a format from the first line of an input (header or first record).
-    pub fn detect(first_line: &[u8]) -> std::result::Result<Format, String> {
-        let line = String::from_utf8_lossy(first_line);
-        let line = line.trim_start_matches('\u{feff}').trim();
-        if line.is_empty() {
-            return Err("the input is empty".into());
-        }
-        if line.starts_with('{') {
-            // Jetstream events name an account (`did`) and an event `kind`; canonical posts do not.
-            let is_jetstream = line.contains("\"did\"") && line.contains("\"kind\"");
-            return Ok(if is_jetstream { Format::Jetstream } else { Format::Jsonl });
-        }
-        let header = line.to_ascii_lowercase().replace(' ', "");
-        if header.starts_with("tweetid,tweet,label") {
-            return Ok(Format::CrisisLexT6);
-        }
-        if header.starts_with("tweetid,tweettext") {
-            return Ok(Format::CrisisLexT26);
-        }
-        if header.contains("_unit_id") && header.contains("airline_sentiment") {
-            return Ok(Format::Airline);
-        }
-        let polarity = line.split(',').next().unwrap_or("").trim_matches('"');
-        if matches!(polarity, "0" | "2" | "4") && line.contains(',') {
-            return Ok(Format::Sentiment140);
-        }
-        let shown: String = line.chars().take(60).collect();
-        Err(format!("first line {shown:?} matches none of: {}", Self::NAMES.join(", ")))
-    }
-}
-
-impl FromStr for Format {
-    type Err = Error;
-
-    fn from_str(name: &str) -> Result<Self> {
-        Self::NAMES
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(name))
-            .map(|i| Self::ALL[i])
-            .ok_or_else(|| Error::UnknownFormatName(name.to_string()))
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// One row of an input, as a reader sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -133,25 +46,6 @@ pub enum Record {
     Malformed(Malformed),
     /// A well-formed event that is not a post (e.g. a Jetstream like or delete): counted, skipped.
     Skipped,
-}
-
-/// A row that could not be turned into a post, with where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
-    /// The input file (or `-` for standard input).
-    pub path: PathBuf,
-    /// 1-based line where the row starts.
-    pub line: u64,
-    /// Why the row was rejected.
-    pub reason: String,
-    /// The row as read (lossily decoded), so it can be dead-lettered and fixed.
-    pub raw: String,
-}
-
-impl fmt::Display for Malformed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.reason)
-    }
 }
 
 /// Streams the posts of one input, whatever its format.
@@ -361,7 +255,7 @@ mod tests {
         for format in Format::ALL {
             assert_eq!(format.name().parse::<Format>().unwrap(), format);
         }
-        assert!(matches!("csv".parse::<Format>(), Err(Error::UnknownFormatName(_))));
+        assert!(matches!("csv".parse::<Format>(), Err(crate::format::UnknownFormat(_))));
     }
 
     #[test]

@@ -1,0 +1,108 @@
+//! The reads every endpoint shares: the engine's windows and clock, cached trend lists, topics
+//! resolved from free text, representative posts from the index. Engine and index reads run on
+//! the blocking pool: the engine's lock can be held by a bucket close, and an async worker waiting
+//! for it would stall every other request scheduled on that worker.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use pulse_index::Representative;
+use pulse_trends::{TopicStats, TrendQuery};
+
+use crate::AppState;
+use crate::cache::CachedTrends;
+use crate::error::AppError;
+use crate::params;
+use crate::response::TrendsResponse;
+
+/// Window lengths as the engine sees them.
+pub(crate) struct Windows {
+    pub bucket: i64,
+    pub history: i64,
+    pub trend: i64,
+}
+
+impl Windows {
+    pub(crate) fn of(state: &AppState) -> Self {
+        let config = state.engine().config();
+        let bucket = config.bucket_secs;
+        Self {
+            bucket,
+            history: bucket * i64::try_from(config.history_buckets).unwrap_or(i64::MAX / bucket),
+            trend: bucket * i64::try_from(config.window_buckets).unwrap_or(1),
+        }
+    }
+
+    pub(crate) fn parse(&self, text: Option<&str>, default: i64) -> Result<i64, AppError> {
+        params::window_secs(text, self.bucket, self.history, default)
+    }
+}
+
+/// `2h`, `30m`, `90s` for a number of seconds.
+pub(crate) fn format_window(secs: i64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// Event time "now": the engine's watermark (the replay clock), or the wall clock before any data.
+pub(crate) fn now(state: &AppState) -> DateTime<Utc> {
+    state.engine().watermark().and_then(|w| Utc.timestamp_opt(w, 0).single()).unwrap_or_else(Utc::now)
+}
+
+/// The trend list for these parameters, from the cache (at most [`crate::cache::TTL`] plus one computation old).
+pub(crate) async fn trends_response(
+    state: &AppState,
+    window: i64,
+    lang: Option<String>,
+    limit: usize,
+) -> Arc<CachedTrends> {
+    let app = state.clone();
+    let key = (window, lang.clone(), limit);
+    state
+        .trend_cache()
+        .get(key, move || {
+            let list = app.engine().trends(&TrendQuery {
+                window_secs: Some(window),
+                limit: Some(limit),
+                lang,
+                ..TrendQuery::default()
+            });
+            TrendsResponse { as_of: list.at, window: format_window(window), trends: list.trends }
+        })
+        .await
+}
+
+/// The stats of a topic given as a key or as free text (`Boston Marathon`), if the engine has any.
+///
+/// Read on the blocking pool: the engine's lock can be held by a bucket close, and an async worker
+/// waiting for it would stall every other request scheduled on that worker.
+pub(crate) async fn find_topic(state: &AppState, text: &str, span: i64) -> Result<Option<TopicStats>, AppError> {
+    let (app, text) = (state.clone(), text.trim().to_string());
+    tokio::task::spawn_blocking(move || {
+        let engine = app.engine();
+        let key = text.to_lowercase();
+        engine
+            .topic(&key, Some(span))
+            .or_else(|| engine.resolve_topic(&text).and_then(|k| engine.topic(&k, Some(span))))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Typical posts per side about a topic key over the trend window ending now.
+pub(crate) async fn representative(state: &AppState, key: &str, per_side: usize) -> Result<Representative, AppError> {
+    let windows = Windows::of(state);
+    // The trend window ending with the bucket that holds "now".
+    let until = now(state) + chrono::Duration::seconds(windows.bucket);
+    let since = until - chrono::Duration::seconds(windows.trend + windows.bucket);
+    let index = state.index().clone();
+    let key = key.to_string();
+    tokio::task::spawn_blocking(move || index.representative(&key, Some(since), Some(until), per_side))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::from)
+}

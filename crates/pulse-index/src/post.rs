@@ -1,0 +1,43 @@
+//! [`IndexPost`]: what the pipeline hands the index.
+
+use std::sync::Arc;
+
+use pulse_core::Post;
+
+/// A post with what the pipeline's analysis found, as the index takes it.
+///
+/// The index does not analyze text itself (it depends on `pulse-core` only): the pipeline fills
+/// this from `pulse-text`'s analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexPost {
+    /// The post (shared with the other consumers of the pipeline).
+    pub post: Arc<Post>,
+    /// Detected language code (`en`, `es`, `und`, ...).
+    pub lang: String,
+    /// VADER compound score in [−1, 1] (the pipeline uses the topic-masked score); `None` when
+    /// the post has no sentiment (e.g. not English).
+    pub sentiment: Option<f64>,
+    /// Topic keys of the post (canonical keys: `#bostonmarathon`, `boston marathon`, `@united`).
+    pub topics: Vec<String>,
+    /// Whether the post is a repost (`RT @user: ...` or a native repost).
+    pub is_repost: bool,
+}
+
+impl IndexPost {
+    /// A post with its language and sentiment, no topics, not a repost.
+    pub fn new(post: impl Into<Arc<Post>>, lang: impl Into<String>, sentiment: Option<f64>) -> Self {
+        Self { post: post.into(), lang: lang.into(), sentiment, topics: Vec::new(), is_repost: false }
+    }
+
+    /// Sets the topic keys.
+    pub fn with_topics<S: Into<String>>(mut self, topics: impl IntoIterator<Item = S>) -> Self {
+        self.topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Marks the post as a repost (or not).
+    pub fn with_repost(mut self, is_repost: bool) -> Self {
+        self.is_repost = is_repost;
+        self
+    }
+}
