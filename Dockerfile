@@ -66,4 +66,4 @@ USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/pulse"]
 # Without arguments: embedded mode on all interfaces (the default listen address is loopback only).
-CMD ["serve", "--listen", "0.0.0.0:8080", "--data-dir", "/var/lib/pulse"]
+CMD ["serve", "--listen", "0.0.0.0:8080", "--state-dir", "/var/lib/pulse"]

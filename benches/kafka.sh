@@ -50,7 +50,7 @@ for workers in 1 2; do
   PULSE_KAFKA_BATCH_NUM_MESSAGES="${BATCH:-1}" "$pulse" replay boston-west --loop "$LOOPS" --to kafka "${args[@]}" 2>/dev/null
   drain_rate=$("$drain" "$BROKERS" "posts-$tag" | python3 -c 'import json, sys; print(json.load(sys.stdin)["records_per_second"])')
   qport=$(free_port)
-  "$pulse" query "${args[@]}" --listen "127.0.0.1:$qport" --data-dir "/tmp/pulse-bench-query-$tag" 2>/dev/null &
+  "$pulse" query "${args[@]}" --listen "127.0.0.1:$qport" --state-dir "/tmp/pulse-bench-query-$tag" 2>/dev/null &
   pids+=($!)
   until curl -sf "http://127.0.0.1:$qport/readyz" >/dev/null; do sleep 0.1; done
   ready=()

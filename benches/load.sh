@@ -13,7 +13,7 @@ export PULSE_DATA_DIR="${PULSE_DATA_DIR:-$(pwd)/../shared/replay-data}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 cargo build --release -q -p pulse
 data=$(mktemp -d)
-./target/release/pulse serve --max --loop 0 --listen 127.0.0.1:$port --data-dir "$data" 2>"$data/serve.log" &
+./target/release/pulse serve --max --loop 0 --listen 127.0.0.1:$port --state-dir "$data" 2>"$data/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 sleep 10

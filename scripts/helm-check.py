@@ -333,7 +333,7 @@ def check_writable_paths() -> None:
     the config mounted where --config says, and (serve, query) its data directory on a volume."""
     for label in STANDARD:
         r = rendered(label)
-        data_dir = r.config()["index"]["data_dir"]
+        state_dir = r.config()["index"]["state_dir"]
         for d in r.pulse_workloads():
             pod = d["spec"]["template"]["spec"]
             volumes = {v["name"]: v for v in pod.get("volumes", [])}
@@ -354,7 +354,7 @@ def check_writable_paths() -> None:
             cm = r.named("ConfigMap", cm_name)
             assert cfg_mount.get("subPath") in cm["data"], f"{where}: {CONFIG_PATH} is not a key of ConfigMap {cm_name}"
             if args[0] in ("serve", "query"):
-                assert data_dir in mounts, f"{where}: data_dir {data_dir} is not a volume"
+                assert state_dir in mounts, f"{where}: state_dir {state_dir} is not a volume"
 
 
 def check_ingest_replicas_honoured() -> None:
@@ -387,17 +387,17 @@ def check_embedded_mode() -> None:
         assert "serve" in cfg and "kafka" not in cfg, f"{label}: pulse.toml sections {sorted(cfg)}"
         pod = d["spec"]["template"]["spec"]
         c = pod["containers"][0]
-        data_dir = cfg["index"]["data_dir"]
-        mount = next((m for m in c["volumeMounts"] if m["mountPath"] == data_dir), None)
-        assert mount, f"{label}: nothing mounted at data_dir {data_dir}"
+        state_dir = cfg["index"]["state_dir"]
+        mount = next((m for m in c["volumeMounts"] if m["mountPath"] == state_dir), None)
+        assert mount, f"{label}: nothing mounted at state_dir {state_dir}"
         volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
         claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-        assert claim, f"{label}: data_dir {data_dir} is not on a PersistentVolumeClaim: {volume}"
+        assert claim, f"{label}: state_dir {state_dir} is not on a PersistentVolumeClaim: {volume}"
         pvc = r.named("PersistentVolumeClaim", claim)
         assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"], f"{label}: claim access modes {pvc['spec']['accessModes']}"
         env = {e["name"]: e.get("value") for e in c["env"]}
         cache = env.get("PULSE_CACHE_DIR", "")
-        assert cache.startswith(data_dir.rstrip("/") + "/"), f"{label}: PULSE_CACHE_DIR {cache!r} is not on the claim"
+        assert cache.startswith(state_dir.rstrip("/") + "/"), f"{label}: PULSE_CACHE_DIR {cache!r} is not on the claim"
         svc = r.named("Service", d["metadata"]["name"].removesuffix("-serve"))
         assert selects(svc["spec"]["selector"], pod_labels(d)), f"{label}: the Service does not select the serve pod"
     # The replay settings reach [serve].
@@ -441,9 +441,9 @@ def check_distributed_mode() -> None:
             assert sum(selects(p["spec"]["selector"]["matchLabels"], pod_labels(d)) for p in pdbs) == 1, \
                 f"{label}: not exactly one PodDisruptionBudget for {d['metadata']['name']}"
         # The query index lives on an emptyDir (rebuilt from Kafka).
-        data_dir = r.config()["index"]["data_dir"]
+        state_dir = r.config()["index"]["state_dir"]
         pod = query["spec"]["template"]["spec"]
-        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == data_dir)
+        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == state_dir)
         volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
         assert "emptyDir" in volume, f"{label}: query index volume is {volume}"
 

@@ -30,11 +30,12 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use pulse_index::SearchIndex;
+use pulse_ingest::PipelineStats;
 use pulse_trends::TrendEngine;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub use metrics::{Metrics, PipelineStats};
+pub use metrics::Metrics;
 
 /// Longest a request may take before it is answered with 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

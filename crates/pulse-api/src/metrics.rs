@@ -1,12 +1,12 @@
 //! Every metric `/metrics` exposes, declared in one place (Prometheus text format through
 //! `prometheus-client`).
 //!
-//! Ingest-side numbers live where they are produced (the pipeline's [`PipelineStats`] atomics, the
+//! Ingest-side numbers live where they are produced (the pipeline's `PipelineStats` atomics, the
 //! engine's and the index's own counters) and are copied into the registry at scrape time, so the
 //! hot path never touches a metrics lock.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -15,29 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-
-/// Counters the ingest pipeline updates as it runs (lock-free), read at scrape time.
-#[derive(Debug, Default)]
-pub struct PipelineStats {
-    /// Records read from the source (posts, malformed and skipped).
-    pub records_read: AtomicU64,
-    /// Malformed records (counted, reported, dead-lettered).
-    pub malformed: AtomicU64,
-    /// Posts analysed.
-    pub posts_analyzed: AtomicU64,
-    /// Posts waiting for analysis.
-    pub analysis_queue: AtomicU64,
-    /// Posts per second over the last second, ×1000.
-    pub ingest_rate_milli: AtomicU64,
-    /// Newest event time handed to analysis, Unix ms (the replay clock in live mode).
-    pub newest_event_ms: AtomicI64,
-    /// Query nodes: rollups merged into the trend engine.
-    pub rollups_merged: AtomicU64,
-    /// Query nodes: rollups dropped because their offsets were applied already.
-    pub rollups_duplicate: AtomicU64,
-    /// Query nodes: rollups dropped because they overlap what was applied (a zombie worker).
-    pub rollups_overlap: AtomicU64,
-}
+use pulse_ingest::PipelineStats;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabel {
@@ -182,6 +160,3 @@ impl Metrics {
         out
     }
 }
-
-/// Shared handle to the pipeline's counters.
-pub type SharedPipelineStats = Arc<PipelineStats>;

@@ -1,28 +1,21 @@
 //! Every endpoint through the real router (`oneshot`), after a real replay: status codes, JSON
 //! validated against `schemas/openapi.yaml`, and contents.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use pulse_api::{AppState, PipelineStats};
-use pulse_core::replay::{self, ManualClock, ReplayInput, ReplayOptions, Sink, SinkError};
+use pulse_api::AppState;
+use pulse_core::replay::{self, ManualClock, ReplayOptions};
+use pulse_core::sink::{Sink, SinkError};
 use pulse_index::{IndexConfig, SearchIndex};
-use pulse_ingest::Pipeline;
+use pulse_ingest::{Pipeline, PipelineStats};
 use pulse_trends::{TrendConfig, TrendEngine};
 use serde_json::Value;
 use tower::ServiceExt;
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"));
-    assert!(dir.is_dir(), "real datasets not found at {}: set PULSE_DATA_DIR", dir.display());
-    dir
-}
 
 struct Feed(Pipeline);
 
@@ -37,14 +30,12 @@ impl Sink for Feed {
 fn replayed_state() -> AppState {
     let engine = Arc::new(TrendEngine::new(TrendConfig::for_bucket(600)).unwrap());
     let index = Arc::new(SearchIndex::in_ram(IndexConfig::small()).unwrap());
-    let files = ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"];
-    let inputs: Vec<ReplayInput> =
-        files.iter().map(|f| ReplayInput { path: data_dir().join("crisislex-t6").join(f), format: None }).collect();
+    let inputs = pulse_testsuite::boston_west();
     let options = ReplayOptions {
         until: Some(chrono::DateTime::parse_from_rfc3339("2013-04-15T22:00:00Z").unwrap().to_utc()),
         ..ReplayOptions::default()
     };
-    let mut feed = Feed(Pipeline::new(engine.worker()).with_index(index.sender()));
+    let mut feed = Feed(Pipeline::new().with_trends(engine.worker()).with_index(index.sender()));
     let summary = replay::replay(&inputs, &options, &mut feed, &mut ManualClock::default(), &mut ()).unwrap();
     assert!(summary.emitted() > 1000, "{}", summary.emitted());
     feed.0.flush().unwrap();

@@ -1,9 +1,13 @@
-//! Pulse's config file (`--config pulse.toml` or `PULSE_CONFIG`) and the flags that override it.
+//! Pulse's configuration: one [`Config`] type, the config file's form and the effective settings
+//! at once, with every default written in one place (its `Default`s; the engine's are
+//! [`TrendSettings`]'s, Kafka's [`pulse_kafka::KafkaConfig`]'s).
 //!
-//! Every key is optional; a flag given on the command line wins over the file, the file over the
-//! built-in default. The same file serves `serve`, `ingest`, `query`, `topics` and
-//! `replay --to kafka` (each reads the sections it needs), so one ConfigMap configures a whole
-//! deployment. `--print-config` shows the effective result.
+//! A command reads the file (`--config pulse.toml` or `PULSE_CONFIG`; every key optional, unknown
+//! keys are errors), then applies its flags: a flag given on the command line wins over the file,
+//! the file over the default. The same file serves `serve`, `ingest`, `query`, `topics`, `trends`
+//! and `replay --to kafka` (each reads the sections it needs), so one ConfigMap configures a
+//! whole deployment. `--print-config` prints the effective configuration as a file that
+//! `--config` accepts, and `--help` shows each flag's default from the same `Default`s.
 //!
 //! ```toml
 //! [serve]                      # pulse serve only
@@ -11,7 +15,7 @@
 //! speed = 3600.0               # event-time speed-up
 //! max = false                  # as fast as possible instead
 //! loop = 0                     # passes, 0 = forever
-//! workers = 2                  # analysis threads (omit: one per core)
+//! workers = 2                  # ingest threads (omit: one per core)
 //!
 //! [http]
 //! listen = "127.0.0.1:8080"
@@ -19,9 +23,11 @@
 //! [trends]
 //! bucket = "10m"
 //! window = "1h"
+//! min_authors = 10
+//! include_mentions = false
 //!
 //! [index]                      # serve and query
-//! data_dir = "pulse-data"
+//! state_dir = "pulse-data"
 //! retention = "24h"
 //!
 //! [kafka]                      # ingest, query, topics, replay --to kafka
@@ -42,88 +48,133 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::Args;
+use clap::{Args, Command};
+use pulse_core::Span;
 use pulse_index::IndexConfig;
-use pulse_trends::TrendConfig;
+use pulse_trends::{TrendConfig, TrendSettings};
 use serde::{Deserialize, Serialize};
 
-use crate::trends::parse_duration;
+/// Slowest and fastest replay speed-up (and posts per second of `replay --rate`) accepted: beyond
+/// these, pacing would wait for centuries or not at all (use `--max`).
+pub const SPEED_RANGE: (f64, f64) = (1e-3, 1e9);
 
-/// The config file, as written.
-#[derive(Debug, Default, Deserialize)]
+/// Everything a Pulse process can be configured with; the config file's form.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct FileConfig {
-    /// `pulse serve`'s replay.
-    pub serve: ServeFile,
+pub struct Config {
+    /// `pulse serve`'s source.
+    pub serve: ServeConfig,
     /// The HTTP listener.
-    pub http: HttpFile,
+    pub http: HttpConfig,
     /// The trend engine.
-    pub trends: TrendsFile,
-    /// The search index.
-    pub index: IndexFile,
+    pub trends: TrendSettings,
+    /// Where a process keeps its state, and how long posts stay searchable.
+    pub index: IndexSection,
     /// Kafka (read by the commands that talk to it).
     #[cfg(feature = "kafka")]
     pub kafka: pulse_kafka::KafkaConfig,
     /// Kafka settings are accepted, and ignored, by a build without Kafka.
     #[cfg(not(feature = "kafka"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kafka: Option<toml::Table>,
 }
 
-/// `[serve]`.
-#[derive(Debug, Default, Deserialize)]
+/// `[serve]`: what `pulse serve` replays and how fast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ServeFile {
-    /// Inputs to replay.
-    pub replay: Option<Vec<PathBuf>>,
-    /// Event-time speed-up.
-    pub speed: Option<f64>,
-    /// As fast as possible.
-    pub max: Option<bool>,
-    /// Passes; 0 = forever.
+pub struct ServeConfig {
+    /// Dataset names, files or directories to replay.
+    pub replay: Vec<PathBuf>,
+    /// Event-time speed-up: 3600 replays an hour of posts per second.
+    pub speed: f64,
+    /// Replay as fast as possible instead (a load test).
+    pub max: bool,
+    /// Passes over the inputs, each shifted past the previous one in time; 0 = forever.
     #[serde(rename = "loop")]
-    pub loops: Option<u32>,
-    /// Analysis threads.
+    pub loops: u32,
+    /// Ingest threads; omitted, one per core.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workers: Option<usize>,
 }
 
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self { replay: vec!["boston-west".into()], speed: 3600.0, max: false, loops: 0, workers: None }
+    }
+}
+
 /// `[http]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct HttpFile {
-    /// Address to listen on.
-    pub listen: Option<SocketAddr>,
+pub struct HttpConfig {
+    /// Address to serve HTTP on.
+    pub listen: SocketAddr,
 }
 
-/// `[trends]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TrendsFile {
-    /// Bucket width (`10m`).
-    pub bucket: Option<String>,
-    /// Trend window (`1h`).
-    pub window: Option<String>,
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+    }
 }
 
-/// `[index]`.
-#[derive(Debug, Default, Deserialize)]
+/// `[index]`: the state directory and the search index's retention.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct IndexFile {
-    /// Where the index lives.
-    pub data_dir: Option<PathBuf>,
-    /// Event time kept searchable (`24h`).
-    pub retention: Option<String>,
+pub struct IndexSection {
+    /// Where the search index and dead letters live (`data_dir` is read as its old name).
+    #[serde(alias = "data_dir")]
+    pub state_dir: PathBuf,
+    /// Keep posts searchable for this much event time.
+    pub retention: Span,
 }
 
-impl FileConfig {
+impl Default for IndexSection {
+    fn default() -> Self {
+        let retention = IndexConfig::default().retention_secs.unwrap_or(24 * 3600);
+        Self { state_dir: "pulse-data".into(), retention: Span::from_secs(retention) }
+    }
+}
+
+impl IndexSection {
+    /// The index's configuration for these settings.
+    pub fn index_config(&self) -> IndexConfig {
+        IndexConfig { retention_secs: Some(self.retention.as_secs()), ..IndexConfig::default() }
+    }
+}
+
+impl Config {
     /// Reads `path`, or the defaults when there is none.
     pub fn load(path: Option<&Path>) -> Result<Self> {
         let Some(path) = path else { return Ok(Self::default()) };
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
     }
+
+    /// The configuration as a file `--config` reads back.
+    pub fn to_toml(&self) -> Result<String> {
+        Ok(toml::to_string(self)?)
+    }
+
+    /// The trend engine's configuration, checked.
+    pub fn trend_config(&self) -> Result<TrendConfig> {
+        self.trends.config().context("[trends]")
+    }
+
+    /// Checks `[serve]`.
+    pub fn check_serve(&self) -> Result<()> {
+        let (slowest, fastest) = SPEED_RANGE;
+        let speed = self.serve.speed;
+        if !(slowest..=fastest).contains(&speed) {
+            bail!("the replay speed {speed} must be between {slowest} and {fastest:e} (or use --max)");
+        }
+        if self.serve.workers == Some(0) {
+            bail!("serve needs at least one worker");
+        }
+        Ok(())
+    }
 }
 
-/// `--config`, shared by every long-running command.
+/// `--config`, shared by every command that reads the config file.
 #[derive(Args, Debug)]
 pub struct ConfigArg {
     /// Config file (TOML; see the README). Flags override it.
@@ -131,141 +182,223 @@ pub struct ConfigArg {
     pub config: Option<PathBuf>,
 }
 
-/// Trend and HTTP flags shared by `serve` and `query` (and `ingest`'s trends and probes).
+impl ConfigArg {
+    /// The file's configuration, or the defaults.
+    pub fn load(&self) -> Result<Config> {
+        Config::load(self.config.as_deref())
+    }
+}
+
+/// `--listen`.
 #[derive(Args, Debug)]
-pub struct EngineArgs {
-    /// Address to serve HTTP on [default: 127.0.0.1:8080].
+pub struct HttpArgs {
+    /// Address to serve HTTP on.
     #[arg(long, env = "PULSE_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// Trend bucket width: 10m suits sparse replays such as CrisisLex, 1m live firehoses [default: 10m].
-    #[arg(long, value_parser = parse_duration)]
-    pub bucket: Option<i64>,
-    /// Trend window: how much recent data counts as "now" [default: 1h].
-    #[arg(long, value_parser = parse_duration)]
-    pub window: Option<i64>,
 }
 
-/// Search index flags shared by `serve` and `query`.
+impl HttpArgs {
+    /// Sets what was given.
+    pub fn apply(&self, http: &mut HttpConfig) {
+        if let Some(listen) = self.listen {
+            http.listen = listen;
+        }
+    }
+}
+
+/// The trend engine's flags.
+#[derive(Args, Debug)]
+pub struct TrendArgs {
+    /// Trend bucket width: 10m suits sparse replays such as CrisisLex, 1m busy live streams.
+    #[arg(long)]
+    pub bucket: Option<Span>,
+    /// Trend window, a whole number of buckets: how much recent data counts as "now".
+    #[arg(long)]
+    pub window: Option<Span>,
+}
+
+impl TrendArgs {
+    /// Sets what was given.
+    pub fn apply(&self, trends: &mut TrendSettings) {
+        if let Some(bucket) = self.bucket {
+            trends.bucket = bucket;
+        }
+        if let Some(window) = self.window {
+            trends.window = window;
+        }
+    }
+}
+
+/// The state directory's and the index's flags.
 #[derive(Args, Debug)]
 pub struct IndexArgs {
-    /// Where the search index and dead letters live [default: pulse-data].
-    #[arg(long, env = "PULSE_HOME")]
-    pub data_dir: Option<PathBuf>,
-    /// Keep posts searchable for this much event time [default: 24h].
-    #[arg(long, value_parser = parse_duration)]
-    pub retention: Option<i64>,
+    /// Where the search index and dead letters live.
+    #[arg(long, alias = "data-dir", env = "PULSE_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Keep posts searchable for this much event time.
+    #[arg(long)]
+    pub retention: Option<Span>,
 }
 
-/// The effective engine and HTTP settings.
-#[derive(Debug, Clone, Serialize)]
-pub struct EngineSettings {
-    /// HTTP address.
-    pub listen: SocketAddr,
-    /// Bucket width (s).
-    pub bucket: i64,
-    /// Window (s).
-    pub window: i64,
-}
-
-/// The effective index settings.
-#[derive(Debug, Clone, Serialize)]
-pub struct IndexSettings {
-    /// Data directory.
-    pub data_dir: PathBuf,
-    /// Retention (s).
-    pub retention: i64,
-}
-
-fn file_secs(value: Option<&String>, key: &str) -> Result<Option<i64>> {
-    value.map(|text| parse_duration(text).map_err(|e| anyhow::anyhow!("config {key}: {e}"))).transpose()
-}
-
-impl EngineSettings {
-    /// Flags over file over defaults.
-    pub fn resolve(args: &EngineArgs, file: &FileConfig) -> Result<Self> {
-        let settings = Self {
-            listen: args.listen.or(file.http.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            bucket: args.bucket.or(file_secs(file.trends.bucket.as_ref(), "trends.bucket")?).unwrap_or(600),
-            window: args.window.or(file_secs(file.trends.window.as_ref(), "trends.window")?).unwrap_or(3600),
-        };
-        if settings.window < settings.bucket {
-            bail!("the trend window ({} s) must be at least one bucket ({} s)", settings.window, settings.bucket);
+impl IndexArgs {
+    /// Sets what was given.
+    pub fn apply(&self, index: &mut IndexSection) {
+        if let Some(dir) = &self.state_dir {
+            index.state_dir.clone_from(dir);
         }
-        Ok(settings)
-    }
-
-    /// The trend engine's configuration for these settings.
-    pub fn trend_config(&self) -> TrendConfig {
-        let mut config = TrendConfig::for_bucket(self.bucket);
-        config.window_buckets = usize::try_from((self.window / self.bucket).max(1)).unwrap_or(6);
-        config.history_buckets = config.history_buckets.max(config.window_buckets * 4);
-        config
+        if let Some(retention) = self.retention {
+            index.retention = retention;
+        }
     }
 }
 
-impl IndexSettings {
-    /// Flags over file over defaults.
-    pub fn resolve(args: &IndexArgs, file: &FileConfig) -> Result<Self> {
-        Ok(Self {
-            data_dir: args.data_dir.clone().or(file.index.data_dir.clone()).unwrap_or_else(|| "pulse-data".into()),
-            retention: args
-                .retention
-                .or(file_secs(file.index.retention.as_ref(), "index.retention")?)
-                .unwrap_or(86_400),
-        })
-    }
+/// Which flag sets which key of the file (`flag id`, `section.key`): `--help` shows each default
+/// from [`Config::default`].
+const FLAG_KEYS: &[(&str, &str)] = &[
+    ("replay", "serve.replay"),
+    ("speed", "serve.speed"),
+    ("loops", "serve.loop"),
+    ("workers", "serve.workers"),
+    ("listen", "http.listen"),
+    ("bucket", "trends.bucket"),
+    ("window", "trends.window"),
+    ("min_authors", "trends.min_authors"),
+    ("state_dir", "index.state_dir"),
+    ("retention", "index.retention"),
+    ("brokers", "kafka.brokers"),
+    ("topic", "kafka.posts_topic"),
+    ("rollups", "kafka.rollups_topic"),
+    ("dlq", "kafka.dlq_topic"),
+    ("group", "kafka.group"),
+    ("flush_interval", "kafka.flush_interval"),
+    ("partitions", "kafka.partitions"),
+    ("replication_factor", "kafka.replication_factor"),
+];
 
-    /// The index's configuration for these settings.
-    pub fn index_config(&self) -> IndexConfig {
-        IndexConfig { retention_secs: Some(u64::try_from(self.retention).unwrap_or(86_400)), ..IndexConfig::default() }
+/// The default of `section.key`, as a user would write it.
+fn default_of(defaults: &toml::Table, key: &str) -> Option<String> {
+    let (section, name) = key.split_once('.')?;
+    let value = defaults.get(section)?.as_table()?.get(name);
+    Some(match value {
+        None if key == "serve.workers" => "one per core".into(),
+        None => return None,
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(toml::Value::Float(f)) if f.fract() == 0.0 => format!("{f:.0}"),
+        Some(toml::Value::Array(items)) => {
+            items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect::<Vec<_>>().join(", ")
+        }
+        Some(other) => other.to_string(),
+    })
+}
+
+/// `command` with `[default: …]` appended to the help of every flag that sets a config key, taken
+/// from [`Config::default`] (so help and behaviour cannot disagree).
+pub fn with_defaults(command: Command) -> Command {
+    let defaults = toml::Table::try_from(Config::default()).unwrap_or_default();
+    fn walk(command: Command, defaults: &toml::Table) -> Command {
+        let mut command = command;
+        let ids: Vec<String> = command.get_arguments().map(|a| a.get_id().to_string()).collect();
+        for id in ids {
+            let Some((_, key)) = FLAG_KEYS.iter().find(|(flag, _)| *flag == id) else { continue };
+            let Some(default) = default_of(defaults, key) else { continue };
+            command = command.mut_arg(id, |arg| {
+                let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                arg.help(format!("{help} [default: {default}]"))
+            });
+        }
+        let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+        for name in names {
+            command = command.mut_subcommand(name, |sub| walk(sub, defaults));
+        }
+        command
     }
+    walk(command, &defaults)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<FileConfig> {
+    fn parse(text: &str) -> Result<Config> {
         Ok(toml::from_str(text)?)
     }
 
     #[test]
     fn flags_override_the_file_and_the_file_overrides_defaults() {
-        let file = parse("[trends]\nbucket = \"1m\"\nwindow = \"30m\"\n[http]\nlisten = \"0.0.0.0:9000\"\n").unwrap();
-        let none = EngineArgs { listen: None, bucket: None, window: None };
-        let settings = EngineSettings::resolve(&none, &file).unwrap();
-        assert_eq!((settings.bucket, settings.window, settings.listen.port()), (60, 1800, 9000));
-        let flags = EngineArgs { listen: None, bucket: Some(300), window: None };
-        assert_eq!(EngineSettings::resolve(&flags, &file).unwrap().bucket, 300);
-        let defaults = EngineSettings::resolve(&none, &FileConfig::default()).unwrap();
+        let mut config =
+            parse("[trends]\nbucket = \"1m\"\nwindow = \"30m\"\n[http]\nlisten = \"0.0.0.0:9000\"\n").unwrap();
+        assert_eq!((config.trends.bucket.as_secs(), config.trends.window.as_secs()), (60, 1800));
+        TrendArgs { bucket: Some(Span::from_secs(300)), window: None }.apply(&mut config.trends);
+        HttpArgs { listen: None }.apply(&mut config.http);
+        assert_eq!((config.trends.bucket.as_secs(), config.trends.window.as_secs()), (300, 1800));
+        assert_eq!(config.http.listen.port(), 9000);
+        let defaults = Config::default();
         assert_eq!(
-            (defaults.bucket, defaults.window, defaults.listen.to_string().as_str()),
-            (600, 3600, "127.0.0.1:8080")
+            (defaults.trends.bucket.to_string(), defaults.trends.window.to_string(), defaults.http.listen.to_string()),
+            ("10m".into(), "1h".into(), "127.0.0.1:8080".into())
         );
+        // The library's defaults are the command line's.
+        assert_eq!(defaults.trend_config().unwrap(), TrendConfig::default());
     }
 
     #[test]
-    fn unknown_keys_and_bad_durations_are_errors_that_name_them() {
+    fn unknown_keys_bad_durations_and_bad_windows_are_errors_that_name_them() {
         let unknown = parse("[trends]\nbuckets = \"1m\"\n").unwrap_err().to_string();
         assert!(unknown.contains("buckets"), "{unknown}");
-        let file = parse("[trends]\nbucket = \"soon\"\n").unwrap();
-        let none = EngineArgs { listen: None, bucket: None, window: None };
-        let error = EngineSettings::resolve(&none, &file).unwrap_err().to_string();
-        assert!(error.contains("trends.bucket"), "{error}");
+        let duration = parse("[trends]\nbucket = \"soon\"\n").unwrap_err().to_string();
+        assert!(duration.contains("not a duration"), "{duration}");
         let window = parse("[trends]\nbucket = \"1h\"\nwindow = \"10m\"\n").unwrap();
-        assert!(EngineSettings::resolve(&none, &window).is_err());
+        let error = format!("{:#}", window.trend_config().unwrap_err());
+        assert!(error.contains("[trends]") && error.contains("whole number of buckets"), "{error}");
+    }
+
+    #[test]
+    fn the_printed_configuration_reads_back_as_itself() {
+        let mut config =
+            parse("[serve]\nreplay = [\"airline-sentiment\"]\nworkers = 3\n[index]\ndata_dir = \"/var/lib/pulse\"\n")
+                .unwrap();
+        assert_eq!(config.index.state_dir, Path::new("/var/lib/pulse"));
+        config.trends.window = Span::from_secs(7200);
+        let printed = config.to_toml().unwrap();
+        let back = parse(&printed).unwrap();
+        assert_eq!(back, config);
+        assert_eq!(back.to_toml().unwrap(), printed);
+        assert!(printed.contains("state_dir = \"/var/lib/pulse\"") && printed.contains("window = \"2h\""), "{printed}");
+    }
+
+    #[test]
+    fn serve_refuses_speeds_that_cannot_be_paced() {
+        for speed in [0.0, -1.0, 1e-300, f64::NAN, f64::INFINITY, 1e12] {
+            let config = Config { serve: ServeConfig { speed, ..ServeConfig::default() }, ..Config::default() };
+            assert!(config.check_serve().unwrap_err().to_string().contains("between"), "{speed}");
+        }
+        Config::default().check_serve().unwrap();
+    }
+
+    #[test]
+    fn help_shows_defaults_from_the_config_type() {
+        let command = Command::new("t")
+            .subcommand(Command::new("serve").arg(clap::Arg::new("bucket").long("bucket").help("Bucket width.")))
+            .subcommand(Command::new("x").arg(clap::Arg::new("workers").long("workers").help("Threads.")));
+        let command = with_defaults(command);
+        let help = |sub: &str, arg: &str| {
+            let sub = command.find_subcommand(sub).unwrap();
+            sub.get_arguments().find(|a| a.get_id() == arg).unwrap().get_help().unwrap().to_string()
+        };
+        assert_eq!(help("serve", "bucket"), "Bucket width. [default: 10m]");
+        assert_eq!(help("x", "workers"), "Threads. [default: one per core]");
     }
 
     #[cfg(feature = "kafka")]
     #[test]
     fn kafka_section_reads_durations_and_properties() {
-        let file = parse(
+        let config = parse(
             "[kafka]\nbrokers = \"k1:9092,k2:9092\"\nflush_interval = \"250ms\"\n[kafka.properties]\n\"security.protocol\" = \"SASL_SSL\"\n",
         )
         .unwrap();
-        assert_eq!(file.kafka.brokers, "k1:9092,k2:9092");
-        assert_eq!(file.kafka.flush_interval, std::time::Duration::from_millis(250));
-        assert_eq!(file.kafka.properties["security.protocol"], "SASL_SSL");
-        assert_eq!(file.kafka.posts_topic, "posts");
+        assert_eq!(config.kafka.brokers, "k1:9092,k2:9092");
+        assert_eq!(config.kafka.flush_interval, Span::from_millis(250));
+        assert_eq!(config.kafka.properties["security.protocol"], "SASL_SSL");
+        assert_eq!(config.kafka.posts_topic, "posts");
     }
 }

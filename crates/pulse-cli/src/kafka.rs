@@ -1,45 +1,45 @@
 //! The commands that run Pulse around a Kafka broker: `pulse ingest`, `pulse query` and
 //! `pulse topics create` (and the flags `pulse replay --to kafka` shares with them).
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use pulse_api::{AppState, PipelineStats, Probes};
+use pulse_api::{AppState, Probes};
+use pulse_core::Span;
+use pulse_ingest::PipelineStats;
 use pulse_kafka::query::{PostIndexer, RollupApplier, consume_rollups};
 use pulse_kafka::{IngestStats, IngestWorker, KafkaConfig};
 use pulse_trends::TrendEngine;
 
-use crate::config::{ConfigArg, EngineArgs, EngineSettings, FileConfig, IndexArgs, IndexSettings};
+use crate::config::{Config, ConfigArg, HttpArgs, IndexArgs, TrendArgs};
 use crate::server;
 
 /// Kafka flags; each overrides the config file's `[kafka]` key of the same meaning.
 #[derive(Args, Debug, Default)]
 pub struct KafkaArgs {
-    /// Bootstrap servers, host:port[,host:port…] [default: localhost:9092].
+    /// Bootstrap servers, host:port[,host:port…].
     #[arg(long, env = "PULSE_BROKERS")]
     pub brokers: Option<String>,
-    /// The posts topic [default: posts].
+    /// The posts topic.
     #[arg(long)]
     pub topic: Option<String>,
-    /// The rollups topic [default: pulse.rollups].
+    /// The rollups topic.
     #[arg(long)]
     pub rollups: Option<String>,
-    /// The dead-letter topic for malformed posts [default: posts.dlq].
+    /// The dead-letter topic for malformed posts.
     #[arg(long)]
     pub dlq: Option<String>,
-    /// The ingest workers' consumer group [default: pulse-ingest].
+    /// The ingest workers' consumer group.
     #[arg(long)]
     pub group: Option<String>,
 }
 
 impl KafkaArgs {
-    /// The config file's `[kafka]` with these flags applied.
-    pub fn resolve(&self, file: &FileConfig) -> KafkaConfig {
-        let mut kafka = file.kafka.clone();
+    /// Sets what was given.
+    pub fn apply(&self, kafka: &mut KafkaConfig) {
         let set = |target: &mut String, value: &Option<String>| {
             if let Some(v) = value {
                 target.clone_from(v);
@@ -50,15 +50,14 @@ impl KafkaArgs {
         set(&mut kafka.rollups_topic, &self.rollups);
         set(&mut kafka.dlq_topic, &self.dlq);
         set(&mut kafka.group, &self.group);
-        kafka
     }
 }
 
-/// Loads the config file and resolves the Kafka settings.
-pub fn kafka_config(config: Option<&Path>, args: &KafkaArgs) -> Result<(FileConfig, KafkaConfig)> {
-    let file = FileConfig::load(config)?;
-    let kafka = args.resolve(&file);
-    Ok((file, kafka))
+/// The config file with `--config`'s Kafka flags applied.
+pub fn load(config: &ConfigArg, kafka: &KafkaArgs) -> Result<Config> {
+    let mut loaded = config.load()?;
+    kafka.apply(&mut loaded.kafka);
+    Ok(loaded)
 }
 
 #[derive(Args)]
@@ -67,24 +66,36 @@ pub struct IngestArgs {
     config: ConfigArg,
     #[command(flatten)]
     kafka: KafkaArgs,
-    /// How often a rollup per partition is shipped (e.g. 500ms, 1s) [default: 1s].
-    #[arg(long, value_parser = pulse_core::time::parse_duration)]
-    flush_interval: Option<std::time::Duration>,
+    /// How often a rollup per partition is shipped (e.g. 500ms, 1s).
+    #[arg(long)]
+    flush_interval: Option<Span>,
     #[command(flatten)]
-    engine: EngineArgs,
+    http: HttpArgs,
+    #[command(flatten)]
+    trends: TrendArgs,
+    /// Print the effective configuration (a file `--config` accepts) and exit.
+    #[arg(long)]
+    print_config: bool,
 }
 
 /// `pulse ingest`: a consumer-group worker; `/healthz`, `/readyz` and `/metrics` on `--listen`.
 pub fn ingest(args: IngestArgs) -> Result<ExitCode> {
-    let (file, mut kafka) = kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    let mut config = load(&args.config, &args.kafka)?;
     if let Some(interval) = args.flush_interval {
-        kafka.flush_interval = interval;
+        config.kafka.flush_interval = interval;
     }
-    let settings = EngineSettings::resolve(&args.engine, &file)?;
+    args.http.apply(&mut config.http);
+    args.trends.apply(&mut config.trends);
+    let trends = config.trend_config()?;
+    if args.print_config {
+        print!("{}", config.to_toml()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let kafka = config.kafka.clone();
     let stats = Arc::new(IngestStats::default());
     let stop = Arc::new(AtomicBool::new(false));
     let worker = {
-        let (kafka, trends, stats, stop) = (kafka.clone(), settings.trend_config(), stats.clone(), stop.clone());
+        let (kafka, stats, stop) = (kafka.clone(), stats.clone(), stop.clone());
         std::thread::Builder::new().name("ingest".into()).spawn(move || {
             let result = IngestWorker::new(kafka, trends, stats).and_then(|mut worker| worker.run(&stop));
             if let Err(error) = &result {
@@ -105,9 +116,10 @@ pub fn ingest(args: IngestArgs) -> Result<ExitCode> {
         }),
     };
     let (posts, group) = (kafka.posts_topic.clone(), kafka.group.clone());
-    let served = server::serve_http(pulse_api::probe_router(probes), settings.listen, None, stop.clone(), |address| {
-        eprintln!("pulse ingest: {posts} → {} as group {group}; health on http://{address}", kafka.rollups_topic);
-    });
+    let served =
+        server::serve_http(pulse_api::probe_router(probes), config.http.listen, None, stop.clone(), |address| {
+            eprintln!("pulse ingest: {posts} → {} as group {group}; health on http://{address}", kafka.rollups_topic);
+        });
     stop.store(true, Ordering::Release);
     let outcome = worker.join().map_err(|_| anyhow::anyhow!("the ingest worker panicked"))?;
     served?;
@@ -123,18 +135,30 @@ pub struct QueryArgs {
     #[command(flatten)]
     kafka: KafkaArgs,
     #[command(flatten)]
-    engine: EngineArgs,
+    http: HttpArgs,
+    #[command(flatten)]
+    trends: TrendArgs,
     #[command(flatten)]
     index: IndexArgs,
+    /// Print the effective configuration (a file `--config` accepts) and exit.
+    #[arg(long)]
+    print_config: bool,
 }
 
 /// `pulse query`: rollups → trend state, posts → search index, the HTTP API and dashboard.
 pub fn query(args: QueryArgs) -> Result<ExitCode> {
-    let (file, kafka) = kafka_config(args.config.config.as_deref(), &args.kafka)?;
-    let settings = EngineSettings::resolve(&args.engine, &file)?;
-    let index_settings = IndexSettings::resolve(&args.index, &file)?;
-    let engine = Arc::new(TrendEngine::new(settings.trend_config())?);
-    let index = server::fresh_index(&index_settings)?;
+    let mut config = load(&args.config, &args.kafka)?;
+    args.http.apply(&mut config.http);
+    args.trends.apply(&mut config.trends);
+    args.index.apply(&mut config.index);
+    let trends = config.trend_config()?;
+    if args.print_config {
+        print!("{}", config.to_toml()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let kafka = config.kafka.clone();
+    let engine = Arc::new(TrendEngine::new(trends)?);
+    let index = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
     let state = AppState::new(engine.clone(), index.clone(), stats.clone());
     let stop = Arc::new(AtomicBool::new(false));
@@ -159,7 +183,7 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
         std::thread::Builder::new().name("index-posts".into()).spawn(move || {
             // Not the rollups thread: it holds the engine's write lock while merging, and a query
             // waiting for that lock must not also wait for a low-priority thread to be scheduled.
-            server::lower_priority("post indexing");
+            pulse_ingest::node::lower_priority("post indexing");
             let result = indexer.run(&kafka, &stop);
             if let Err(error) = &result {
                 eprintln!("pulse query: posts: {error}");
@@ -168,13 +192,18 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
             result
         })?
     };
-    let served =
-        server::serve_http(pulse_api::router(state.clone()), settings.listen, Some(stats), stop.clone(), |address| {
+    let served = server::serve_http(
+        pulse_api::router(state.clone()),
+        config.http.listen,
+        Some(stats),
+        stop.clone(),
+        |address| {
             eprintln!(
                 "pulse query: http://{address} (rollups from {}, search over {})",
                 kafka.rollups_topic, kafka.posts_topic
             );
-        });
+        },
+    );
     state.set_ready(false);
     stop.store(true, Ordering::Release);
     let rollups = rollups.join().map_err(|_| anyhow::anyhow!("the rollups consumer panicked"))?;
@@ -199,17 +228,17 @@ pub struct TopicsArgs {
     config: ConfigArg,
     #[command(flatten)]
     kafka: KafkaArgs,
-    /// Partitions of the posts and rollups topics [default: 4].
+    /// Partitions of the posts and rollups topics.
     #[arg(long)]
     partitions: Option<i32>,
-    /// Replication factor [default: 1].
+    /// Replication factor.
     #[arg(long)]
     replication_factor: Option<i32>,
 }
 
 pub fn topics(command: TopicsCommand) -> Result<ExitCode> {
     let TopicsCommand::Create(args) = command;
-    let (_, mut kafka) = kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    let mut kafka = load(&args.config, &args.kafka)?.kafka;
     kafka.partitions = args.partitions.unwrap_or(kafka.partitions);
     kafka.replication_factor = args.replication_factor.unwrap_or(kafka.replication_factor);
     for (topic, created) in pulse_kafka::topics::create_topics(&kafka)? {

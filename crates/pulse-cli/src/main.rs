@@ -13,7 +13,7 @@ mod trends;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Pulse: real-time social trends, and what people think about them.
 #[derive(Parser)]
@@ -53,7 +53,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PULSE_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
-    let cli = Cli::parse();
+    let matches = config::with_defaults(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Data(command) => data::run(command),
@@ -81,6 +85,6 @@ fn main() -> ExitCode {
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause.to_string().contains("Broken pipe")
+            || cause.downcast_ref::<pulse_core::Error>().is_some_and(pulse_core::Error::is_broken_pipe)
     })
 }

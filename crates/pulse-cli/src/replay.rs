@@ -1,7 +1,7 @@
 //! `pulse replay`: posts from files and datasets, merged by event time, paced, as canonical JSONL.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,14 +9,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pulse_core::malformed::DeadLetters;
 use pulse_core::replay::{
-    self, DEFAULT_SORT_BUFFER, JsonlSink, Pacing, ReplayObserver, ReplayOptions, ReplaySummary, Sink, SystemClock,
+    self, DEFAULT_SORT_BUFFER, Pacing, ReplayObserver, ReplayOptions, ReplaySummary, SystemClock,
 };
+use pulse_core::sink::{JsonlSink, Sink};
+use pulse_core::time::parse_time;
 use pulse_core::{Format, Malformed, Post};
 
+use crate::config::SPEED_RANGE;
 use crate::inputs;
 
 /// How many malformed records are printed in full; the rest are counted and dead-lettered.
@@ -87,25 +91,14 @@ fn parse_format(name: &str) -> Result<Format, String> {
     name.parse().map_err(|e: pulse_core::format::UnknownFormat| e.to_string())
 }
 
-/// RFC 3339, or a bare date meaning midnight UTC.
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.to_utc());
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is neither RFC 3339 (2013-04-15T18:49:00Z) nor a date (2013-04-15)"))
-}
-
 pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     let inputs = inputs::resolve(&args.inputs, args.format)?;
+    let (slowest, fastest) = SPEED_RANGE;
     let pacing = match (args.speed, args.rate) {
-        (Some(speed), _) if speed > 0.0 => Pacing::Speed(speed),
-        (_, Some(rate)) if rate > 0.0 => Pacing::Rate(rate),
+        (Some(speed), _) if (slowest..=fastest).contains(&speed) => Pacing::Speed(speed),
+        (_, Some(rate)) if (slowest..=fastest).contains(&rate) => Pacing::Rate(rate),
         (None, None) => Pacing::Max,
-        _ => anyhow::bail!("--speed and --rate must be greater than 0"),
+        _ => anyhow::bail!("--speed and --rate must be between {slowest} and {fastest:e} (or use --max)"),
     };
     let options = ReplayOptions {
         pacing,
@@ -139,7 +132,7 @@ fn kafka_sink(args: &ReplayArgs, progress: &mut Progress) -> Result<Box<dyn Sink
     if args.out.is_some() {
         anyhow::bail!("--out and --to kafka are exclusive");
     }
-    let (_, kafka) = crate::kafka::kafka_config(args.config.config.as_deref(), &args.kafka)?;
+    let kafka = crate::kafka::load(&args.config, &args.kafka)?.kafka;
     let producer = pulse_kafka::PostProducer::new(&kafka)?;
     progress.acked = Some(producer.acked());
     Ok(Box::new(producer))
@@ -155,8 +148,7 @@ struct Progress {
     bar: ProgressBar,
     /// Posts the Kafka broker acknowledged, when replaying into Kafka.
     acked: Option<Arc<AtomicU64>>,
-    dead_letter_path: PathBuf,
-    dead_letters: Option<BufWriter<File>>,
+    dead_letters: DeadLetters,
     malformed_seen: usize,
 }
 
@@ -172,23 +164,7 @@ impl Progress {
         } else {
             ProgressBar::hidden()
         };
-        Self { bar, acked: None, dead_letter_path, dead_letters: None, malformed_seen: 0 }
-    }
-
-    fn dead_letter(&mut self, malformed: &Malformed) -> io::Result<()> {
-        if self.dead_letters.is_none() {
-            self.dead_letters = Some(BufWriter::new(File::create(&self.dead_letter_path)?));
-        }
-        if let Some(out) = &mut self.dead_letters {
-            let record = serde_json::json!({
-                "path": malformed.path.display().to_string(),
-                "line": malformed.line,
-                "reason": malformed.reason,
-                "raw": malformed.raw,
-            });
-            writeln!(out, "{record}")?;
-        }
-        Ok(())
+        Self { bar, acked: None, dead_letters: DeadLetters::new(dead_letter_path), malformed_seen: 0 }
     }
 }
 
@@ -211,9 +187,9 @@ impl ReplayObserver for Progress {
             let raw: String = malformed.raw.chars().take(200).collect();
             self.bar.suspend(|| eprintln!("malformed: {malformed}\n  record: {raw}"));
         }
-        if let Err(e) = self.dead_letter(malformed) {
-            self.bar
-                .suspend(|| eprintln!("warning: cannot write dead letter to {}: {e}", self.dead_letter_path.display()));
+        if let Err(e) = self.dead_letters.write(malformed) {
+            let path = self.dead_letters.path().display();
+            self.bar.suspend(|| eprintln!("warning: cannot write dead letter to {path}: {e}"));
         }
     }
 }
@@ -248,6 +224,6 @@ fn print_summary(summary: &ReplaySummary, seconds: f64, progress: &Progress) {
     if malformed > 0 {
         let hidden = malformed.saturating_sub(MALFORMED_SHOWN as u64);
         let more = if hidden > 0 { format!(" ({hidden} not shown above)") } else { String::new() };
-        eprintln!("{malformed} malformed records skipped{more}, written to {}", progress.dead_letter_path.display());
+        eprintln!("{malformed} malformed records skipped{more}, written to {}", progress.dead_letters.path().display());
     }
 }

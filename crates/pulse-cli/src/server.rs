@@ -8,23 +8,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use pulse_api::PipelineStats;
 use pulse_index::SearchIndex;
+use pulse_ingest::PipelineStats;
 
-use crate::config::IndexSettings;
+use crate::config::IndexSection;
 
-/// Runs the calling thread at background priority (see `pulse_core::priority`): ingest threads
-/// yield the CPU to queries. Says so, and goes on, if the OS refuses.
-pub fn lower_priority(thread: &str) {
-    if let Err(e) = pulse_core::priority::lower_current_thread() {
-        tracing::warn!("{thread} keeps the normal scheduling priority: {e}");
-    }
-}
-
-/// Opens an empty search index under the data directory. Trend state is rebuilt from the source
+/// Opens an empty search index under the state directory. Trend state is rebuilt from the source
 /// on every start, so the index is emptied to match it.
-pub fn fresh_index(settings: &IndexSettings) -> Result<Arc<SearchIndex>> {
-    let dir = settings.data_dir.join("index");
+pub fn fresh_index(settings: &IndexSection) -> Result<Arc<SearchIndex>> {
+    let dir = settings.state_dir.join("index");
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot reset {}", dir.display()))?;
     }
@@ -72,11 +64,11 @@ pub fn serve_http(
 async fn measure_rate(stats: Arc<PipelineStats>) {
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     let mut last = stats.posts_analyzed.load(Ordering::Relaxed);
+    let mut at = tokio::time::Instant::now();
     loop {
         ticker.tick().await;
-        let now = stats.posts_analyzed.load(Ordering::Relaxed);
-        stats.ingest_rate_milli.store(now.saturating_sub(last) * 1000, Ordering::Relaxed);
-        last = now;
+        stats.sample_rate(&mut last, at.elapsed());
+        at = tokio::time::Instant::now();
     }
 }
 

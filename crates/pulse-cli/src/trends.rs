@@ -6,15 +6,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::DateTime;
 use clap::{Args, ValueEnum};
-use pulse_core::replay::{self, ManualClock, ReplayOptions, Sink, SinkError};
-use pulse_core::{Format, Post};
-use pulse_trends::{TrendConfig, TrendEngine, TrendList, TrendQuery};
-
-use crate::inputs;
+use pulse_core::replay::{self, ManualClock, ReplayOptions};
+use pulse_core::sink::{Sink, SinkError};
+use pulse_core::{Format, Post, Span};
 use pulse_ingest::Pipeline;
+use pulse_trends::{TrendEngine, TrendList, TrendQuery};
+
+use crate::config::{ConfigArg, TrendArgs};
+use crate::inputs;
 
 #[derive(Args)]
 pub struct TrendsArgs {
@@ -24,15 +26,13 @@ pub struct TrendsArgs {
     /// Input format; detected from each file's first line when not given.
     #[arg(long, value_parser = |s: &str| s.parse::<Format>().map_err(|e| e.to_string()))]
     input_format: Option<Format>,
-    /// Bucket width (`1m` for live streams, `10m`–`15m` for sparse replays such as CrisisLex).
-    #[arg(long, default_value = "1m", value_parser = parse_duration)]
-    bucket: i64,
+    #[command(flatten)]
+    config: ConfigArg,
+    #[command(flatten)]
+    trends: TrendArgs,
     /// Report every this much data time.
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
-    every: i64,
-    /// Trend window: how much recent data counts as "now".
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
-    window: i64,
+    #[arg(long, default_value = "1h")]
+    every: Span,
     /// Stories per report.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -56,36 +56,27 @@ enum OutputFormat {
     Table,
 }
 
-/// A duration in whole seconds (`90s`, `10m`, `1h`, `2d`): bucket widths and windows.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let duration = pulse_core::time::parse_duration(text)?;
-    if duration.subsec_millis() != 0 {
-        return Err(format!("{text:?}: use whole seconds"));
-    }
-    i64::try_from(duration.as_secs()).map_err(|_| format!("{text:?} is too long"))
-}
-
 pub fn run(args: TrendsArgs) -> Result<ExitCode> {
-    if args.window < args.bucket {
-        bail!("--window must be at least one --bucket");
+    let mut settings = args.config.load()?.trends;
+    args.trends.apply(&mut settings);
+    if let Some(m) = args.min_authors {
+        settings.min_authors = m;
     }
-    let inputs = inputs::resolve(&args.inputs, args.input_format)?;
-    let mut config = TrendConfig::for_bucket(args.bucket);
-    config.window_buckets = (args.window / args.bucket) as usize;
-    config.history_buckets = config.history_buckets.max(config.window_buckets * 4);
-    config.include_mentions = args.include_mentions;
+    settings.include_mentions |= args.include_mentions;
+    let mut config = settings.config()?;
     // A replay is merged in time order: the reports set the watermark explicitly.
     config.auto_watermark = false;
-    if let Some(m) = args.min_authors {
-        config.min_authors = m;
+    if !args.every.is_whole_seconds() {
+        anyhow::bail!("--every must be whole seconds");
     }
+    let inputs = inputs::resolve(&args.inputs, args.input_format)?;
     let engine = TrendEngine::new(config)?;
     let query = TrendQuery { limit: Some(args.top), lang: args.lang.clone(), ..Default::default() };
     let mut sink = TrendSink {
-        pipeline: Pipeline::new(engine.worker()),
+        pipeline: Pipeline::new().with_trends(engine.worker()),
         engine: engine.clone(),
         query,
-        every: args.every,
+        every: args.every.as_secs_i64(),
         next: None,
         last: None,
         format: args.format,
@@ -177,19 +168,5 @@ impl<W: Write> Sink for TrendSink<W> {
         }
         self.out.flush()?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("10m"), Ok(600));
-        assert_eq!(parse_duration("1h"), Ok(3600));
-        assert_eq!(parse_duration("90"), Ok(90));
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("0s").is_err());
     }
 }

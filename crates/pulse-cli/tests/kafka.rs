@@ -22,13 +22,6 @@ fn brokers() -> String {
     )
 }
 
-fn data_dir() -> PathBuf {
-    let dir =
-        std::env::var_os("PULSE_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| "../../../shared/replay-data".into());
-    assert!(dir.is_dir(), "PULSE_DATA_DIR {} not found: the tests read the real datasets", dir.display());
-    dir
-}
-
 /// Topic and group names no other test (or earlier run on the same broker) uses.
 struct Names {
     posts: String,
@@ -72,7 +65,7 @@ impl Names {
 
 fn pulse() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pulse"));
-    command.env("PULSE_DATA_DIR", data_dir()).env("PULSE_LOG", "warn");
+    command.env("PULSE_DATA_DIR", pulse_testsuite::data_dir()).env("PULSE_LOG", "warn");
     command
 }
 

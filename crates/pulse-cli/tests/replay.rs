@@ -1,21 +1,13 @@
 //! `pulse replay` and `pulse data` end to end: the real binary on the real datasets.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"));
-    assert!(dir.is_dir(), "real datasets not found at {}: set PULSE_DATA_DIR", dir.display());
-    dir
-}
 
 /// Runs `pulse` with the real data directory and an empty cache.
 fn pulse(args: &[&str], cache: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pulse"))
         .args(args)
-        .env("PULSE_DATA_DIR", data_dir())
+        .env("PULSE_DATA_DIR", pulse_testsuite::data_dir())
         .env("PULSE_CACHE_DIR", cache)
         .output()
         .expect("pulse runs")

@@ -1,14 +1,15 @@
 //! `pulse trends` on the real boston-west replay: one JSON line per report, the Boston story in
-//! the top 5 at 19:50 UTC on 2013-04-15, the West story at 01:50 UTC on 2013-04-18.
+//! the top 5 at 19:50 UTC on 2013-04-15, the West story at 01:50 UTC on 2013-04-18, and the whole
+//! output byte for byte.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")))
-}
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of `pulse trends boston-west --bucket 10m --every 10m`'s output. Any change to what
+/// Pulse reports shows here: when it is meant, update the file and say in the commit what changed
+/// and why.
+const GOLDEN: &str = include_str!("golden/boston-west-trends.sha256");
 
 fn in_top5(report: &serde_json::Value, words: &[&str]) -> bool {
     report["trends"].as_array().unwrap().iter().take(5).any(|t| {
@@ -23,9 +24,7 @@ fn in_top5(report: &serde_json::Value, words: &[&str]) -> bool {
 
 #[test]
 fn trends_over_boston_west_report_both_events() {
-    let dir = data_dir();
-    let west = dir.join("crisislex-t6/2013_West_Texas_Explosion-ontopic_offtopic.csv");
-    assert!(west.is_file(), "boston-west not found: {} (set PULSE_DATA_DIR)", west.display());
+    let dir = pulse_testsuite::data_dir();
     let out = Command::new(env!("CARGO_BIN_EXE_pulse"))
         .args(["trends", "boston-west", "--bucket", "10m", "--every", "10m"])
         .env("PULSE_DATA_DIR", &dir)
@@ -34,6 +33,8 @@ fn trends_over_boston_west_report_both_events() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("20018 posts"), "{stderr}");
+    let digest: String = Sha256::digest(&out.stdout).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(digest, GOLDEN.trim(), "the trend output of boston-west changed");
     let reports: Vec<serde_json::Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     // 2013-04-15T00:10 .. 2013-04-28T00:00, every 10 minutes.

@@ -5,16 +5,10 @@
 //! `cargo bench -p pulse-core --bench readers`
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pulse_core::{Format, PostReader, Record};
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"))
-}
 
 fn count_posts(path: &Path, bytes: &[u8], format: Format) -> usize {
     let reader = PostReader::from_reader(path, Cursor::new(bytes.to_vec()), Some(format)).expect("open");
@@ -22,8 +16,8 @@ fn count_posts(path: &Path, bytes: &[u8], format: Format) -> usize {
 }
 
 fn readers(c: &mut Criterion) {
-    let csv_path = data_dir().join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv");
-    let csv = std::fs::read(&csv_path).unwrap_or_else(|e| panic!("{}: {e}; set PULSE_DATA_DIR", csv_path.display()));
+    let csv_path = pulse_testsuite::dataset(pulse_testsuite::BOSTON);
+    let csv = std::fs::read(&csv_path).unwrap_or_else(|e| panic!("{}: {e}", csv_path.display()));
     let posts: Vec<String> = PostReader::open(&csv_path, None)
         .expect("open")
         .filter_map(|r| match r {

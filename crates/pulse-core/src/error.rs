@@ -44,12 +44,27 @@ pub enum Error {
     /// A malformed record under `--strict`.
     #[error("{0} (strict mode)")]
     Strict(crate::malformed::Malformed),
-    /// The replay's output failed.
-    #[error("output failed: {0}")]
-    Sink(String),
+    /// The replay's output failed, or was stopped ([`crate::sink::SinkError::Stopped`]).
+    #[error("output failed")]
+    Sink(#[from] crate::sink::SinkError),
+    /// Standard input was asked to be replayed more than once.
+    #[error("standard input can be replayed only once; drop --loop")]
+    StdinLooped,
     /// The dataset catalogue is broken or names an unknown dataset.
     #[error("{0}")]
     Catalog(String),
+}
+
+impl Error {
+    /// Whether the replay ended because its sink was stopped (a shutdown), not because it failed.
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, Error::Sink(crate::sink::SinkError::Stopped))
+    }
+
+    /// Whether the output was a pipe its reader closed (`pulse replay … | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Sink(crate::sink::SinkError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
 
 /// Result alias for `pulse-core`.

@@ -12,8 +12,11 @@ pub mod post;
 pub mod priority;
 pub mod readers;
 pub mod replay;
+pub mod sink;
+pub mod span;
 pub mod time;
 
 pub use error::{Error, Result};
 pub use post::{Post, PostKind};
 pub use readers::{Format, Malformed, PostReader, Record};
+pub use span::Span;

@@ -17,50 +17,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::readers::{Format, Malformed, PostReader, Record};
+use crate::sink::Sink;
 use crate::{Error, Post, Result};
-
-/// Where replayed posts go: standard output, a file, a Kafka topic, the in-process pipeline.
-pub trait Sink {
-    /// Delivers one post. An error ends the replay.
-    fn send(&mut self, post: &Post) -> std::result::Result<(), SinkError>;
-    /// Called once after the last post: flush buffers, wait for acknowledgements.
-    fn finish(&mut self) -> std::result::Result<(), SinkError> {
-        Ok(())
-    }
-}
-
-/// Why a sink failed; its message is shown to the user.
-pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Writes canonical JSONL, one post per line, to any writer (stdout, a file).
-pub struct JsonlSink<W: std::io::Write> {
-    out: W,
-    line: String,
-}
-
-impl<W: std::io::Write> JsonlSink<W> {
-    /// A sink writing to `out`; wrap files and stdout in a `BufWriter`.
-    pub fn new(out: W) -> Self {
-        Self { out, line: String::new() }
-    }
-}
-
-impl<W: std::io::Write> Sink for JsonlSink<W> {
-    fn send(&mut self, post: &Post) -> std::result::Result<(), SinkError> {
-        self.line.clear();
-        // Serializing into a reused String avoids one allocation per post.
-        let mut bytes = std::mem::take(&mut self.line).into_bytes();
-        serde_json::to_writer(&mut bytes, post)?;
-        bytes.push(b'\n');
-        self.out.write_all(&bytes)?;
-        self.line = String::from_utf8(bytes).unwrap_or_default();
-        Ok(())
-    }
-
-    fn finish(&mut self) -> std::result::Result<(), SinkError> {
-        Ok(self.out.flush()?)
-    }
-}
 
 /// How fast to emit posts.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -244,7 +202,7 @@ pub fn replay(
     observer: &mut dyn ReplayObserver,
 ) -> Result<ReplaySummary> {
     if options.loops > 1 && inputs.iter().any(ReplayInput::is_stdin) {
-        return Err(Error::Sink("standard input can be replayed only once; drop --loop".into()));
+        return Err(Error::StdinLooped);
     }
     let mut summary = ReplaySummary {
         inputs: inputs.iter().map(|i| InputSummary { path: i.path.clone(), ..Default::default() }).collect(),
@@ -280,7 +238,7 @@ pub fn replay(
                 post.id = format!("{}~{pass}", post.id);
             }
             pacer.wait(post.created_at, clock);
-            sink.send(&post).map_err(|e| Error::Sink(e.to_string()))?;
+            sink.send(&post)?;
             summary.inputs[index].emitted += 1;
             summary.first_at = summary.first_at.or(Some(post.created_at));
             summary.last_at = Some(post.created_at);
@@ -290,7 +248,7 @@ pub fn replay(
             span_of_first_pass = summary.first_at.zip(summary.last_at).map(|(first, last)| last - first);
         }
     }
-    sink.finish().map_err(|e| Error::Sink(e.to_string()))?;
+    sink.finish()?;
     Ok(summary)
 }
 
@@ -434,9 +392,9 @@ impl Pacer {
             Pacing::Speed(speed) => {
                 let first = *self.first_event.get_or_insert(event_at);
                 let event_offset = (event_at - first).to_std().unwrap_or_default();
-                Some(event_offset.div_f64(speed.max(f64::MIN_POSITIVE)))
+                Some(Duration::try_from_secs_f64(event_offset.as_secs_f64() / speed).unwrap_or(Duration::MAX))
             }
-            Pacing::Rate(rate) => Some(Duration::from_secs_f64(self.sent as f64 / rate.max(f64::MIN_POSITIVE))),
+            Pacing::Rate(rate) => Some(Duration::try_from_secs_f64(self.sent as f64 / rate).unwrap_or(Duration::MAX)),
         };
         self.sent += 1;
         if let Some(due) = due {
@@ -451,6 +409,7 @@ impl Pacer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::SinkError;
     use std::io::Write;
 
     /// A sink that keeps what it is sent.

@@ -1,7 +1,5 @@
 //! Readers on the real public datasets and on malformed input.
 
-mod common;
-
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -40,7 +38,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 fn read_dataset(folder: &str, expected_format: Format) -> Vec<pulse_core::Post> {
     let mut all = Vec::new();
-    for path in files_in(&common::replay_data().join(folder)) {
+    for path in files_in(&pulse_testsuite::data_dir().join(folder)) {
         let reader = PostReader::open(&path, None).unwrap();
         assert_eq!(reader.format(), expected_format, "{}", path.display());
         let (counts, posts, bad) = read_all(reader);
@@ -93,7 +91,7 @@ fn airline_sentiment_has_14640_posts_in_utc() {
 
 #[test]
 fn sentiment140_test_has_498_posts() {
-    let path = common::eval_data().join("sentiment140-test.csv");
+    let path = pulse_testsuite::eval_dir().join("sentiment140-test.csv");
     let reader = PostReader::open(&path, None).unwrap();
     assert_eq!(reader.format(), Format::Sentiment140);
     let (counts, posts, _) = read_all(reader);
@@ -119,7 +117,7 @@ fn jetstream_fixture_keeps_posts_replies_and_quotes_and_skips_the_rest() {
 #[test]
 fn gzip_input_is_read_transparently() {
     use std::io::Write;
-    let source = common::replay_data().join("crisislex-t6/2013_West_Texas_Explosion-ontopic_offtopic.csv");
+    let source = pulse_testsuite::data_dir().join("crisislex-t6/2013_West_Texas_Explosion-ontopic_offtopic.csv");
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("2013_West_Texas_Explosion-ontopic_offtopic.csv.gz");
     let mut encoder = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
@@ -145,7 +143,7 @@ fn read_bytes(
 
 #[test]
 fn truncated_csv_keeps_the_good_rows_and_reports_the_cut_one() {
-    let source = common::replay_data().join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv");
+    let source = pulse_testsuite::data_dir().join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv");
     let mut bytes = std::fs::read(source).unwrap();
     bytes.truncate(bytes.len() / 2);
     // Cut inside a quoted tweet: the last row loses its closing quote and its label column.
@@ -183,7 +181,7 @@ fn binary_garbage_is_an_unknown_format_and_garbage_lines_are_malformed() {
 
 #[test]
 fn the_wrong_format_makes_every_row_malformed_without_stopping() {
-    let source = common::replay_data().join("airline-sentiment/Airline-Sentiment-2-w-AA.csv");
+    let source = pulse_testsuite::data_dir().join("airline-sentiment/Airline-Sentiment-2-w-AA.csv");
     let (counts, bad) = read_bytes("airline.csv", std::fs::read(source).unwrap(), Some(Format::CrisisLexT6)).unwrap();
     assert_eq!(counts.posts, 0);
     assert!(counts.malformed > 14_000, "{counts:?}");

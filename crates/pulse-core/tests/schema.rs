@@ -1,7 +1,5 @@
 //! The Rust `Post` serializes to exactly what `schemas/post.schema.json` describes.
 
-mod common;
-
 use std::path::Path;
 
 use pulse_core::{PostReader, Record};
@@ -15,12 +13,12 @@ fn validator() -> jsonschema::Validator {
 #[test]
 fn real_posts_of_every_reader_validate_against_the_schema() {
     let validator = validator();
-    let data = common::replay_data();
+    let data = pulse_testsuite::data_dir();
     let inputs = [
         data.join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv"),
         data.join("crisislex-t26/2013_West_Texas_explosion-tweets_labeled.csv"),
         data.join("airline-sentiment/Airline-Sentiment-2-w-AA.csv"),
-        common::eval_data().join("sentiment140-test.csv"),
+        pulse_testsuite::eval_dir().join("sentiment140-test.csv"),
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jetstream-sample.jsonl"),
     ];
     for path in inputs {

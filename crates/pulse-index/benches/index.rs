@@ -14,7 +14,6 @@
 //! Run: `cargo bench -p pulse-index --bench index` (`PULSE_DATA_DIR` as for the tests;
 //! `PULSE_BENCH_LOOPS` to change the 17 loops; `PULSE_BENCH_THREADS` for indexing threads).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,16 +22,8 @@ use pulse_core::{Post, PostReader, Record};
 use pulse_index::{IndexConfig, IndexPost, SearchIndex, SearchRequest, SentimentClass, SortOrder};
 use pulse_text::Analyzer;
 
-fn replay_data() -> PathBuf {
-    let dir = std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"));
-    assert!(dir.is_dir(), "real datasets not found at {}: set PULSE_DATA_DIR", dir.display());
-    dir
-}
-
 fn load_t6() -> Vec<IndexPost> {
-    let dir = replay_data().join("crisislex-t6");
+    let dir = pulse_testsuite::data_dir().join("crisislex-t6");
     let mut files: Vec<_> = std::fs::read_dir(&dir).expect("crisislex-t6").flatten().map(|e| e.path()).collect();
     files.sort();
     let analyzer = Analyzer::shared();

@@ -99,8 +99,8 @@ pub(crate) const SENTIMENT: &str = "sentiment";
 
 /// Builds the schema; field by field:
 ///
-/// * `id`: stored only. No query looks a post up by id, and a unique term per post made the term
-///   dictionary the largest cost of a segment flush (indexing 32k → 38k posts/s, `benches/RESULTS.md`).
+/// * `id`: stored only. No query looks a post up by id, and a unique term per post would make the
+///   term dictionary the largest cost of a segment flush (measured in `benches/RESULTS.md`).
 /// * `author`, `lang`, `source`: raw strings, indexed as one term (`author:alice` in a query) and stored.
 /// * `created_at`: date, fast (range filters, recency sort, retention), stored, millisecond precision.
 /// * `text`: the `social` tokenizer with positions (phrase queries), stored.

@@ -1,8 +1,6 @@
 //! The index over time: reopening from disk, the commit policy, shutdown, and retention under a
 //! looped replay (doc count and disk stay bounded).
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,7 +20,7 @@ fn shifted(item: &IndexPost, loop_index: usize, shift: chrono::Duration) -> Inde
 #[test]
 fn reopening_an_on_disk_index_keeps_its_posts() {
     let dir = tempfile::tempdir().unwrap();
-    let posts = &common::boston()[..2_000];
+    let posts = &pulse_testsuite::boston_index_posts()[..2_000];
     {
         let index = SearchIndex::open(dir.path(), IndexConfig::small()).unwrap();
         let sender = index.sender();
@@ -56,7 +54,7 @@ fn reopening_an_on_disk_index_keeps_its_posts() {
 fn posts_become_searchable_within_the_commit_interval_without_flush() {
     let config = IndexConfig { commit_interval_ms: 300, ..IndexConfig::small() };
     let index = SearchIndex::in_ram(config).unwrap();
-    let posts = &common::boston()[..500];
+    let posts = &pulse_testsuite::boston_index_posts()[..500];
     let started = Instant::now();
     for post in posts {
         index.sender().send(post.clone()).unwrap();
@@ -87,7 +85,7 @@ fn posts_become_searchable_within_the_commit_interval_without_flush() {
 fn retention_keeps_doc_count_and_disk_bounded_under_a_looped_replay() {
     const LOOPS: usize = 5;
     let retention = chrono::Duration::hours(24);
-    let mut posts = common::boston().to_vec();
+    let mut posts = pulse_testsuite::boston_index_posts().to_vec();
     posts.sort_by_key(|p| p.post.created_at);
     let first = posts[0].post.created_at;
     let last = posts[posts.len() - 1].post.created_at;

@@ -2,16 +2,14 @@
 //! T26 Costa Rica (Spanish), and the airline sentiment set. Every expected count is computed by
 //! brute force over the same posts.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{AIRLINE, BOSTON, COSTA_RICA, WEST_TEXAS, index_posts};
 use pulse_index::representative::normalize_text;
 use pulse_index::tokenizer::social_analyzer;
 use pulse_index::{IndexConfig, IndexError, IndexPost, SearchIndex, SearchRequest, SentimentClass, SortOrder};
+use pulse_testsuite::{AIRLINE, BOSTON, COSTA_RICA, WEST_TEXAS, index_posts};
 use tantivy::tokenizer::TokenStream;
 
 struct Fixture {

@@ -1,8 +1,8 @@
 //! Where the broker is, what the topics are called, and how librdkafka is configured.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
+use pulse_core::Span;
 use rdkafka::ClientConfig;
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +31,7 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// How often an ingest worker ships a rollup per partition: the freshness of trends on query
     /// nodes, and about the most a restarted worker re-reads.
-    #[serde(with = "pulse_core::time::duration_text")]
-    pub flush_interval: Duration,
+    pub flush_interval: Span,
     /// Extra librdkafka properties, verbatim (TLS, SASL, tuning). Override Pulse's own settings.
     pub properties: BTreeMap<String, String>,
 }
@@ -47,7 +46,7 @@ impl Default for KafkaConfig {
             group: "pulse-ingest".into(),
             partitions: 4,
             replication_factor: 1,
-            flush_interval: Duration::from_secs(1),
+            flush_interval: Span::from_secs(1),
             properties: BTreeMap::new(),
         }
     }

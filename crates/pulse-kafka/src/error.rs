@@ -23,6 +23,14 @@ pub enum KafkaError {
     /// The trend engine refused a rollup.
     #[error("trend engine: {0}")]
     Trends(#[from] pulse_trends::TrendError),
+    /// Posts the broker did not acknowledge.
+    #[error("{failed} posts were not delivered; first error: {first}")]
+    Undelivered {
+        /// How many failed so far.
+        failed: u64,
+        /// The first failure.
+        first: String,
+    },
     /// A delivery was cancelled because the producer shut down.
     #[error("delivery cancelled: the producer was dropped")]
     Cancelled,

@@ -47,7 +47,7 @@ use crate::stats::IngestStats;
 /// encode to ~21 KB (469 buckets made a 9.8 MB rollup), and a sparse stretch of a replay (or a partition catching up from far
 /// behind) can cover hundreds of buckets in one flush interval; 24 keeps every rollup near 500 KB, under Kafka's
 /// default 1 MB message limit while shipping as few rollups as possible (each waits for its
-/// acknowledgement; `benches/RESULTS.md` has the before and after).
+/// acknowledgement; measured in `benches/RESULTS.md`).
 const MAX_BUCKETS_PER_ROLLUP: usize = 24;
 
 /// How long one `poll` waits for a record.
@@ -217,7 +217,7 @@ impl IngestWorker {
     /// Consumes until `stop` is set, shipping a rollup per partition every flush interval; ships
     /// a last one before returning.
     pub fn run(&mut self, stop: &AtomicBool) -> Result<()> {
-        let interval = self.core.kafka.flush_interval;
+        let interval = self.core.kafka.flush_interval.to_std();
         let mut last_flush = Instant::now();
         while !stop.load(Ordering::Acquire) {
             let polled = self.consumer.poll(POLL);
@@ -259,7 +259,7 @@ impl Core {
                     self.partitions.insert(
                         p,
                         PartitionState {
-                            pipeline: Pipeline::new(self.engine.worker().manual_flush()),
+                            pipeline: Pipeline::new().with_trends(self.engine.worker().manual_flush()),
                             resume,
                             range: None,
                             posts: 0,
@@ -316,7 +316,7 @@ impl Core {
             let Some((first, last)) = state.range.take() else { continue };
             state.buckets.clear();
             let mut buckets = Vec::new();
-            state.pipeline.worker.flush_with(|start, bucket| {
+            state.pipeline.flush_with(|start, bucket| {
                 buckets.push((start, bucket.clone()));
                 Ok(())
             })?;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures_executor::block_on;
 use futures_util::FutureExt;
 use pulse_core::Post;
-use pulse_core::replay::{Sink, SinkError};
+use pulse_core::sink::{Sink, SinkError};
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 
@@ -103,12 +103,12 @@ impl PostProducer {
 impl Sink for PostProducer {
     fn send(&mut self, post: &Post) -> Result<(), SinkError> {
         if let Some(error) = &self.first_error {
-            return Err(format!("kafka delivery failed: {error}").into());
+            return Err(SinkError::other(KafkaError::Undelivered { failed: self.failed, first: error.clone() }));
         }
         // The canonical JSON (`schemas/post.schema.json`, read back by `rollup::decode_post`), written
         // into a reused buffer: librdkafka copies the payload when the record is enqueued.
         self.payload.clear();
-        serde_json::to_writer(&mut self.payload, post).map_err(|e| SinkError::from(e.to_string()))?;
+        serde_json::to_writer(&mut self.payload, post)?;
         loop {
             let record = FutureRecord::to(&self.topic).key(post.id.as_str()).payload(&self.payload);
             match self.producer.send_result(record) {
@@ -123,7 +123,7 @@ impl Sink for PostProducer {
                         None => std::thread::sleep(Duration::from_millis(5)),
                     }
                 }
-                Err((error, _)) => return Err(format!("kafka: {error}").into()),
+                Err((error, _)) => return Err(SinkError::other(KafkaError::from(error))),
             }
         }
         if self.in_flight.len() >= MAX_IN_FLIGHT
@@ -142,10 +142,10 @@ impl Sink for PostProducer {
         while let Some(delivery) = self.in_flight.pop_front() {
             self.settle(delivery);
         }
-        self.producer.flush(Duration::from_secs(30)).map_err(|e| SinkError::from(format!("kafka: {e}")))?;
+        self.producer.flush(Duration::from_secs(30)).map_err(|e| SinkError::other(KafkaError::from(e)))?;
         match &self.first_error {
             None => Ok(()),
-            Some(error) => Err(format!("{} posts were not delivered; first error: {error}", self.failed).into()),
+            Some(error) => Err(SinkError::other(KafkaError::Undelivered { failed: self.failed, first: error.clone() })),
         }
     }
 }

@@ -11,10 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use pulse_api::PipelineStats;
 use pulse_index::IndexSender;
-use pulse_ingest::to_index_post;
-use pulse_text::{Analysis, Analyzer};
+use pulse_ingest::{Pipeline, PipelineStats};
 use pulse_trends::TrendEngine;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError as ClientError;
@@ -182,18 +180,17 @@ pub fn consume_rollups(
     Ok(())
 }
 
-/// Indexes every post on the posts topic (a query node's search), counting what it reads.
+/// Indexes every post on the posts topic (a query node's search) through an index-only
+/// [`Pipeline`], counting what it reads.
 pub struct PostIndexer {
-    analyzer: &'static Analyzer,
-    analysis: Analysis,
-    index: IndexSender,
+    pipeline: Pipeline,
     stats: Arc<PipelineStats>,
 }
 
 impl PostIndexer {
     /// An indexer feeding `index`.
     pub fn new(index: IndexSender, stats: Arc<PipelineStats>) -> Self {
-        Self { analyzer: Analyzer::shared(), analysis: Analysis::default(), index, stats }
+        Self { pipeline: Pipeline::new().with_index(index), stats }
     }
 
     /// Consumes `kafka.posts_topic` until `stop`. Malformed records are skipped here: the ingest
@@ -205,11 +202,8 @@ impl PostIndexer {
                 Some(Ok(message)) => {
                     self.stats.records_read.fetch_add(1, Ordering::Relaxed);
                     if let Ok(post) = decode_post(message.payload()) {
-                        self.analyzer.analyze_into(&post, &mut self.analysis);
                         self.stats.newest_event_ms.fetch_max(post.created_at.timestamp_millis(), Ordering::Relaxed);
-                        self.index
-                            .send(to_index_post(&post, &self.analysis))
-                            .map_err(pulse_ingest::IngestError::from)?;
+                        self.pipeline.ingest(&post)?;
                         self.stats.posts_analyzed.fetch_add(1, Ordering::Relaxed);
                     }
                 }

@@ -29,7 +29,7 @@ fn kafka(tag: &str) -> KafkaConfig {
         dlq_topic: format!("dlq-{unique}"),
         group: format!("group-{unique}"),
         partitions: 1,
-        flush_interval: Duration::from_millis(200),
+        flush_interval: pulse_core::Span::from_millis(200),
         ..KafkaConfig::default()
     }
 }

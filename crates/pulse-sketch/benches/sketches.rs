@@ -46,12 +46,7 @@ fn zipf_ranks() -> Vec<u64> {
 }
 
 fn crisislex_words() -> Vec<String> {
-    let dir = std::env::var_os("PULSE_DATA_DIR")
-        .map_or_else(
-            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")),
-            PathBuf::from,
-        )
-        .join("crisislex-t6");
+    let dir = pulse_testsuite::data_dir().join("crisislex-t6");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("CrisisLexT6 not found at {} ({e})", dir.display()))
         .map(|e| e.unwrap().path())

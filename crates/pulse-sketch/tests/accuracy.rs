@@ -4,8 +4,6 @@
 //! ε·N for at most a δ fraction of keys and never underestimates; top-k bounds always contain
 //! the true count and the top-50 recall is ≥ 0.99; HLL relative error ≤ 2 % at precision 14.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -67,7 +65,7 @@ fn check_topk<T: Clone + Eq + std::hash::Hash + Ord + std::fmt::Debug>(
     for h in topk.top(50) {
         assert_eq!(hash(h.item), h.hash, "{label}: item stored with its own hash");
     }
-    let r = common::recall(exact, &top, 50);
+    let r = pulse_testsuite::zipf::recall(exact, &top, 50);
     if r < 0.99 {
         let mut truth: Vec<(&T, u64)> = exact.iter().map(|(k, &n)| (k, n)).collect();
         truth.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -88,7 +86,7 @@ fn check_topk<T: Clone + Eq + std::hash::Hash + Ord + std::fmt::Debug>(
 #[test]
 fn crisislex_words_within_stated_bounds() {
     let started = Instant::now();
-    let files = common::crisislex_words();
+    let files = pulse_testsuite::zipf::crisislex_words();
     let mut exact: HashMap<String, u64> = HashMap::new();
     let mut whole_cu = CountMin::new(EPSILON, DELTA).unwrap();
     let mut whole_std = CountMin::with_rule(EPSILON, DELTA, UpdateRule::Standard).unwrap();
@@ -165,7 +163,7 @@ fn zipf_10m_within_stated_bounds() {
     const ITEMS: usize = 10_000_000;
     const VOCABULARY: usize = 1_000_000;
     let started = Instant::now();
-    let mut zipf = common::Zipf::new(VOCABULARY, 1.1, 0x5eed);
+    let mut zipf = pulse_testsuite::zipf::Zipf::new(VOCABULARY, 1.1, 0x5eed);
     let mut exact = vec![0u64; VOCABULARY];
     // Two halves, as two workers, merged at the end; the first also gets a whole-stream view.
     let mut cm = [CountMin::new(EPSILON, DELTA).unwrap(), CountMin::new(EPSILON, DELTA).unwrap()];

@@ -9,18 +9,13 @@
 //! `cargo bench -p pulse-text --bench analyze -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pulse_text::{Analysis, Analyzer, Masking, Vader, VaderScratch};
 
-fn dir(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(default))
-}
-
 fn sentiment_texts() -> Vec<String> {
-    let eval = dir("PULSE_EVAL_DIR", "../../../shared/eval/sentiment");
+    let eval = pulse_testsuite::eval_dir();
     let read = |name: &str| {
         std::fs::read_to_string(eval.join(name)).unwrap_or_else(|e| panic!("missing {name} in {}: {e}", eval.display()))
     };
@@ -34,8 +29,7 @@ fn sentiment_texts() -> Vec<String> {
 }
 
 fn crisis_texts() -> Vec<String> {
-    let path = dir("PULSE_DATA_DIR", "../../../shared/replay-data")
-        .join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv");
+    let path = pulse_testsuite::dataset(pulse_testsuite::BOSTON);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("missing {}: {e}", path.display()));
     let text = String::from_utf8_lossy(&bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());

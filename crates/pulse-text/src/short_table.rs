@@ -3,7 +3,7 @@
 //! Most tokens of social text are short, and whether a token is in a lexicon or a stopword list
 //! is data: a hash map that probes in a loop ends that loop with a branch the predictor cannot
 //! learn. Both VADER's lexicon and the stopword table answer short words from this table instead
-//! (`benches/RESULTS.md`, text analysis, has the before and after).
+//! (measured in `benches/RESULTS.md`, text analysis).
 
 /// Values of words of 1–8 bytes, keyed by the word's bytes as one little-endian `u64`
 /// ([`ShortTable::key`]; zero-padded, and a word has no zero byte, so the padding cannot be

@@ -6,8 +6,8 @@
 //! (`scripts/vader_reference.py` → `tests/fixtures/vader-reference.tsv`, `tests/vader_parity.rs`)
 //! and, on arbitrary generated text, against the `vader-parity` crate (`tests/vader_parity.rs`).
 //!
-//! Why not just `vader-parity`? It is exact but scores ≈ 80k texts/s per core, and the issue asks
-//! for ≥ 100× Python. The differences that buy the speed (see the `sentiment` group of
+//! Why not just `vader-parity`? It is exact but scores ≈ 80k texts/s per core, and ingest needs
+//! ≥ 100× Python. The differences that buy the speed (see the `sentiment` group of
 //! `benches/analyze.rs`, which times both, and `benches/RESULTS.md`):
 //!
 //! * **One look-up per token, without a branch for short words.** The lexicon, the booster

@@ -1,7 +1,5 @@
 //! Accuracy of VADER on labelled tweets: the paper's human ratings and TweetEval.
 
-mod common;
-
 use pulse_text::Vader;
 
 fn pearson(x: &[f64], y: &[f64]) -> f64 {
@@ -19,7 +17,7 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
 #[test]
 fn compound_correlates_with_human_ratings_like_python() {
     let vader = Vader::new();
-    let tweets = common::vader_tweets();
+    let tweets = pulse_testsuite::eval::vader_tweets();
     assert_eq!(tweets.len(), 4200);
     let human: Vec<f64> = tweets.iter().map(|t| t.0).collect();
     let compound: Vec<f64> = tweets.iter().map(|t| vader.polarity_scores(&t.1).compound).collect();
@@ -32,7 +30,7 @@ fn compound_correlates_with_human_ratings_like_python() {
 #[test]
 fn tweeteval_macro_recall_like_python() {
     let vader = Vader::new();
-    let data = common::tweeteval();
+    let data = pulse_testsuite::eval::tweeteval();
     assert_eq!(data.len(), 2000);
     let mut hit = [0usize; 3];
     let mut total = [0usize; 3];

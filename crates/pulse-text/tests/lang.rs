@@ -1,8 +1,6 @@
 //! Language identification on real tweets: English paper tweets and crisis tweets of events in
 //! Spanish-, Italian-, Portuguese- and Tagalog-speaking places.
 
-mod common;
-
 use std::collections::HashMap;
 
 use pulse_text::{Analysis, Analyzer};
@@ -24,7 +22,7 @@ fn share(s: &HashMap<String, f64>, lang: &str) -> f64 {
 
 #[test]
 fn english_tweets_are_english_or_und() {
-    let texts: Vec<String> = common::vader_tweets().into_iter().map(|t| t.1).collect();
+    let texts: Vec<String> = pulse_testsuite::eval::vader_tweets().into_iter().map(|t| t.1).collect();
     let s = shares(&texts);
     println!("VADER tweets: en {:.3}, und {:.3}", share(&s, "en"), share(&s, "und"));
     // Measured: en 0.897, und 0.094.
@@ -44,7 +42,7 @@ fn crisis_tweets_in_other_languages() {
         ("2013_Brazil_nightclub_fire", "pt", 0.50),
         ("2012_Philipinnes_floods", "tl", 0.02),
     ] {
-        let texts = common::crisislex_t26(event);
+        let texts = pulse_testsuite::eval::crisislex_t26(event);
         let s = shares(&texts);
         let mut top: Vec<_> = s.iter().collect();
         top.sort_by(|a, b| b.1.total_cmp(a.1));

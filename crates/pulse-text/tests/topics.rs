@@ -1,7 +1,5 @@
 //! Topic extraction on real crisis tweets (CrisisLex T6 / T26).
 
-mod common;
-
 use std::collections::HashMap;
 
 use pulse_text::{Analysis, Analyzer, TopicKind};
@@ -18,7 +16,7 @@ fn find<'a>(texts: &'a [String], needle: &str) -> &'a str {
 
 #[test]
 fn hashtag_segmentation_on_boston_tweets() {
-    let texts = common::crisislex_t6("2013_Boston_Bombings");
+    let texts = pulse_testsuite::eval::crisislex_t6("2013_Boston_Bombings");
     let tweet = find(&texts, "#BostonMarathon");
     let a = analyze(tweet);
     let keys: Vec<(&str, TopicKind)> = a.topics().iter().map(|t| (t.key(), t.kind())).collect();
@@ -51,7 +49,7 @@ fn hashtag_segmentation_on_boston_tweets() {
 
 #[test]
 fn phrases_urls_and_mentions_on_west_texas_tweets() {
-    let texts = common::crisislex_t6("2013_West_Texas_Explosion");
+    let texts = pulse_testsuite::eval::crisislex_t6("2013_West_Texas_Explosion");
     let tweet = find(&texts, "http://");
     let a = analyze(tweet);
     for t in a.topics() {
@@ -86,8 +84,8 @@ fn phrases_urls_and_mentions_on_west_texas_tweets() {
 
 #[test]
 fn multilingual_stopwords_do_not_become_words() {
-    let spanish = common::crisislex_t26("2012_Venezuela_refinery");
-    let italian = common::crisislex_t26("2012_Italy_earthquakes");
+    let spanish = pulse_testsuite::eval::crisislex_t26("2012_Venezuela_refinery");
+    let italian = pulse_testsuite::eval::crisislex_t26("2012_Italy_earthquakes");
     let analyzer = Analyzer::shared();
     let mut a = Analysis::default();
     let mut words: HashMap<String, usize> = HashMap::new();

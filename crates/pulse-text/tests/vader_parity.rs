@@ -1,8 +1,6 @@
 //! Parity of the fast VADER scorer with Python `vaderSentiment` 3.3.2 (reference scores written by
 //! `scripts/vader_reference.py`) and with the `vader-parity` crate.
 
-mod common;
-
 use std::collections::HashMap;
 
 use pulse_text::{Masking, Sentiment, Vader, VaderScratch};
@@ -25,7 +23,7 @@ fn matches_python_on_real_tweets() {
             ((f[0].to_string(), f[1].parse().expect("index")), parse4(&f[2..6]))
         })
         .collect();
-    let texts = common::reference_texts();
+    let texts = pulse_testsuite::eval::reference_texts();
     assert_eq!(
         texts.len(),
         reference.len(),
@@ -76,7 +74,7 @@ fn matches_python_on_generated_tricky_texts() {
 fn agrees_with_the_vader_parity_crate() {
     let ours = Vader::new();
     let theirs = vader_parity::SentimentIntensityAnalyzer::new();
-    let texts = common::vader_tweets();
+    let texts = pulse_testsuite::eval::vader_tweets();
     for (_, text) in texts.iter().take(1000) {
         let a = ours.polarity_scores(text);
         let b = theirs.polarity_scores(text);
@@ -92,8 +90,8 @@ fn agrees_with_the_vader_parity_crate() {
 fn plain_and_masked_pair_equals_two_scorings() {
     let vader = Vader::new();
     let mut scratch = VaderScratch::default();
-    let mut texts: Vec<String> = common::vader_tweets().into_iter().map(|(_, t)| t).collect();
-    texts.extend(common::crisislex_t6("2013_Boston_Bombings").into_iter().take(2000));
+    let mut texts: Vec<String> = pulse_testsuite::eval::vader_tweets().into_iter().map(|(_, t)| t).collect();
+    texts.extend(pulse_testsuite::eval::crisislex_t6("2013_Boston_Bombings").into_iter().take(2000));
     texts.extend(
         SYNTHETIC.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.splitn(5, '\t').nth(4)).map(String::from),
     );

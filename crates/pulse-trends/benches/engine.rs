@@ -10,64 +10,13 @@
 //!
 //! `PULSE_DATA_DIR` (default `../shared/replay-data`) must hold `crisislex-t6/`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use pulse_core::Post;
-use pulse_core::replay::{ManualClock, ReplayInput, ReplayOptions, Sink, SinkError, replay};
-use pulse_sketch::hash_key;
-use pulse_text::{Analysis, Analyzer};
-use pulse_trends::{AnalyzedPost, TopicKind, TopicRef, TrendConfig, TrendEngine, TrendQuery};
+use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendQuery};
 
 fn load() -> Vec<AnalyzedPost> {
-    let dir = std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")))
-        .join("crisislex-t6");
-    let inputs: Vec<ReplayInput> =
-        ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"]
-            .iter()
-            .map(|f| ReplayInput { path: dir.join(f), format: None })
-            .collect();
-    struct Collect(Vec<AnalyzedPost>, Analysis);
-    impl Sink for Collect {
-        fn send(&mut self, post: &Post) -> Result<(), SinkError> {
-            Analyzer::shared().analyze_into(post, &mut self.1);
-            let a = &self.1;
-            let kind = |k| match k {
-                pulse_text::TopicKind::Hashtag => TopicKind::Hashtag,
-                pulse_text::TopicKind::Mention => TopicKind::Mention,
-                pulse_text::TopicKind::Cashtag => TopicKind::Cashtag,
-                pulse_text::TopicKind::Phrase => TopicKind::Phrase,
-                pulse_text::TopicKind::Entity => TopicKind::Entity,
-                pulse_text::TopicKind::Word => TopicKind::Word,
-            };
-            self.0.push(AnalyzedPost {
-                id: post.id.clone(),
-                created_at: post.created_at.timestamp(),
-                author_hash: hash_key(&post.author),
-                lang: a.lang().to_owned(),
-                topics: a
-                    .topics()
-                    .iter()
-                    .map(|t| TopicRef {
-                        key: t.key().into(),
-                        hash: t.hash(),
-                        kind: kind(t.kind()),
-                        surface: t.surface().into(),
-                    })
-                    .collect(),
-                sentiment: a.topic_sentiment().map(|s| s.compound as f32),
-                is_repost: a.is_repost(),
-                content_hash: hash_key(a.original_text()),
-            });
-            Ok(())
-        }
-    }
-    let mut sink = Collect(Vec::new(), Analysis::default());
-    replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).expect("boston-west");
-    sink.0
+    pulse_testsuite::boston_west_analyzed().to_vec()
 }
 
 /// `PULSE_ENGINE_PROFILE=1`, for callgrind and for comparing two builds on a busy machine

@@ -2,12 +2,12 @@
 //! a HyperLogLog++ sketch once there are many.
 //!
 //! Every watched topic keeps its authors per bucket, so that one account counts once however many
-//! workers, buckets or machines its posts are spread over. Kept in `hyperloglogplus` from the
-//! first author, that was about 30 % of the engine's time (`benches/RESULTS.md`, trend engine):
-//! each insert into its sparse mode hashes the code into a buffer set, which is later sorted and
-//! merged into a varint list that is re-encoded whole. In the bench, most of that cost was for
-//! topics with at most 1,024 posts in the bucket, and a worker already knows which of
-//! its (topic, author) pairs are new, so a plain list is exact and almost free. The sketch takes
+//! workers, buckets or machines its posts are spread over. A `hyperloglogplus` sketch from the
+//! first author costs about 30 % of the engine's time (`benches/RESULTS.md`, trend engine): each
+//! insert into its sparse mode hashes the code into a buffer set, which is later sorted and merged
+//! into a varint list that is re-encoded whole. Most watched topics have at most 1,024 posts in a
+//! bucket, and a worker already knows which of its (topic, author) pairs are new, so a plain list
+//! is exact and almost free. The sketch takes
 //! over above [`EXACT_AUTHORS`], which bounds a topic's memory: 1,024 hashes are 8 KiB, less than
 //! a dense sketch (13 KiB), though about three times the sketch's sparse form for as many.
 

@@ -1,5 +1,6 @@
 //! Engine configuration: defaults in code, every field documented.
 
+use pulse_core::Span;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrendError};
@@ -60,34 +61,14 @@ pub struct TrendConfig {
     pub flush_interval_ms: u64,
 }
 
+/// The bucket width of [`TrendConfig::default`]: 10 minutes, which suits both sparse replays
+/// (CrisisLex has a few posts a minute, and a 1-minute bucket's rate is noise) and busy streams.
+pub const DEFAULT_BUCKET_SECS: i64 = 600;
+
 impl Default for TrendConfig {
+    /// 10-minute buckets and an hour-long window (see [`TrendConfig::for_bucket`]).
     fn default() -> Self {
-        Self {
-            bucket_secs: 60,
-            history_buckets: 360,
-            window_buckets: 60,
-            allowed_lateness_secs: 60,
-            auto_watermark: true,
-            cm_epsilon: 0.002,
-            cm_delta: 0.01,
-            topk_capacity: 1024,
-            candidates: 256,
-            watch_size: 512,
-            baseline_half_life_buckets: 180.0,
-            prior_rate: 0.05,
-            prior_weight_buckets: 3.0,
-            min_expected: 1.0,
-            min_authors: 10,
-            min_ratio: 2.0,
-            min_z: 3.0,
-            warmup_buckets: 60,
-            score_half_life_secs: 7200,
-            story_cooccurrence: 0.3,
-            story_terms: 8,
-            evergreen: crate::evergreen::DEFAULT_EVERGREEN.iter().map(|w| (*w).to_owned()).collect(),
-            include_mentions: false,
-            flush_interval_ms: 100,
-        }
+        Self::for_bucket(DEFAULT_BUCKET_SECS)
     }
 }
 
@@ -100,13 +81,45 @@ impl TrendConfig {
         let history = ((86_400.0 / b).round() as usize).max(window * 4);
         Self {
             bucket_secs,
-            window_buckets: window,
             history_buckets: history,
+            window_buckets: window,
             allowed_lateness_secs: bucket_secs,
+            auto_watermark: true,
+            cm_epsilon: 0.002,
+            cm_delta: 0.01,
+            topk_capacity: 1024,
+            candidates: 256,
+            watch_size: 512,
             baseline_half_life_buckets: (3.0 * 3600.0 / b).max(3.0),
+            prior_rate: 0.05,
+            prior_weight_buckets: 3.0,
+            min_expected: 1.0,
+            min_authors: 10,
+            min_ratio: 2.0,
+            min_z: 3.0,
             warmup_buckets: ((4.0 * 3600.0 / b).round() as usize).max(window * 2),
-            ..Self::default()
+            score_half_life_secs: 7200,
+            story_cooccurrence: 0.3,
+            story_terms: 8,
+            evergreen: crate::evergreen::DEFAULT_EVERGREEN.iter().map(|w| (*w).to_owned()).collect(),
+            include_mentions: false,
+            flush_interval_ms: 100,
         }
+    }
+
+    /// [`TrendConfig::for_bucket`] with a trend window of `window_secs` (a whole number of
+    /// buckets) and history for at least four such windows.
+    pub fn for_window(bucket_secs: i64, window_secs: i64) -> Result<Self> {
+        if bucket_secs <= 0 || window_secs < bucket_secs || window_secs % bucket_secs != 0 {
+            return Err(TrendError::Config(format!(
+                "the trend window ({window_secs} s) must be a whole number of buckets ({bucket_secs} s)"
+            )));
+        }
+        let mut config = Self::for_bucket(bucket_secs);
+        config.window_buckets = usize::try_from(window_secs / bucket_secs)
+            .map_err(|_| TrendError::Config(format!("the trend window ({window_secs} s) is too long")))?;
+        config.history_buckets = config.history_buckets.max(config.window_buckets * 4);
+        Ok(config)
     }
 
     /// Checks ranges; called by the engine constructor.
@@ -136,6 +149,48 @@ impl TrendConfig {
     }
 }
 
+/// What a user sets of the engine (the `[trends]` section of Pulse's config file, and the flags
+/// that override it); everything else follows from the bucket width ([`TrendConfig::for_window`]).
+/// Its defaults are [`TrendConfig::default`]'s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrendSettings {
+    /// Bucket width: `10m` suits sparse replays such as CrisisLex, `1m` busy live streams.
+    pub bucket: Span,
+    /// Trend window, a whole number of buckets: how much recent data counts as "now".
+    pub window: Span,
+    /// Least distinct authors in the window for a topic to trend.
+    pub min_authors: u64,
+    /// Let `@mentions` trend.
+    pub include_mentions: bool,
+}
+
+impl Default for TrendSettings {
+    fn default() -> Self {
+        let config = TrendConfig::default();
+        let secs = |s: i64| Span::from_secs(u64::try_from(s).unwrap_or(0));
+        Self {
+            bucket: secs(config.bucket_secs),
+            window: secs(config.bucket_secs * config.window_buckets as i64),
+            min_authors: config.min_authors,
+            include_mentions: config.include_mentions,
+        }
+    }
+}
+
+impl TrendSettings {
+    /// The engine configuration for these settings.
+    pub fn config(&self) -> Result<TrendConfig> {
+        if !self.bucket.is_whole_seconds() || !self.window.is_whole_seconds() {
+            return Err(TrendError::Config("bucket and window must be whole seconds".into()));
+        }
+        let mut config = TrendConfig::for_window(self.bucket.as_secs_i64(), self.window.as_secs_i64())?;
+        config.min_authors = self.min_authors;
+        config.include_mentions = self.include_mentions;
+        Ok(config)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +204,24 @@ mod tests {
         c.validate().unwrap();
         let bad = TrendConfig { window_buckets: 400, ..TrendConfig::default() };
         assert!(bad.validate().unwrap_err().to_string().contains("window_buckets"));
+    }
+
+    #[test]
+    fn the_default_settings_give_the_default_engine() {
+        let settings = TrendSettings::default();
+        assert_eq!((settings.bucket.to_string(), settings.window.to_string()), ("10m".into(), "1h".into()));
+        assert_eq!(settings.config().unwrap(), TrendConfig::default());
+    }
+
+    #[test]
+    fn windows_are_whole_buckets_with_four_windows_of_history() {
+        let c = TrendConfig::for_window(600, 6 * 3600).unwrap();
+        assert_eq!((c.window_buckets, c.history_buckets), (36, 144));
+        let c = TrendConfig::for_window(600, 12 * 3600).unwrap();
+        assert_eq!((c.window_buckets, c.history_buckets), (72, 288));
+        for (bucket, window) in [(600, 900), (600, 300), (0, 600)] {
+            let error = TrendConfig::for_window(bucket, window).unwrap_err().to_string();
+            assert!(error.contains("whole number of buckets"), "{error}");
+        }
     }
 }

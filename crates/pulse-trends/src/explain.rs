@@ -1,22 +1,13 @@
 //! The plain sentences that explain a trend, built only from its numbers.
 
 use chrono::{DateTime, Utc};
+use pulse_core::Span;
 
 use crate::report::TrendState;
 
 /// `HH:MM` (UTC) of a Unix time.
 pub(crate) fn hhmm(t: i64) -> String {
     DateTime::<Utc>::from_timestamp(t, 0).map_or_else(String::new, |d| d.format("%H:%M").to_string())
-}
-
-/// "the last hour", "the last 2 hours", "the last 30 minutes".
-fn span_words(secs: i64) -> String {
-    match secs {
-        3600 => "the last hour".to_owned(),
-        s if s % 3600 == 0 => format!("the last {} hours", s / 3600),
-        s if s % 60 == 0 => format!("the last {} minutes", s / 60),
-        s => format!("the last {s} seconds"),
-    }
 }
 
 /// What a trend's numbers say: "41 posts from 41 accounts in the last hour, 1.9× the usual;
@@ -34,5 +25,6 @@ pub(crate) fn trend_sentence(
         TrendState::Cooling => format!("cooling since its peak at {} UTC", hhmm(peak_at)),
         st => format!("{} since {} UTC", st.as_str(), hhmm(started_at)),
     };
-    format!("{posts} posts from {authors} accounts in {}, {ratio:.1}× the usual; {since}", span_words(window_secs))
+    let window = Span::from_secs(u64::try_from(window_secs).unwrap_or(0)).in_words();
+    format!("{posts} posts from {authors} accounts in the last {window}, {ratio:.1}× the usual; {since}")
 }

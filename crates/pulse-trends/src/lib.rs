@@ -113,7 +113,7 @@ mod story;
 mod track;
 
 pub use bucket::{TopicDetail, TrendBucket};
-pub use config::TrendConfig;
+pub use config::{TrendConfig, TrendSettings};
 pub use engine::{EngineMetrics, TrendEngine, Worker};
 pub use error::{Result, TrendError};
 pub use post::{AnalyzedPost, TopicKind, TopicRef};

@@ -5,7 +5,7 @@
 //! was a quarter of the engine's time with `std`'s `HashSet`. [`SeenSet`] stores the (already
 //! hashed) keys inline in one open-addressed array probed linearly, so a question touches one
 //! cache line; [`PairSet`] asks it only about authors seen before in the bucket
-//! (`benches/RESULTS.md`, "trend engine", has the before and after of both).
+//! (measured in `benches/RESULTS.md`, "trend engine").
 
 use std::collections::HashMap;
 

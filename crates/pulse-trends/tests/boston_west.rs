@@ -1,46 +1,11 @@
 //! Acceptance on real data: the CrisisLexT6 Boston bombings + West, Texas explosion replay
 //! (`boston-west`) through replay → analyzer → engine, 10-minute buckets, a report every 10 minutes.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-use pulse_core::replay::{ManualClock, ReplayInput, ReplayOptions, Sink, SinkError, replay};
-use pulse_core::{Format, Post};
-use pulse_text::{Analysis, Analyzer};
 use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendList, TrendQuery};
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")))
-}
-
-/// All posts of boston-west, analysed once (through the same adapter `pulse serve` uses) and shared by
-/// the tests.
+/// All posts of boston-west, analysed once (through the same adapter `pulse serve` uses).
 fn posts() -> &'static [AnalyzedPost] {
-    static POSTS: OnceLock<Vec<AnalyzedPost>> = OnceLock::new();
-    POSTS.get_or_init(|| {
-        let dir = data_dir().join("crisislex-t6");
-        let files = ["2013_Boston_Bombings-ontopic_offtopic.csv", "2013_West_Texas_Explosion-ontopic_offtopic.csv"];
-        let inputs: Vec<ReplayInput> =
-            files.iter().map(|f| ReplayInput { path: dir.join(f), format: Some(Format::CrisisLexT6) }).collect();
-        for input in &inputs {
-            assert!(input.path.is_file(), "boston-west not found: {} (set PULSE_DATA_DIR)", input.path.display());
-        }
-        struct Collect(Vec<AnalyzedPost>, Analysis);
-        impl Sink for Collect {
-            fn send(&mut self, post: &Post) -> Result<(), SinkError> {
-                Analyzer::shared().analyze_into(post, &mut self.1);
-                let mut analyzed = AnalyzedPost::default();
-                pulse_ingest::to_analyzed(post, &self.1, &mut analyzed);
-                self.0.push(analyzed);
-                Ok(())
-            }
-        }
-        let mut sink = Collect(Vec::new(), Analysis::default());
-        replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
-        sink.0
-    })
+    pulse_testsuite::boston_west_analyzed()
 }
 
 fn config() -> TrendConfig {

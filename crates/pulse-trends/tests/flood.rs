@@ -20,8 +20,13 @@ fn post(id: u64, at: i64, author: &str, tags: &[&str], text: &str) -> AnalyzedPo
 
 /// Two hours of background (40 accounts, 20 tags), then an hour with the flood and the real trend.
 fn engine_after(flood_text_varies: bool) -> TrendEngine {
-    let engine =
-        TrendEngine::new(TrendConfig { warmup_buckets: 60, auto_watermark: false, ..TrendConfig::default() }).unwrap();
+    let engine = TrendEngine::new(TrendConfig {
+        history_buckets: 360,
+        warmup_buckets: 60,
+        auto_watermark: false,
+        ..TrendConfig::for_bucket(60)
+    })
+    .unwrap();
     let mut w = engine.worker();
     let mut id = 0;
     for minute in 0..180 {
@@ -85,7 +90,7 @@ fn one_account_ten_thousand_times_does_not_trend_and_300_accounts_do() {
 #[test]
 fn late_posts_are_counted_while_their_bucket_is_in_the_ring_and_reported_otherwise() {
     let config =
-        TrendConfig { history_buckets: 10, window_buckets: 2, auto_watermark: false, ..TrendConfig::default() };
+        TrendConfig { history_buckets: 10, window_buckets: 2, auto_watermark: false, ..TrendConfig::for_bucket(60) };
     let engine = TrendEngine::new(config).unwrap();
     let mut w = engine.worker();
     w.ingest(&post(1, T0 + 30 * 60, "a", &["#x"], "1")).unwrap();

@@ -107,7 +107,7 @@ bucket = {{ toJson $v.trends.bucket }}
 window = {{ toJson $v.trends.window }}
 
 [index]
-data_dir = {{ toJson $v.index.dataDir }}
+state_dir = {{ toJson $v.index.stateDir }}
 retention = {{ toJson $v.index.retention }}
 {{- if eq $v.mode "distributed" }}
 

@@ -1,18 +1,11 @@
-//! Shared test data: CrisisLexT6 words and a seeded Zipf stream.
-#![allow(dead_code)]
+//! Streams for the sketch tests: the words of real tweets, and a seeded Zipf stream.
 
 use std::path::PathBuf;
 
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
-/// The replay-data directory: `PULSE_DATA_DIR`, else `../shared/replay-data` beside the workspace.
-pub fn data_dir() -> PathBuf {
-    std::env::var_os("PULSE_DATA_DIR").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/replay-data")),
-        PathBuf::from,
-    )
-}
+use crate::data_dir;
 
 /// Lower-cased alphanumeric words of every CrisisLexT6 tweet, one `Vec` per file (sorted by name).
 pub fn crisislex_words() -> Vec<(String, Vec<String>)> {
@@ -57,6 +50,7 @@ pub struct Zipf {
 }
 
 impl Zipf {
+    /// A sampler over `n` ranks with exponent `s`, seeded.
     pub fn new(n: usize, s: f64, seed: u64) -> Self {
         let mut cdf = Vec::with_capacity(n);
         let mut acc = 0.0;
@@ -70,6 +64,7 @@ impl Zipf {
         Self { cdf, rng: SmallRng::seed_from_u64(seed) }
     }
 
+    /// The next rank.
     pub fn sample(&mut self) -> u64 {
         let u: f64 = self.rng.random();
         let r = self.cdf.partition_point(|&c| c < u);

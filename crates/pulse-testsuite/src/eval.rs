@@ -1,21 +1,9 @@
-//! Readers for the shared evaluation data, mirroring `scripts/vader_reference.py`.
-#![allow(dead_code)]
+//! The labelled sentiment sets and the texts of the VADER parity fixture, read as
+//! `crates/pulse-text/scripts/vader_reference.py` reads them.
 
 use std::path::PathBuf;
 
-/// `$PULSE_EVAL_DIR`, else `../shared/eval/sentiment` next to the workspace.
-pub fn eval_dir() -> PathBuf {
-    std::env::var_os("PULSE_EVAL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/sentiment"))
-}
-
-/// `$PULSE_DATA_DIR`, else `../shared/replay-data` next to the workspace.
-pub fn data_dir() -> PathBuf {
-    std::env::var_os("PULSE_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/replay-data"))
-}
+use crate::{data_dir, eval_dir};
 
 fn read(path: PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| {

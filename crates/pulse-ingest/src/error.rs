@@ -1,0 +1,24 @@
+//! The crate's one error type.
+
+/// Errors of the ingest path.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The trend engine refused a post or a flush.
+    #[error("trend engine: {0}")]
+    Trends(#[from] pulse_trends::TrendError),
+    /// The search index refused a post (closed or failed).
+    #[error("search index: {0}")]
+    Index(#[from] pulse_index::IndexError),
+    /// An ingest thread could not be started.
+    #[error("cannot start an ingest thread: {0}")]
+    Thread(std::io::Error),
+    /// An ingest thread panicked.
+    #[error("an ingest thread panicked")]
+    Panicked,
+}
+
+impl From<IngestError> for pulse_core::sink::SinkError {
+    fn from(error: IngestError) -> Self {
+        Self::other(error)
+    }
+}
