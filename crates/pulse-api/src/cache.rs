@@ -1,29 +1,39 @@
-//! A one-second cache of trend lists, in front of the engine, served stale while it refreshes.
+//! Trend lists in front of the engine: each distinct list (window × language × limit) is computed at
+//! most once a [`TTL`], serialized once and shared.
 //!
-//! A trend query itself takes well under a millisecond, but it reads the engine under its lock, and
-//! while ingest merges a closing bucket the query waits (measured in `benches/RESULTS.md`: p99 261 ms
-//! for `/v1/trends` under a full-speed sparse replay). Dashboards poll the same few lists many
-//! times a second, and the stream sends at most one list a second anyway, so each distinct list is
-//! computed at most once per [`TTL`]. Once a list has been computed, no request waits for the engine
-//! again: a request that finds its copy older than [`TTL`] gets that copy and starts one refresh on
-//! the blocking pool (HTTP's stale-while-revalidate), so a served list is at most [`TTL`] plus one
-//! computation old.
+//! A trend query takes well under a millisecond, but it reads the engine under its lock, and while
+//! ingest merges a closing bucket the query waits. Dashboards poll the same few lists many times a
+//! second, and the stream sends at most one list a second anyway. So:
+//!
+//! - a copy younger than [`TTL`] is served as is;
+//! - a copy up to [`MAX_STALE`] old is served while one refresh runs on the blocking pool (HTTP's
+//!   stale-while-revalidate): under steady polling no request waits for the engine;
+//! - an older copy (after a quiet spell) is never served: the request waits for a fresh list, so
+//!   the first answer after a pause is as current as the data.
+//!
+//! Requests that need a fresh list at the same time share one computation: a cold key asked by
+//! five hundred dashboards at once is computed once. The lists live in a [`DashMap`]: every request
+//! on every async worker reads it and refreshes write it from the blocking pool, and its shards keep
+//! a refresh of one list from holding up readers of the others.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Bytes;
+use dashmap::DashMap;
+use tokio::sync::OnceCell;
 use tokio::time::{Duration, Instant};
 
 use crate::response::TrendsResponse;
 
-/// How long a computed trend list is served before it is computed again.
+/// How long a computed trend list is served before it is refreshed.
 pub const TTL: Duration = Duration::from_secs(1);
-/// Distinct lists kept (window × language × limit); the cache is emptied when it is full.
+/// The oldest copy served while a refresh runs; an older one waits for the refresh.
+pub const MAX_STALE: Duration = Duration::from_secs(2);
+/// Distinct lists kept; the cache is emptied when it is full.
 const MAX_ENTRIES: usize = 256;
 
 /// What identifies a trend list: window in seconds, language filter, limit.
-type Key = (i64, Option<String>, usize);
+pub type Key = (i64, Option<String>, usize);
 
 /// A computed trend list and its JSON body, serialized once: a cache hit costs a reference count,
 /// not a copy and a serialization of twenty stories.
@@ -41,67 +51,127 @@ impl CachedTrends {
     }
 }
 
-struct Entry {
-    computed_at: Instant,
-    list: Arc<CachedTrends>,
-    /// A refresh is running: serve `list` meanwhile, start no other.
-    refreshing: bool,
+/// A computation in flight, shared by everyone who waits for it.
+type Pending = Arc<OnceCell<Arc<CachedTrends>>>;
+
+#[derive(Default)]
+struct Slot {
+    /// The newest list and when its computation started.
+    ready: Option<(Arc<CachedTrends>, Instant)>,
+    /// The refresh running now, with when it started.
+    pending: Option<(Pending, Instant)>,
 }
 
 /// Recently computed trend lists.
 #[derive(Default)]
 pub struct TrendCache {
-    entries: Mutex<HashMap<Key, Entry>>,
+    slots: DashMap<Key, Slot>,
+}
+
+/// What a request does with the slot it found.
+enum Plan {
+    Serve(Arc<CachedTrends>),
+    ServeAndRefresh(Arc<CachedTrends>, Pending, Instant),
+    Wait(Pending, Instant),
 }
 
 impl TrendCache {
-    /// The list for `key`: the cached copy (refreshed in the background once older than [`TTL`]),
-    /// or, the first time, the result of `compute` run on the blocking pool.
+    /// The list for `key`: a cached copy when it is fresh enough (see the module docs), else the
+    /// result of `compute`, run once on the blocking pool for everyone waiting.
     pub async fn get(
         self: &Arc<Self>,
         key: Key,
         compute: impl FnOnce() -> TrendsResponse + Send + 'static,
     ) -> Arc<CachedTrends> {
-        let started = Instant::now();
-        {
-            let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(entry) = entries.get_mut(&key) {
-                if started.duration_since(entry.computed_at) >= TTL && !entry.refreshing {
-                    entry.refreshing = true;
-                    let cache = Arc::clone(self);
-                    let key = key.clone();
-                    tokio::task::spawn_blocking(move || cache.store(key, started, CachedTrends::new(compute())));
-                }
-                return Arc::clone(&entry.list);
-            }
+        let now = Instant::now();
+        if !self.slots.contains_key(&key) && self.slots.len() >= MAX_ENTRIES {
+            self.slots.clear();
         }
-        let list = match tokio::task::spawn_blocking(move || CachedTrends::new(compute())).await {
-            Ok(list) => list,
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        let plan = {
+            // The slot's lock is held only for this block, never across an await.
+            let mut slot = self.slots.entry(key.clone()).or_default();
+            let fresh = slot.ready.as_ref().map(|(list, at)| (Arc::clone(list), now.duration_since(*at)));
+            match fresh {
+                Some((list, age)) if age < TTL => Plan::Serve(list),
+                Some((list, age)) if age < MAX_STALE => match &slot.pending {
+                    Some(_) => Plan::Serve(list),
+                    None => {
+                        let pending: Pending = Arc::default();
+                        slot.pending = Some((Arc::clone(&pending), now));
+                        Plan::ServeAndRefresh(list, pending, now)
+                    }
+                },
+                _ => {
+                    let (pending, started) = slot.pending.get_or_insert_with(|| (Arc::default(), now));
+                    Plan::Wait(Arc::clone(pending), *started)
+                }
+            }
         };
-        self.store(key, started, Arc::clone(&list));
-        list
+        match plan {
+            Plan::Serve(list) => list,
+            Plan::ServeAndRefresh(list, pending, started) => {
+                let cache = Arc::clone(self);
+                tokio::spawn(async move { cache.complete(key, pending, started, compute).await });
+                list
+            }
+            Plan::Wait(pending, started) => self.complete(key, pending, started, compute).await,
+        }
     }
 
-    fn store(&self, key: Key, computed_at: Instant, list: Arc<CachedTrends>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
+    /// Waits for `pending` (computing it with `compute` if nobody else is), and makes its result
+    /// the slot's list.
+    async fn complete(
+        &self,
+        key: Key,
+        pending: Pending,
+        started: Instant,
+        compute: impl FnOnce() -> TrendsResponse + Send + 'static,
+    ) -> Arc<CachedTrends> {
+        let list = pending
+            .get_or_init(|| async move {
+                match tokio::task::spawn_blocking(move || CachedTrends::new(compute())).await {
+                    Ok(list) => list,
+                    Err(join) => std::panic::resume_unwind(join.into_panic()),
+                }
+            })
+            .await;
+        let list = Arc::clone(list);
+        if let Some(mut slot) = self.slots.get_mut(&key)
+            && slot.pending.as_ref().is_some_and(|(p, _)| Arc::ptr_eq(p, &pending))
+        {
+            slot.pending = None;
+            slot.ready = Some((Arc::clone(&list), started));
         }
-        entries.insert(key, Entry { computed_at, list, refreshing: false });
+        list
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
 
     fn list(as_of: &str) -> TrendsResponse {
         TrendsResponse { as_of: as_of.into(), window: "1h".into(), trends: Vec::new() }
     }
 
+    /// Polls until the background refresh has replaced `old` (the refresh runs on the blocking
+    /// pool in real time while the test clock stays put; yielding lets its task finish).
+    async fn eventually(cache: &Arc<TrendCache>, key: &Key, old: &str) -> String {
+        for _ in 0..2000 {
+            let latest = cache.get(key.clone(), || list("never")).await.list.as_of.clone();
+            if latest != old {
+                return latest;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        old.to_owned()
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn a_list_is_reused_for_one_second_then_refreshed_in_the_background() {
+    async fn a_list_is_reused_for_a_second_then_refreshed_in_the_background() {
         let cache = Arc::new(TrendCache::default());
         let key = (3600, None, 20);
         assert_eq!(cache.get(key.clone(), || list("a")).await.list.as_of, "a");
@@ -119,15 +189,38 @@ mod tests {
         assert_eq!(cache.get(key.clone(), refresh).await.list.as_of, "a");
         assert_eq!(cache.get(key.clone(), || list("never")).await.list.as_of, "a");
         release.send(()).unwrap();
-        // The refresh finishes on the blocking pool (real time; the test clock stays put).
-        let mut latest = String::new();
-        for _ in 0..2000 {
-            latest = cache.get(key.clone(), || list("never")).await.list.as_of.clone();
-            if latest != "a" {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
+        assert_eq!(eventually(&cache, &key, "a").await, "d");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_quiet_spell_the_first_request_waits_for_a_fresh_list() {
+        let cache = Arc::new(TrendCache::default());
+        let key = (3600, None, 20);
+        assert_eq!(cache.get(key.clone(), || list("before the pause")).await.list.as_of, "before the pause");
+        tokio::time::advance(Duration::from_secs(20)).await;
+        assert_eq!(cache.get(key.clone(), || list("now")).await.list.as_of, "now");
+        assert_eq!(cache.get(key, || list("never")).await.list.as_of, "now");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_requests_for_a_cold_list_share_one_computation() {
+        let cache = Arc::new(TrendCache::default());
+        let computed = Arc::new(AtomicUsize::new(0));
+        let mut requests = Vec::new();
+        for _ in 0..200 {
+            let (cache, computed) = (Arc::clone(&cache), Arc::clone(&computed));
+            requests.push(tokio::spawn(async move {
+                let compute = move || {
+                    computed.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    list("once")
+                };
+                cache.get((3600, None, 20), compute).await.list.as_of.clone()
+            }));
         }
-        assert_eq!(latest, "d");
+        for request in requests {
+            assert_eq!(request.await.unwrap(), "once");
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
     }
 }
