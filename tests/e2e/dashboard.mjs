@@ -1,11 +1,11 @@
 // Loads the Pulse dashboard in headless Chromium and reports what a person would see, as JSON on
-// stdout: the trend names listed, the connection status, the text of the posts in the topic panel,
-// and whether any hostile markup turned into elements or ran. The Rust test asserts on it.
+// stdout: the story headlines listed, the connection status, the open story's title and the text of
+// its posts, and whether any hostile markup turned into elements or ran. The Rust test asserts on it.
 //
-//   node dashboard.mjs http://127.0.0.1:8080 '#xsstest'
+//   node dashboard.mjs http://127.0.0.1:8080 STORY_ID
 import { chromium } from "playwright-core";
 
-const [base, topic] = process.argv.slice(2);
+const [base, story] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -15,14 +15,17 @@ try {
   const page = await browser.newPage();
   const dialogs = [];
   page.on("dialog", async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
-  await page.goto(`${base}/#topic=${encodeURIComponent(topic)}`);
-  await page.locator("#trends .trend-name", { hasText: topic }).first().waitFor({ timeout: 30000 });
-  await page.locator("#topic .post").first().waitFor({ timeout: 30000 });
+  await page.goto(`${base}/#story=${encodeURIComponent(story)}`);
+  await page.locator(`#stories li[data-story="${story}"] .headline`).waitFor({ timeout: 30000 });
+  await page.locator("#detail .post").first().waitFor({ timeout: 30000 });
   const report = await page.evaluate(() => ({
     title: document.title,
     status: document.getElementById("status").textContent,
-    trends: [...document.querySelectorAll("#trends .trend-name")].map((n) => n.textContent),
-    posts: [...document.querySelectorAll("#topic .post")].map((n) => n.firstChild.textContent),
+    headlines: [...document.querySelectorAll("#stories .headline")].map((n) => n.textContent),
+    selected: [...document.querySelectorAll("#stories li.selected")].map((n) => n.dataset.story),
+    detail_title: document.getElementById("detail-title").textContent,
+    posts: [...document.querySelectorAll("#detail .post")].map((n) => n.firstChild.textContent),
+    sparklines: document.querySelectorAll("#detail svg.spark polyline").length,
     images: document.querySelectorAll("img").length,
     scripts: [...document.querySelectorAll("script")].map((s) => s.getAttribute("src")),
     pwned: document.body.dataset.pwned ?? null,

@@ -15,6 +15,10 @@ function pct(share) {
   return Math.round((share || 0) * 100) + "%";
 }
 
+function hhmm(iso) {
+  return new Date(iso).toISOString().slice(11, 16);
+}
+
 async function getJson(url) {
   const response = await fetch(url);
   const body = await response.json();
@@ -33,90 +37,149 @@ function sharesBar(sentiment) {
   return bar;
 }
 
-/** A sparkline of numbers as an SVG polyline (coordinates computed here, no markup from data). */
-function sparkline(values, color) {
+/**
+ * A sparkline of a series ({at, value}) as an SVG polyline (coordinates computed here, no markup
+ * from data), with its first and last times under it. `kind` is "volume" or "sentiment": a
+ * sentiment line is drawn in the colour of its sign, around a zero line.
+ */
+function sparkline(points, kind) {
+  const box = el("div", "spark-box " + kind);
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("class", "spark");
   svg.setAttribute("viewBox", "0 0 100 40");
   svg.setAttribute("preserveAspectRatio", "none");
-  const numbers = values.map((v) => (typeof v === "number" && isFinite(v) ? v : 0));
-  const max = Math.max(...numbers, 0.000001);
-  const min = Math.min(...numbers, 0);
-  const points = numbers.map((v, i) => {
-    const x = numbers.length > 1 ? (i / (numbers.length - 1)) * 100 : 50;
-    const y = 38 - ((v - min) / (max - min || 1)) * 36;
-    return x.toFixed(2) + "," + y.toFixed(2);
+  const known = points.filter((p) => typeof p.value === "number" && isFinite(p.value));
+  const values = points.map((p) => (typeof p.value === "number" && isFinite(p.value) ? p.value : 0));
+  const max = kind === "sentiment" ? 1 : Math.max(...values, 0.000001);
+  const min = kind === "sentiment" ? -1 : 0;
+  const y = (v) => 38 - ((v - min) / (max - min || 1)) * 36;
+  if (kind === "sentiment") {
+    const zero = document.createElementNS(ns, "line");
+    zero.setAttribute("x1", "0");
+    zero.setAttribute("x2", "100");
+    zero.setAttribute("y1", y(0).toFixed(2));
+    zero.setAttribute("y2", y(0).toFixed(2));
+    zero.setAttribute("class", "zero");
+    svg.appendChild(zero);
+  }
+  const coords = values.map((v, i) => {
+    const x = values.length > 1 ? (i / (values.length - 1)) * 100 : 50;
+    return x.toFixed(2) + "," + y(v).toFixed(2);
   });
   const line = document.createElementNS(ns, "polyline");
-  line.setAttribute("points", points.join(" "));
-  line.setAttribute("stroke", color);
+  line.setAttribute("points", coords.join(" "));
+  const mean = known.reduce((sum, p) => sum + p.value, 0) / (known.length || 1);
+  line.setAttribute("class", kind === "sentiment" ? (mean < 0 ? "negative" : "positive") : "volume");
   svg.appendChild(line);
-  return svg;
+  box.appendChild(svg);
+  if (points.length) {
+    const axis = el("div", "axis");
+    axis.appendChild(el("span", null, hhmm(points[0].at)));
+    axis.appendChild(el("span", null, hhmm(points[points.length - 1].at) + " UTC"));
+    box.appendChild(axis);
+  }
+  return box;
 }
 
 function postNode(hit) {
-  const node = el("div", "post", hit.text);
+  const node = el("div", "post");
+  node.appendChild(el("span", "text", hit.text));
   const when = new Date(hit.created_at).toISOString().slice(0, 16).replace("T", " ");
   const score = hit.sentiment === null || hit.sentiment === undefined ? "no sentiment" : "sentiment " + hit.sentiment.toFixed(2);
-  node.appendChild(el("span", "meta", "@" + hit.author + " · " + when + " UTC · " + score));
+  const meta = el("span", "meta", "@" + hit.author + " · " + when + " UTC · " + score + " · ");
+  if (hit.url && /^https?:\/\//.test(hit.url)) {
+    const link = el("a", null, "original");
+    link.href = hit.url;
+    link.rel = "noopener noreferrer";
+    link.target = "_blank";
+    meta.appendChild(link);
+  }
+  node.appendChild(meta);
   return node;
 }
 
-let selectedTopic = null;
+function storyPostNode(post) {
+  const node = el("div", "post");
+  node.appendChild(el("span", "text", post.text));
+  const copies = post.copies > 1 ? " · " + post.copies + " copies" : "";
+  node.appendChild(el("span", "meta", "@" + post.author + " · " + hhmm(post.created_at) + " UTC" + copies));
+  return node;
+}
 
-function renderTrends(body) {
+let openStory = null;
+
+function renderStories(body) {
   $("as-of").textContent = body.as_of;
   $("window").textContent = body.window;
-  const list = $("trends");
+  const list = $("stories");
   list.replaceChildren();
-  if (body.trends.length === 0) {
+  if (body.stories.length === 0) {
     list.appendChild(el("li", "empty", "nothing is trending yet"));
     return;
   }
-  for (const trend of body.trends) {
-    const item = el("li", trend.topic === selectedTopic ? "selected" : "");
-    item.dataset.topic = trend.topic;
-    const title = el("div");
-    title.appendChild(el("span", "trend-name", trend.display_name));
-    title.appendChild(el("span", "badge " + trend.state, trend.state));
-    item.appendChild(title);
-    item.appendChild(el("div", "explanation", trend.explanation));
-    if (trend.terms.length > 1) item.appendChild(el("div", "terms", trend.terms.slice(1).join(" · ")));
-    item.appendChild(sharesBar(trend.sentiment));
-    item.addEventListener("click", () => showTopic(trend.topic));
-    list.appendChild(item);
+  for (const story of body.stories) {
+    const card = el("li", "card" + (story.id === openStory ? " selected" : ""));
+    card.dataset.story = story.id;
+    const title = el("div", "card-title");
+    title.appendChild(el("span", "headline", story.headline));
+    card.appendChild(title);
+    const meta = el("div", "meta");
+    meta.appendChild(el("span", "badge " + story.state, story.state));
+    meta.appendChild(el("span", null, " " + story.posts + " posts · " + story.authors + " accounts"));
+    card.appendChild(meta);
+    card.appendChild(el("div", "terms", story.terms.slice(0, 6).join(" · ")));
+    card.appendChild(sparkline(story.series.map((p) => ({ at: p.at, value: p.posts })), "volume"));
+    card.appendChild(sharesBar(story.sentiment));
+    card.addEventListener("click", () => showStory(story.id));
+    list.appendChild(card);
   }
+  if (openStory && body.stories.some((s) => s.id === openStory)) showStory(openStory, true);
 }
 
-async function showTopic(topic) {
-  selectedTopic = topic;
-  for (const item of $("trends").children) item.classList.toggle("selected", item.dataset.topic === topic);
-  const panel = $("topic");
+async function showStory(id, refresh) {
+  openStory = id;
+  if (!refresh) history.replaceState(null, "", "#story=" + encodeURIComponent(id));
+  for (const item of $("stories").children) item.classList.toggle("selected", item.dataset.story === id);
+  const panel = $("detail");
   try {
-    const stats = await getJson("/v1/topics/" + encodeURIComponent(topic));
-    $("topic-title").textContent = stats.display_name;
+    const story = await getJson("/v1/stories/" + encodeURIComponent(id));
+    $("detail-title").textContent = story.headline;
     panel.replaceChildren();
-    panel.appendChild(el("p", "meta", stats.posts + " posts from " + stats.authors + " accounts in the trend window; " + stats.expected + " expected"));
-    panel.appendChild(el("div", "meta", "posts per bucket, last " + stats.window));
-    panel.appendChild(sparkline(stats.series.map((p) => p.posts), "#58a6ff"));
+    panel.appendChild(el("p", "meta", story.explanation));
+    if (story.summary.length) {
+      panel.appendChild(el("h3", null, "What is being said"));
+      for (const post of story.summary) panel.appendChild(storyPostNode(post));
+    }
+    if (story.headline_post) panel.appendChild(el("p", "meta", "Headline from @" + story.headline_post.author + ", " + hhmm(story.headline_post.created_at) + " UTC, " + story.headline_post.copies + " copies"));
+    panel.appendChild(el("p", "terms", "Topics: " + story.terms.join(" · ")));
+    if (story.entities.length) panel.appendChild(el("p", "terms", "Names: " + story.entities.join(" · ")));
+    panel.appendChild(el("div", "meta", "posts per bucket (any of its topics)"));
+    panel.appendChild(sparkline(story.timeline.map((p) => ({ at: p.at, value: p.posts })), "volume"));
     panel.appendChild(el("div", "meta", "mean sentiment per bucket"));
-    panel.appendChild(sparkline(stats.series.map((p) => p.sentiment), "#3fb950"));
-    const now = stats.sentiment_now;
-    const shift = now.shift === null || now.shift === undefined ? "" : ", shift " + (now.shift >= 0 ? "+" : "") + now.shift.toFixed(2);
-    panel.appendChild(el("p", "meta", "now: " + pct(now.negative) + " negative, " + pct(now.neutral) + " neutral, " + pct(now.positive) + " positive" + shift));
-    panel.appendChild(sharesBar(now));
+    panel.appendChild(sparkline(story.timeline.map((p) => ({ at: p.at, value: p.sentiment })), "sentiment"));
+    const s = story.sentiment;
+    const shift = s.shift === null || s.shift === undefined ? "" : ", shift " + (s.shift >= 0 ? "+" : "") + s.shift.toFixed(2);
+    panel.appendChild(el("p", "meta", pct(s.negative) + " negative, " + pct(s.neutral) + " neutral, " + pct(s.positive) + " positive" + shift));
+    panel.appendChild(sharesBar(s));
     for (const side of ["negative", "neutral", "positive"]) {
       const box = el("div", "side " + side);
-      box.appendChild(el("h3", null, side + " (" + stats.representative.counts[side] + " posts)"));
-      const posts = stats.representative[side];
+      box.appendChild(el("h3", null, side + " (" + story.representative.counts[side] + " posts)"));
+      const posts = story.representative[side];
       if (posts.length === 0) box.appendChild(el("p", "empty", "none"));
       for (const hit of posts) box.appendChild(postNode(hit));
       panel.appendChild(box);
     }
-    if (stats.related.length) panel.appendChild(el("p", "meta", "related: " + stats.related.map((r) => r.topic).join(", ")));
+    if (story.related.length) {
+      panel.appendChild(el("h3", null, "Related stories"));
+      for (const other of story.related) {
+        const link = el("a", "related", other.headline);
+        link.href = "#story=" + encodeURIComponent(other.id);
+        panel.appendChild(link);
+      }
+    }
   } catch (error) {
-    panel.replaceChildren(el("p", "error", error.message));
+    if (!refresh) panel.replaceChildren(el("p", "error", error.message));
   }
 }
 
@@ -148,14 +211,14 @@ $("ask-form").addEventListener("submit", async (event) => {
 function connect() {
   const source = new EventSource("/v1/stream");
   source.addEventListener("open", () => { $("status").textContent = "live"; });
-  source.addEventListener("trends", (event) => renderTrends(JSON.parse(event.data)));
+  source.addEventListener("stories", (event) => renderStories(JSON.parse(event.data)));
   source.addEventListener("error", () => { $("status").textContent = "reconnecting…"; });
 }
 
-/** Deep links: #topic=KEY opens a topic, #search=QUERY runs a search. */
+/** Deep links: #story=ID opens a story, #search=QUERY runs a search. */
 function followHash() {
   const params = new URLSearchParams(location.hash.slice(1));
-  if (params.has("topic")) showTopic(params.get("topic"));
+  if (params.has("story")) showStory(params.get("story"));
   if (params.has("search")) {
     $("search-q").value = params.get("search");
     $("search-form").requestSubmit();

@@ -7,12 +7,12 @@
 //! to a number in the structured part of the answer.
 
 use pulse_index::{Hit, Representative, SearchRequest};
-use pulse_trends::{SentimentSummary, TopicStats, Trend};
+use pulse_trends::{SentimentSummary, Story, TopicStats};
 use serde::Serialize;
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::read::{Windows, find_topic, format_window, representative, trends_response};
+use crate::read::{self, Windows, find_topic, format_window, representative};
 
 /// Question frames removed to find the subject, longest first.
 const FRAMES: &[&str] = &[
@@ -52,7 +52,7 @@ pub struct Answer {
     /// Posts, authors, expected authors and the ratio over the window.
     pub volume: Option<Volume>,
     /// The trending story the topic belongs to, if any.
-    pub story: Option<Trend>,
+    pub story: Option<Story>,
     /// Sentiment now and its shift against before.
     pub sentiment: Option<SentimentSummary>,
     /// Related topics, most shared first.
@@ -97,7 +97,7 @@ pub fn subject(question: &str) -> String {
 pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError> {
     let windows = Windows::of(state);
     let subject = subject(question);
-    let trends = trends_response(state, windows.trend, None, 50).await;
+    let report = read::report(state, windows.trend, None, 50).await;
     let mut answer = Answer {
         question: question.to_string(),
         subject: subject.clone(),
@@ -105,7 +105,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         topic: None,
         display_name: None,
         window: format_window(windows.trend),
-        as_of: trends.list.as_of.clone(),
+        as_of: report.stories.as_of.clone(),
         volume: None,
         story: None,
         sentiment: None,
@@ -127,7 +127,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         ));
         return Ok(answer);
     };
-    let story = trends.list.trends.iter().find(|t| t.terms.contains(&stats.topic)).cloned();
+    let story = report.stories.stories.iter().find(|s| s.topics.iter().any(|t| t.topic == stats.topic)).cloned();
     let rep = representative(state, &stats.topic, 1).await?;
     answer.summary = summarize(&stats, story.as_ref(), &rep, &answer.window);
     answer.found = true;
@@ -171,7 +171,7 @@ fn quote(hit: &Hit) -> String {
 }
 
 /// The sentences of an answer, each from the numbers it states.
-pub fn summarize(stats: &TopicStats, story: Option<&Trend>, rep: &Representative, window: &str) -> Vec<String> {
+pub fn summarize(stats: &TopicStats, story: Option<&Story>, rep: &Representative, window: &str) -> Vec<String> {
     let mut out = Vec::new();
     let name = &stats.display_name;
     out.push(format!(
@@ -183,7 +183,7 @@ pub fn summarize(stats: &TopicStats, story: Option<&Trend>, rep: &Representative
     ));
     match story {
         Some(story) => {
-            let since = story.started_at.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            let since = chrono::DateTime::parse_from_rfc3339(&story.started_at).ok();
             let since = since.map(|t| format!(" since {}", t.format("%H:%M UTC on %b %-d"))).unwrap_or_default();
             let others: Vec<&str> =
                 story.terms.iter().filter(|t| **t != stats.topic).take(4).map(String::as_str).collect();
@@ -191,7 +191,7 @@ pub fn summarize(stats: &TopicStats, story: Option<&Trend>, rep: &Representative
             out.push(format!(
                 "It is trending ({}{since}) as part of the story \"{}\"{with}.",
                 story.state.as_str(),
-                story.display_name
+                story.headline
             ));
         }
         None => out.push(format!("It is not among the trending stories of the last {window}.")),

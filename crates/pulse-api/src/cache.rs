@@ -1,5 +1,5 @@
-//! Trend lists in front of the engine: each distinct list (window × language × limit) is computed at
-//! most once a [`TTL`], serialized once and shared.
+//! Reports in front of the engine: each distinct report (window × language × limit: its stories and
+//! trending topics) is computed at most once a [`TTL`], serialized once and shared.
 //!
 //! A trend query takes well under a millisecond, but it reads the engine under its lock, and while
 //! ingest merges a closing bucket the query waits. Dashboards poll the same few lists many times a
@@ -23,66 +23,74 @@ use dashmap::DashMap;
 use tokio::sync::OnceCell;
 use tokio::time::{Duration, Instant};
 
-use crate::response::TrendsResponse;
+use crate::response::{StoriesResponse, TrendsResponse};
 
-/// How long a computed trend list is served before it is refreshed.
+/// How long a computed report is served before it is refreshed.
 pub const TTL: Duration = Duration::from_secs(1);
 /// The oldest copy served while a refresh runs; an older one waits for the refresh.
 pub const MAX_STALE: Duration = Duration::from_secs(2);
 /// Distinct lists kept; the cache is emptied when it is full.
 const MAX_ENTRIES: usize = 256;
 
-/// What identifies a trend list: window in seconds, language filter, limit.
+/// What identifies a report: window in seconds, language filter, limit.
 pub type Key = (i64, Option<String>, usize);
 
-/// A computed trend list and its JSON body, serialized once: a cache hit costs a reference count,
+/// A computed report and its JSON bodies, serialized once: a cache hit costs a reference count,
 /// not a copy and a serialization of twenty stories.
-pub struct CachedTrends {
-    /// The list.
-    pub list: TrendsResponse,
-    /// `list` as the JSON body of `/v1/trends`.
-    pub json: Bytes,
+pub struct CachedReport {
+    /// The trending topics.
+    pub trends: TrendsResponse,
+    /// `trends` as the JSON body of `/v1/trends`.
+    pub trends_json: Bytes,
+    /// The stories.
+    pub stories: StoriesResponse,
+    /// `stories` as the JSON body of `/v1/stories`.
+    pub stories_json: Bytes,
 }
 
-impl CachedTrends {
-    fn new(list: TrendsResponse) -> Arc<Self> {
-        let json = Bytes::from(serde_json::to_vec(&list).unwrap_or_default());
-        Arc::new(Self { list, json })
+impl CachedReport {
+    fn new((trends, stories): (TrendsResponse, StoriesResponse)) -> Arc<Self> {
+        let trends_json = Bytes::from(serde_json::to_vec(&trends).unwrap_or_default());
+        let stories_json = Bytes::from(serde_json::to_vec(&stories).unwrap_or_default());
+        Arc::new(Self { trends, trends_json, stories, stories_json })
     }
 }
 
+/// What the cache computes a report from.
+pub type Compute = (TrendsResponse, StoriesResponse);
+
 /// A computation in flight, shared by everyone who waits for it.
-type Pending = Arc<OnceCell<Arc<CachedTrends>>>;
+type Pending = Arc<OnceCell<Arc<CachedReport>>>;
 
 #[derive(Default)]
 struct Slot {
     /// The newest list and when its computation started.
-    ready: Option<(Arc<CachedTrends>, Instant)>,
+    ready: Option<(Arc<CachedReport>, Instant)>,
     /// The refresh running now, with when it started.
     pending: Option<(Pending, Instant)>,
 }
 
-/// Recently computed trend lists.
+/// Recently computed reports.
 #[derive(Default)]
-pub struct TrendCache {
+pub struct ReportCache {
     slots: DashMap<Key, Slot>,
 }
 
 /// What a request does with the slot it found.
 enum Plan {
-    Serve(Arc<CachedTrends>),
-    ServeAndRefresh(Arc<CachedTrends>, Pending, Instant),
+    Serve(Arc<CachedReport>),
+    ServeAndRefresh(Arc<CachedReport>, Pending, Instant),
     Wait(Pending, Instant),
 }
 
-impl TrendCache {
-    /// The list for `key`: a cached copy when it is fresh enough (see the module docs), else the
+impl ReportCache {
+    /// The report for `key`: a cached copy when it is fresh enough (see the module docs), else the
     /// result of `compute`, run once on the blocking pool for everyone waiting.
     pub async fn get(
         self: &Arc<Self>,
         key: Key,
-        compute: impl FnOnce() -> TrendsResponse + Send + 'static,
-    ) -> Arc<CachedTrends> {
+        compute: impl FnOnce() -> Compute + Send + 'static,
+    ) -> Arc<CachedReport> {
         let now = Instant::now();
         if !self.slots.contains_key(&key) && self.slots.len() >= MAX_ENTRIES {
             self.slots.clear();
@@ -125,11 +133,11 @@ impl TrendCache {
         key: Key,
         pending: Pending,
         started: Instant,
-        compute: impl FnOnce() -> TrendsResponse + Send + 'static,
-    ) -> Arc<CachedTrends> {
+        compute: impl FnOnce() -> Compute + Send + 'static,
+    ) -> Arc<CachedReport> {
         let list = pending
             .get_or_init(|| async move {
-                match tokio::task::spawn_blocking(move || CachedTrends::new(compute())).await {
+                match tokio::task::spawn_blocking(move || CachedReport::new(compute())).await {
                     Ok(list) => list,
                     Err(join) => std::panic::resume_unwind(join.into_panic()),
                 }
@@ -152,15 +160,18 @@ mod tests {
 
     use super::*;
 
-    fn list(as_of: &str) -> TrendsResponse {
-        TrendsResponse { as_of: as_of.into(), window: "1h".into(), trends: Vec::new() }
+    fn list(as_of: &str) -> Compute {
+        (
+            TrendsResponse { as_of: as_of.into(), window: "1h".into(), trends: Vec::new() },
+            StoriesResponse { as_of: as_of.into(), window: "1h".into(), stories: Vec::new() },
+        )
     }
 
     /// Polls until the background refresh has replaced `old` (the refresh runs on the blocking
     /// pool in real time while the test clock stays put; yielding lets its task finish).
-    async fn eventually(cache: &Arc<TrendCache>, key: &Key, old: &str) -> String {
+    async fn eventually(cache: &Arc<ReportCache>, key: &Key, old: &str) -> String {
         for _ in 0..2000 {
-            let latest = cache.get(key.clone(), || list("never")).await.list.as_of.clone();
+            let latest = cache.get(key.clone(), || list("never")).await.trends.as_of.clone();
             if latest != old {
                 return latest;
             }
@@ -172,12 +183,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_list_is_reused_for_a_second_then_refreshed_in_the_background() {
-        let cache = Arc::new(TrendCache::default());
+        let cache = Arc::new(ReportCache::default());
         let key = (3600, None, 20);
-        assert_eq!(cache.get(key.clone(), || list("a")).await.list.as_of, "a");
+        assert_eq!(cache.get(key.clone(), || list("a")).await.trends.as_of, "a");
         tokio::time::advance(Duration::from_millis(900)).await;
-        assert_eq!(cache.get(key.clone(), || list("b")).await.list.as_of, "a");
-        assert_eq!(cache.get((3600, Some("en".into()), 20), || list("c")).await.list.as_of, "c");
+        assert_eq!(cache.get(key.clone(), || list("b")).await.trends.as_of, "a");
+        assert_eq!(cache.get((3600, Some("en".into()), 20), || list("c")).await.trends.as_of, "c");
         tokio::time::advance(Duration::from_millis(200)).await;
         // Stale: this request gets the old copy and starts the refresh, which waits for `release`;
         // a request during the refresh neither waits nor starts another.
@@ -186,25 +197,25 @@ mod tests {
             let _ = gate.recv();
             list("d")
         };
-        assert_eq!(cache.get(key.clone(), refresh).await.list.as_of, "a");
-        assert_eq!(cache.get(key.clone(), || list("never")).await.list.as_of, "a");
+        assert_eq!(cache.get(key.clone(), refresh).await.trends.as_of, "a");
+        assert_eq!(cache.get(key.clone(), || list("never")).await.trends.as_of, "a");
         release.send(()).unwrap();
         assert_eq!(eventually(&cache, &key, "a").await, "d");
     }
 
     #[tokio::test(start_paused = true)]
     async fn after_a_quiet_spell_the_first_request_waits_for_a_fresh_list() {
-        let cache = Arc::new(TrendCache::default());
+        let cache = Arc::new(ReportCache::default());
         let key = (3600, None, 20);
-        assert_eq!(cache.get(key.clone(), || list("before the pause")).await.list.as_of, "before the pause");
+        assert_eq!(cache.get(key.clone(), || list("before the pause")).await.trends.as_of, "before the pause");
         tokio::time::advance(Duration::from_secs(20)).await;
-        assert_eq!(cache.get(key.clone(), || list("now")).await.list.as_of, "now");
-        assert_eq!(cache.get(key, || list("never")).await.list.as_of, "now");
+        assert_eq!(cache.get(key.clone(), || list("now")).await.trends.as_of, "now");
+        assert_eq!(cache.get(key, || list("never")).await.trends.as_of, "now");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_requests_for_a_cold_list_share_one_computation() {
-        let cache = Arc::new(TrendCache::default());
+        let cache = Arc::new(ReportCache::default());
         let computed = Arc::new(AtomicUsize::new(0));
         let mut requests = Vec::new();
         for _ in 0..200 {
@@ -215,7 +226,7 @@ mod tests {
                     std::thread::sleep(std::time::Duration::from_millis(50));
                     list("once")
                 };
-                cache.get((3600, None, 20), compute).await.list.as_of.clone()
+                cache.get((3600, None, 20), compute).await.trends.as_of.clone()
             }));
         }
         for request in requests {

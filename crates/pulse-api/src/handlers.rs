@@ -16,13 +16,13 @@ use serde_json::json;
 use crate::AppState;
 use crate::ask;
 use crate::error::AppError;
-use crate::params::{self, AskParams, SearchParams, TopicParams, TrendParams};
-use crate::read::{Windows, find_topic, format_window, representative, trends_response};
-use crate::response::TopicResponse;
+use crate::params::{self, AskParams, SearchParams, StoryParams, TopicParams, TrendParams};
+use crate::read::{self, Windows, find_topic, format_window, representative};
+use crate::response::{StoryResponse, TopicResponse};
 
 /// Posts per side in a topic's "what people think".
 const REPRESENTATIVE_PER_SIDE: usize = 2;
-/// How often `/v1/stream` looks for a changed trend list.
+/// How often `/v1/stream` looks for changed stories.
 const STREAM_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Turns axum's plain-text query rejection (e.g. an unknown parameter) into our JSON 400.
@@ -40,8 +40,42 @@ pub async fn trends(
     let window = windows.parse(params.window.as_deref(), windows.trend)?;
     let lang = params::lang(params.lang.as_deref())?;
     let limit = params::limit(params.limit.as_deref(), 20)?;
-    let cached = trends_response(&state, window, lang, limit).await;
-    Ok(([(header::CONTENT_TYPE, "application/json")], cached.json.clone()).into_response())
+    let cached = read::report(&state, window, lang, limit).await;
+    Ok(([(header::CONTENT_TYPE, "application/json")], cached.trends_json.clone()).into_response())
+}
+
+/// `GET /v1/stories?window=1h&lang=en&limit=20`
+pub async fn stories(
+    State(state): State<AppState>,
+    params: Result<Query<TrendParams>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let params = query(params)?;
+    let windows = Windows::of(&state);
+    let window = windows.parse(params.window.as_deref(), windows.trend)?;
+    let lang = params::lang(params.lang.as_deref())?;
+    let limit = params::limit(params.limit.as_deref(), 20)?;
+    let cached = read::report(&state, window, lang, limit).await;
+    Ok(([(header::CONTENT_TYPE, "application/json")], cached.stories_json.clone()).into_response())
+}
+
+/// `GET /v1/stories/{id}?window=1h&lang=en`
+pub async fn story(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Result<Query<StoryParams>, QueryRejection>,
+) -> Result<Json<StoryResponse>, AppError> {
+    let params = query(params)?;
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::bad_request("bad_story", "a story id is 1 to 64 letters and digits"));
+    }
+    let windows = Windows::of(&state);
+    let window = windows.parse(params.window.as_deref(), windows.trend)?;
+    let lang = params::lang(params.lang.as_deref())?;
+    let detail = read::story(&state, &id, window, lang).await?.ok_or_else(|| {
+        AppError::NotFound(format!("no story {id:?} among the stories of the last {}", format_window(window)))
+    })?;
+    let representative = representative(&state, &detail.story.topic, REPRESENTATIVE_PER_SIDE).await?;
+    Ok(Json(StoryResponse { window: format_window(window), detail, representative }))
 }
 
 /// `GET /v1/topics/{topic}?window=24h`
@@ -124,12 +158,12 @@ pub async fn stream(State(state): State<AppState>) -> Sse<impl Stream<Item = Res
         loop {
             ticker.tick().await;
             let windows = Windows::of(&state);
-            let cached = trends_response(&state, windows.trend, None, 20).await;
-            // Compare without the timestamp, so an unchanged list is not resent every second.
-            let fingerprint = serde_json::to_string(&cached.list.trends).unwrap_or_default();
+            let cached = read::report(&state, windows.trend, None, 20).await;
+            // Compare without the timestamp, so unchanged stories are not resent every second.
+            let fingerprint = serde_json::to_string(&cached.stories.stories).unwrap_or_default();
             if fingerprint != last {
                 last = fingerprint;
-                let event = Event::default().event("trends").json_data(&cached.list).unwrap_or_default();
+                let event = Event::default().event("stories").json_data(&cached.stories).unwrap_or_default();
                 return Some((Ok(event), (state, ticker, last)));
             }
         }

@@ -53,7 +53,7 @@ struct Inner {
     index: Arc<SearchIndex>,
     pipeline: Arc<PipelineStats>,
     metrics: Metrics,
-    trend_cache: Arc<cache::TrendCache>,
+    report_cache: Arc<cache::ReportCache>,
     ready: AtomicBool,
 }
 
@@ -65,7 +65,7 @@ impl AppState {
             index,
             pipeline,
             metrics: Metrics::default(),
-            trend_cache: Arc::default(),
+            report_cache: Arc::default(),
             ready: AtomicBool::new(false),
         };
         Self { inner: Arc::new(inner) }
@@ -91,9 +91,9 @@ impl AppState {
         &self.inner.metrics
     }
 
-    /// Trend lists computed in the last second.
-    pub fn trend_cache(&self) -> &Arc<cache::TrendCache> {
-        &self.inner.trend_cache
+    /// Reports computed in the last second.
+    pub fn report_cache(&self) -> &Arc<cache::ReportCache> {
+        &self.inner.report_cache
     }
 
     /// Marks the service ready (`/readyz` answers 200) once data is flowing.
@@ -112,6 +112,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/trends", get(handlers::trends))
+        .route("/v1/stories", get(handlers::stories))
+        .route("/v1/stories/{id}", get(handlers::story))
         .route("/v1/topics/{topic}", get(handlers::topic))
         .route("/v1/search", get(handlers::search))
         .route("/v1/ask", get(handlers::ask))

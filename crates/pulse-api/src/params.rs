@@ -25,6 +25,16 @@ pub struct TrendParams {
     pub limit: Option<String>,
 }
 
+/// `?window=…&lang=…` of `/v1/stories/{id}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoryParams {
+    /// Window such as `1h`.
+    pub window: Option<String>,
+    /// Language code.
+    pub lang: Option<String>,
+}
+
 /// `?window=…` of `/v1/topics/{topic}`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,19 +1,20 @@
-//! The reads every endpoint shares: the engine's windows and clock, cached trend lists, topics
-//! resolved from free text, representative posts from the index. Engine and index reads run on
+//! The reads every endpoint shares: the engine's windows and clock, cached reports (stories and
+//! trending topics), topics resolved from free text, representative posts from the index. Engine and index reads run on
 //! the blocking pool: the engine's lock can be held by a bucket close, and an async worker waiting
 //! for it would stall every other request scheduled on that worker.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use pulse_core::Span;
 use pulse_index::Representative;
-use pulse_trends::{TopicStats, TrendQuery};
+use pulse_trends::{StoryDetail, TopicStats, TrendQuery};
 
 use crate::AppState;
-use crate::cache::CachedTrends;
+use crate::cache::CachedReport;
 use crate::error::AppError;
 use crate::params;
-use crate::response::TrendsResponse;
+use crate::response::{StoriesResponse, TrendsResponse};
 
 /// Window lengths as the engine sees them.
 pub(crate) struct Windows {
@@ -40,12 +41,7 @@ impl Windows {
 
 /// `2h`, `30m`, `90s` for a number of seconds.
 pub(crate) fn format_window(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
+    Span::from_secs(u64::try_from(secs).unwrap_or(0)).to_string()
 }
 
 /// Event time "now": the engine's watermark (the replay clock), or the wall clock before any data.
@@ -53,27 +49,43 @@ pub(crate) fn now(state: &AppState) -> DateTime<Utc> {
     state.engine().watermark().and_then(|w| Utc.timestamp_opt(w, 0).single()).unwrap_or_else(Utc::now)
 }
 
-/// The trend list for these parameters, from the cache (at most [`crate::cache::TTL`] plus one computation old).
-pub(crate) async fn trends_response(
-    state: &AppState,
-    window: i64,
-    lang: Option<String>,
-    limit: usize,
-) -> Arc<CachedTrends> {
+/// The report (stories and trending topics) for these parameters, from the cache (see
+/// [`crate::cache`] for how fresh).
+pub(crate) async fn report(state: &AppState, window: i64, lang: Option<String>, limit: usize) -> Arc<CachedReport> {
     let app = state.clone();
     let key = (window, lang.clone(), limit);
     state
-        .trend_cache()
+        .report_cache()
         .get(key, move || {
-            let list = app.engine().trends(&TrendQuery {
+            let report = app.engine().report(&TrendQuery {
                 window_secs: Some(window),
                 limit: Some(limit),
                 lang,
                 ..TrendQuery::default()
             });
-            TrendsResponse { as_of: list.at, window: format_window(window), trends: list.trends }
+            let window = format_window(window);
+            (
+                TrendsResponse { as_of: report.as_of.clone(), window: window.clone(), trends: report.trends },
+                StoriesResponse { as_of: report.as_of, window, stories: report.stories },
+            )
         })
         .await
+}
+
+/// Story `id` over `window` (its series over the same span), if a current story has it.
+pub(crate) async fn story(
+    state: &AppState,
+    id: &str,
+    window: i64,
+    lang: Option<String>,
+) -> Result<Option<StoryDetail>, AppError> {
+    let (app, id) = (state.clone(), id.to_string());
+    tokio::task::spawn_blocking(move || {
+        let query = TrendQuery { window_secs: Some(window), lang, ..TrendQuery::default() };
+        app.engine().story(&id, &query, None)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// The stats of a topic given as a key or as free text (`Boston Marathon`), if the engine has any.

@@ -1,18 +1,42 @@
 //! The bodies of the API's responses (described in `schemas/openapi.yaml`).
 
 use pulse_index::Representative;
-use pulse_trends::{TopicStats, Trend};
+use pulse_trends::{Story, StoryDetail, TopicStats, Trend};
 use serde::Serialize;
 
-/// Body of `/v1/trends` and of each `/v1/stream` event.
+/// Body of `/v1/trends`.
 #[derive(Clone, Serialize)]
 pub struct TrendsResponse {
     /// Evaluation time (event time), RFC 3339.
     pub as_of: String,
     /// Window the trends are computed over (`1h`).
     pub window: String,
-    /// Stories, best first.
+    /// Trending topics, best first, each naming its story.
     pub trends: Vec<Trend>,
+}
+
+/// Body of `/v1/stories` and of each `/v1/stream` event.
+#[derive(Clone, Serialize)]
+pub struct StoriesResponse {
+    /// Evaluation time (event time), RFC 3339.
+    pub as_of: String,
+    /// Window the stories are computed over (`1h`).
+    pub window: String,
+    /// Stories, best first.
+    pub stories: Vec<Story>,
+}
+
+/// Body of `/v1/stories/{id}`.
+#[derive(Serialize)]
+pub struct StoryResponse {
+    /// Window of the story's numbers (`1h`).
+    pub window: String,
+    /// The story, its series and related stories.
+    #[serde(flatten)]
+    pub detail: StoryDetail,
+    /// Typical posts per side about its best topic over the trend window, with the counts per
+    /// side.
+    pub representative: Representative,
 }
 
 /// Body of `/v1/topics/{topic}`.

@@ -81,23 +81,46 @@ fn is_boston(term: &str) -> bool {
 }
 
 #[tokio::test]
-async fn trends_list_the_boston_story_and_match_the_schema() {
+async fn stories_tell_the_boston_story_and_trends_name_their_stories() {
     let (_, router) = app();
-    let (status, body) = get_json(&router, "/v1/trends?window=1h&limit=10").await;
+    let (status, body) = get_json(&router, "/v1/stories?window=1h&limit=10").await;
     assert_eq!(status, StatusCode::OK);
-    assert_matches("TrendsResponse", &body);
+    assert_matches("StoriesResponse", &body);
     assert_eq!(body["window"], "1h");
     assert!(body["as_of"].as_str().unwrap().starts_with("2013-04-15T2"), "{}", body["as_of"]);
-    let trends = body["trends"].as_array().unwrap();
-    assert!(!trends.is_empty() && trends.len() <= 10);
+    let stories = body["stories"].as_array().unwrap();
+    assert!(!stories.is_empty() && stories.len() <= 10);
     let boston =
-        trends.iter().take(5).find(|t| t["terms"].as_array().unwrap().iter().any(|x| is_boston(x.as_str().unwrap())));
+        stories.iter().take(5).find(|t| t["terms"].as_array().unwrap().iter().any(|x| is_boston(x.as_str().unwrap())));
     let boston = boston.unwrap_or_else(|| panic!("no Boston story in the top 5: {body:#}"));
     assert!(boston["authors"].as_u64().unwrap() >= 20, "{boston}");
     assert!(boston["explanation"].as_str().unwrap().contains("posts"), "{boston}");
-    let (status, english) = get_json(&router, "/v1/trends?lang=en").await;
+    let headline = boston["headline"].as_str().unwrap().to_lowercase();
+    assert!(headline.len() >= 25 && !headline.contains("http") && !headline.starts_with("rt @"), "{headline}");
+
+    // The trending topics each name a story of the same report.
+    let (status, trends) = get_json(&router, "/v1/trends?window=1h&limit=10").await;
     assert_eq!(status, StatusCode::OK);
-    assert_matches("TrendsResponse", &english);
+    assert_matches("TrendsResponse", &trends);
+    let id = boston["id"].as_str().unwrap();
+    let members: Vec<&str> =
+        boston["topics"].as_array().unwrap().iter().map(|t| t["topic"].as_str().unwrap()).collect();
+    for trend in trends["trends"].as_array().unwrap() {
+        let topic = trend["topic"].as_str().unwrap();
+        assert_eq!(members.contains(&topic), trend["story_id"] == id, "{topic} in {members:?}");
+    }
+
+    // The story by its id: the same story, with its series and representative posts.
+    let (status, story) = get_json(&router, &format!("/v1/stories/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{story}");
+    assert_matches("StoryResponse", &story);
+    assert_eq!((story["id"].as_str(), story["headline"].as_str()), (Some(id), boston["headline"].as_str()));
+    assert!(story["timeline"].as_array().unwrap().iter().map(|p| p["posts"].as_u64().unwrap()).sum::<u64>() > 0);
+    let (status, missing) = get_json(&router, "/v1/stories/000000000000").await;
+    assert_eq!((status, missing["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, english) = get_json(&router, "/v1/stories?lang=en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("StoriesResponse", &english);
 }
 
 #[tokio::test]
@@ -118,6 +141,8 @@ async fn bad_trend_parameters_are_400_with_a_json_error() {
         ("/v1/search?q=boston&limit=500", "bad_limit"),
         ("/v1/ask", "bad_question"),
         ("/v1/topics/boston?window=1y", "bad_window"),
+        ("/v1/stories?window=5m", "bad_window"),
+        ("/v1/stories/not%20an%20id", "bad_story"),
     ] {
         let (status, body) = get_json(&router, uri).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
@@ -257,7 +282,7 @@ async fn the_dashboard_is_served_with_a_content_security_policy() {
 }
 
 #[tokio::test]
-async fn the_stream_sends_the_trend_list_as_an_event() {
+async fn the_stream_sends_the_stories_as_an_event() {
     let (_, router) = app();
     let response = router.oneshot(Request::get("/v1/stream").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -265,8 +290,8 @@ async fn the_stream_sends_the_trend_list_as_an_event() {
     let mut body = response.into_body();
     let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await.unwrap().unwrap().unwrap();
     let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
-    assert!(text.starts_with("event: trends\ndata: "), "{text}");
-    let data: Value = serde_json::from_str(text.trim_start_matches("event: trends\ndata: ").trim()).unwrap();
-    assert_matches("TrendsResponse", &data);
-    assert!(!data["trends"].as_array().unwrap().is_empty());
+    assert!(text.starts_with("event: stories\ndata: "), "{text}");
+    let data: Value = serde_json::from_str(text.trim_start_matches("event: stories\ndata: ").trim()).unwrap();
+    assert_matches("StoriesResponse", &data);
+    assert!(!data["stories"].as_array().unwrap().is_empty());
 }

@@ -13,7 +13,7 @@ use pulse_core::replay::{self, ManualClock, ReplayOptions};
 use pulse_core::sink::{Sink, SinkError};
 use pulse_core::{Format, Post, Span};
 use pulse_ingest::Pipeline;
-use pulse_trends::{TrendEngine, TrendList, TrendQuery};
+use pulse_trends::{Report, Story, TrendEngine, TrendQuery};
 
 use crate::config::{ConfigArg, TrendArgs};
 use crate::inputs;
@@ -109,39 +109,46 @@ struct TrendSink<W: Write> {
     out: W,
 }
 
+/// One line of `pulse trends --format json`: the stories at one step of data time.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    as_of: &'a str,
+    stories: &'a [Story],
+}
+
 impl<W: Write> TrendSink<W> {
     fn report(&mut self, at: i64) -> Result<(), SinkError> {
         self.pipeline.flush()?;
         self.engine.advance_watermark(at);
-        let list = self.engine.trends(&TrendQuery { as_of: Some(at), ..self.query.clone() });
+        let report = self.engine.report(&TrendQuery { as_of: Some(at), ..self.query.clone() });
         match self.format {
-            OutputFormat::Json => writeln!(self.out, "{}", serde_json::to_string(&list)?)?,
-            OutputFormat::Table => write_table(&mut self.out, &list)?,
+            OutputFormat::Json => {
+                let line = Line { as_of: &report.as_of, stories: &report.stories };
+                writeln!(self.out, "{}", serde_json::to_string(&line)?)?;
+            }
+            OutputFormat::Table => write_table(&mut self.out, &report)?,
         }
         Ok(())
     }
 }
 
-fn write_table(out: &mut impl Write, list: &TrendList) -> io::Result<()> {
-    let at =
-        DateTime::parse_from_rfc3339(&list.at).map_or(list.at.clone(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
-    writeln!(out, "── {at} ─ {} trending", list.trends.len())?;
-    for (i, t) in list.trends.iter().enumerate() {
-        let mut terms = t.terms.iter().skip(1).take(4).cloned().collect::<Vec<_>>().join(", ");
-        if !terms.is_empty() {
-            terms = format!(" [{terms}]");
-        }
+/// A readable timeline: per report, each story's headline, state and numbers, then its terms.
+fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let at = DateTime::parse_from_rfc3339(&report.as_of)
+        .map_or(report.as_of.clone(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let n = report.stories.len();
+    writeln!(out, "── {at} ─ {n} {}", if n == 1 { "story" } else { "stories" })?;
+    for (i, story) in report.stories.iter().enumerate() {
         writeln!(
             out,
-            "{:>3}. {:<28} {:<8} {:>8.1}  {:>5} posts {:>5} authors  mood {:+.2}{}",
+            "{:>3}. {}\n     {:<8} {:>5} posts {:>5} authors  mood {:+.2}  [{}]",
             i + 1,
-            t.display_name,
-            t.state.as_str(),
-            t.score,
-            t.posts,
-            t.authors,
-            t.sentiment.compound,
-            terms
+            story.headline,
+            story.state.as_str(),
+            story.posts,
+            story.authors,
+            story.sentiment.compound,
+            story.terms.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
         )?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! The dashboard end to end in headless Chromium: a real `pulse serve`, a real browser, and post text
-//! that tries to run script. The trend list must fill in from the live stream, and the hostile text
-//! must show as text and never execute.
+//! that tries to run script. The story list must fill in from the live stream, the story panel must
+//! open from a deep link, and the hostile text must show as text and never execute.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -73,7 +73,7 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
     write_fixture(&fixture);
     let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
         .args(["serve", "--replay", fixture.to_str().unwrap(), "--max", "--loop", "1", "--bucket", "1m"])
-        .args(["--listen", "127.0.0.1:0", "--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["--listen", "127.0.0.1:0", "--state-dir", dir.path().join("data").to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -87,15 +87,18 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
         .to_string();
 
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let trends = http_get(&format!("{base}/v1/trends")).unwrap_or_default();
-        let listed = trends["trends"].as_array().is_some_and(|t| t.iter().any(|t| t["topic"] == "#xsstest"));
-        if listed {
-            break;
+    let story = loop {
+        let stories = http_get(&format!("{base}/v1/stories")).unwrap_or_default();
+        let found = stories["stories"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["topic"] == "#xsstest"))
+            .map(|s| s["id"].as_str().unwrap().to_string());
+        if let Some(id) = found {
+            break id;
         }
-        assert!(Instant::now() < deadline, "#xsstest never trended: {trends}");
+        assert!(Instant::now() < deadline, "#xsstest never became a story: {stories}");
         std::thread::sleep(Duration::from_millis(250));
-    }
+    };
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/dashboard.mjs");
     assert!(
@@ -104,19 +107,26 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
     );
     let output = Command::new("node")
         .arg(&script)
-        .args([base.as_str(), "#xsstest"])
+        .args([base.as_str(), story.as_str()])
         .env("CHROMIUM", &chromium)
         .output()
         .unwrap();
     assert!(output.status.success(), "browser run failed: {}", String::from_utf8_lossy(&output.stderr));
     let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
 
-    // The live trend list filled in from the SSE stream.
-    assert!(seen["trends"].as_array().unwrap().iter().any(|t| t == "#xsstest"), "{seen:#}");
+    // The live story list filled in from the SSE stream, and the deep link opened the story: its
+    // headline, taken from the posts (and cut to length), shows the hostile script tag as text...
+    let script_tag = HOSTILE.split(' ').next().unwrap();
+    let headlines = seen["headlines"].as_array().unwrap();
+    assert!(headlines.iter().any(|h| h.as_str().unwrap().starts_with(&format!("xsstest {script_tag}"))), "{seen:#}");
+    assert_eq!(seen["selected"], serde_json::json!([story]), "{seen:#}");
+    assert!(seen["detail_title"].as_str().unwrap().contains(script_tag), "{seen:#}");
     assert_eq!(seen["status"], "live");
-    // The hostile post is shown as text, character for character...
+    // ...and its posts show the whole hostile text, character for character, beside its volume and
+    // sentiment lines...
     let posts = seen["posts"].as_array().unwrap();
     assert!(posts.iter().any(|p| p.as_str().unwrap().contains(HOSTILE)), "{seen:#}");
+    assert_eq!(seen["sparklines"], 2, "{seen:#}");
     // ...and none of it became an element or ran.
     assert_eq!(seen["images"], 0, "{seen:#}");
     assert_eq!(seen["scripts"], serde_json::json!(["/assets/app.js"]), "{seen:#}");

@@ -1,6 +1,6 @@
-//! `pulse trends` on the real boston-west replay: one JSON line per report, the Boston story in
-//! the top 5 at 19:50 UTC on 2013-04-15, the West story at 01:50 UTC on 2013-04-18, and the whole
-//! output byte for byte.
+//! `pulse trends` on the real boston-west replay: one JSON line of stories per report, the Boston
+//! story in the top 5 at 19:50 UTC on 2013-04-15 and the West story at 01:50 UTC on 2013-04-18,
+//! each with a headline that says what happened, and the whole output byte for byte.
 
 use std::process::Command;
 
@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 const GOLDEN: &str = include_str!("golden/boston-west-trends.sha256");
 
 fn in_top5(report: &serde_json::Value, words: &[&str]) -> bool {
-    report["trends"].as_array().unwrap().iter().take(5).any(|t| {
+    report["stories"].as_array().unwrap().iter().take(5).any(|t| {
         t["terms"]
             .as_array()
             .unwrap()
@@ -39,14 +39,19 @@ fn trends_over_boston_west_report_both_events() {
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     // 2013-04-15T00:10 .. 2013-04-28T00:00, every 10 minutes.
     assert_eq!(reports.len(), 1872);
-    let at = |t: &str| reports.iter().find(|r| r["at"] == t).unwrap();
+    let at = |t: &str| reports.iter().find(|r| r["as_of"] == t).unwrap();
     assert!(in_top5(
         at("2013-04-15T19:50:00Z"),
         &["boston", "marathon", "explosion", "explosions", "#bostonmarathon", "bomb", "bombs"]
     ));
     assert!(in_top5(at("2013-04-18T01:50:00Z"), &["west", "texas", "fertilizer", "plant"]));
-    let trend = &at("2013-04-18T01:50:00Z")["trends"][0];
+    let trend = &at("2013-04-18T01:50:00Z")["stories"][0];
     for field in [
+        "id",
+        "headline",
+        "summary",
+        "topics",
+        "entities",
         "topic",
         "display_name",
         "terms",
@@ -66,4 +71,39 @@ fn trends_over_boston_west_report_both_events() {
     }
     assert!(["rising", "hot", "cooling"].contains(&trend["state"].as_str().unwrap()));
     assert!(trend["explanation"].as_str().unwrap().contains("accounts in the last hour"), "{trend}");
+}
+
+/// The headline of the first story in `report` whose terms include one of `words`, lower-cased.
+fn headline(report: &serde_json::Value, words: &[&str]) -> String {
+    let story = report["stories"].as_array().unwrap().iter().find(|s| {
+        s["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t.as_str())
+            .any(|t| t.split(' ').any(|w| words.contains(&w)))
+    });
+    story.map_or_else(
+        || panic!("no story about {words:?} in {report}"),
+        |s| s["headline"].as_str().unwrap().to_lowercase(),
+    )
+}
+
+#[test]
+fn headlines_say_what_happened() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["trends", "boston-west", "--every", "1h"])
+        .env("PULSE_DATA_DIR", pulse_testsuite::data_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let reports: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let at = |t: &str| reports.iter().find(|r| r["as_of"] == t).unwrap_or_else(|| panic!("no report at {t}"));
+    let boston = headline(at("2013-04-15T20:00:00Z"), &["boston", "marathon", "explosion", "explosions"]);
+    assert!(boston.contains("boston") || boston.contains("marathon"), "{boston}");
+    assert!(boston.contains("explosion") || boston.contains("bomb"), "{boston}");
+    let west = headline(at("2013-04-18T03:00:00Z"), &["west", "texas", "fertilizer", "plant"]);
+    assert!(["west", "texas", "plant"].iter().any(|w| west.contains(w)), "{west}");
+    assert!(west.contains("explosion"), "{west}");
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pulse_core::Post;
 use pulse_index::IndexPost;
 use pulse_sketch::hash_key;
-use pulse_text::Analysis;
+use pulse_text::{Analysis, TokenKind};
 use pulse_trends::{AnalyzedPost, TopicKind, TopicRef};
 
 /// The engine's kind for an analyzer kind.
@@ -46,7 +46,29 @@ pub fn to_analyzed(post: &Post, analysis: &Analysis, out: &mut AnalyzedPost) {
     // The masked score: a topic's own name should not decide what people feel about it.
     out.sentiment = analysis.topic_sentiment().map(|s| s.compound as f32);
     out.is_repost = analysis.is_repost();
-    out.content_hash = hash_key(analysis.original_text());
+    out.content_hash = content_hash(analysis);
+    out.text.clear();
+    out.text.push_str(analysis.original_text());
+    out.author.clear();
+    out.author.push_str(&post.author);
+}
+
+/// The hash that copies of one text share: its words, hashtags, mentions, numbers and emoji,
+/// normalized, in order; links and punctuation left out (a copy's link or trailing `…` often
+/// differs). 0 for a text without any of them.
+pub fn content_hash(analysis: &Analysis) -> u64 {
+    let tokens = analysis.tokens();
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    let mut any = false;
+    for token in tokens.as_slice() {
+        if matches!(token.kind, TokenKind::Url | TokenKind::Punct) {
+            continue;
+        }
+        hasher.update(tokens.norm(token).as_bytes());
+        hasher.update(b" ");
+        any = true;
+    }
+    if any { hasher.digest().max(1) } else { 0 }
 }
 
 /// What the search index keeps of a post: the text with its language, the masked sentiment (the

@@ -49,8 +49,8 @@ fn every_replayed_post_is_counted_indexed_and_trends() {
     assert!(hits.total > 10, "{}", hits.total);
     // The node's workers flushed everything: the bombing trends at 20:00.
     engine.advance_watermark(at("2013-04-15T20:00:00Z"));
-    let list = engine.trends(&TrendQuery { as_of: Some(at("2013-04-15T20:00:00Z")), ..TrendQuery::default() });
-    let terms: Vec<&str> = list.trends.iter().take(5).flat_map(|t| t.terms.iter().map(String::as_str)).collect();
+    let report = engine.report(&TrendQuery { as_of: Some(at("2013-04-15T20:00:00Z")), ..TrendQuery::default() });
+    let terms: Vec<&str> = report.stories.iter().take(5).flat_map(|t| t.terms.iter().map(String::as_str)).collect();
     assert!(terms.iter().any(|t| t.contains("boston") || t.contains("explosion")), "{terms:?}");
 }
 

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{KafkaError, Result};
 
-/// Bumped when the encoding changes; a query node refuses rollups of another version. 2: a
-/// watched topic's authors are an exact list or a sketch ([`pulse_trends::authors::Authors`]).
-pub const ROLLUP_VERSION: u8 = 2;
+/// Bumped when the encoding changes (its trend buckets' included); a query node refuses rollups of
+/// another version.
+pub const ROLLUP_VERSION: u8 = 3;
 
 /// One partition's trend deltas over `first_offset..=last_offset` of the posts topic.
 #[derive(Debug, Clone, Serialize, Deserialize)]

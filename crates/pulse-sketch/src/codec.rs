@@ -30,9 +30,8 @@ use crate::hash::hash_bytes;
 /// Magic bytes that open every blob.
 pub const MAGIC: [u8; 3] = *b"PSK";
 /// The format version this build writes and reads. Bumped on any payload layout change,
-/// including those of payload types defined in other crates (2: the trend bucket's per-topic
-/// authors became an exact list or a sketch).
-pub const FORMAT_VERSION: u8 = 2;
+/// including those of payload types defined in other crates (the trend bucket's).
+pub const FORMAT_VERSION: u8 = 3;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 9;
 
@@ -162,10 +161,12 @@ mod tests {
         bad[0] = b'X';
         assert!(matches!(decode::<(u64, String)>(kind::USER_START, &bad), Err(SketchError::BadMagic { .. })));
         let mut bad = blob.clone();
-        bad[3] = 1;
+        bad[3] = FORMAT_VERSION - 1;
         let err = decode::<(u64, String)>(kind::USER_START, &bad).unwrap_err();
-        assert!(matches!(err, SketchError::UnsupportedVersion { found: 1, supported: 2 }));
-        assert!(err.to_string().contains("version 1"), "{err}");
+        assert!(
+            matches!(err, SketchError::UnsupportedVersion { found, supported: FORMAT_VERSION } if found == FORMAT_VERSION - 1)
+        );
+        assert!(err.to_string().contains(&format!("version {}", FORMAT_VERSION - 1)), "{err}");
         assert!(matches!(
             decode::<(u64, String)>(kind::HLL, &blob),
             Err(SketchError::WrongKind { expected: 3, found: 64 })

@@ -102,6 +102,11 @@ impl<T: Mergeable + Clone> Window<T> {
         self.buckets.get(&start)
     }
 
+    /// The bucket starting at `start` to change, if it is open (never creates one).
+    pub fn get_mut(&mut self, start: i64) -> Option<&mut T> {
+        self.buckets.get_mut(&start)
+    }
+
     /// Open buckets in time order, with their starts.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (i64, &T)> + '_ {
         self.buckets.iter().map(|(&s, b)| (s, b))

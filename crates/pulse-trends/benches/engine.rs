@@ -5,14 +5,18 @@
 //! * `ingest_dense`: the same posts, 10,000 per bucket (a busy stream): the per-post cost, in
 //!   the steady state of a running worker (heaviest topics watched from the first post on);
 //!   `ingest_dense_cold`: the same for a new worker on a new engine (nothing watched at first).
-//! * `query_top50`: latency of `trends(limit 50)` on an engine holding the replay up to the West
-//!   explosion (2013-04-18 02:00 UTC), 10-minute buckets, 24 h ring.
+//! * `query_top50`: latency of a report of the top 50 (stories with their headlines and
+//!   summaries, and trending topics) on an engine holding the replay up to the West explosion
+//!   (2013-04-18 02:00 UTC), 10-minute buckets, 24 h ring.
+//! * `stories_top50_1m`: the same report with a million posts in its one-hour window (see
+//!   [`a_million_posts_in_the_window`]): what a dashboard refresh costs on a busy stream.
 //!
 //! `PULSE_DATA_DIR` (default `../shared/replay-data`) must hold `crisislex-t6/`.
 
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use pulse_sketch::hash_u64;
 use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendQuery};
 
 fn load() -> Vec<AnalyzedPost> {
@@ -161,10 +165,63 @@ fn benches(c: &mut Criterion) {
         engine.advance_watermark(cut);
     }
     let q = TrendQuery { limit: Some(50), ..Default::default() };
-    eprintln!("top-50 at the cut: {} stories", engine.trends(&q).trends.len());
+    let report = engine.report(&q);
+    eprintln!("top-50 at the cut: {} stories, {} trends", report.stories.len(), report.trends.len());
     let mut g = c.benchmark_group("trends");
-    g.bench_function("query_top50", |b| b.iter(|| engine.trends(&q)));
+    g.bench_function("query_top50", |b| b.iter(|| engine.report(&q)));
     g.finish();
+
+    let engine = a_million_posts_in_the_window(&posts, config(), cut);
+    let report = engine.report(&q);
+    eprintln!(
+        "a million posts in the window: {} stories, the first \"{}\" over {} posts",
+        report.stories.len(),
+        report.stories.first().map_or("", |s| s.headline.as_str()),
+        report.stories.first().map_or(0, |s| s.posts)
+    );
+    let mut g = c.benchmark_group("trends");
+    g.bench_function("stories_top50_1m", |b| b.iter(|| engine.report(&q)));
+    g.finish();
+}
+
+/// An engine holding boston-west up to `cut`, and in the hour before it a million posts more:
+/// each post of that hour again from a thousand-odd other accounts, every other one a copy of
+/// its text (a retweet) and the rest their own text with the same topics. The West explosion
+/// told by a thousand times as many people: the load a report's grouping and headlines face on
+/// the busiest stream.
+fn a_million_posts_in_the_window(posts: &[AnalyzedPost], config: TrendConfig, cut: i64) -> TrendEngine {
+    let engine = TrendEngine::new(config).unwrap();
+    let hour_start = cut - 3600;
+    let in_hour = posts.iter().filter(|p| (hour_start..cut).contains(&p.created_at)).count();
+    let repeats = (1_000_000 / in_hour.max(1)) as u64 + 1;
+    let mut w = engine.worker();
+    let mut next = (posts[0].created_at / 600 + 1) * 600;
+    let mut total = 0u64;
+    for p in posts.iter().filter(|p| p.created_at < cut) {
+        while p.created_at >= next {
+            w.flush().unwrap();
+            engine.advance_watermark(next);
+            next += 600;
+        }
+        w.ingest(p).unwrap();
+        if p.created_at >= hour_start {
+            for k in 1..repeats {
+                let content_hash = if k % 2 == 0 { p.content_hash } else { hash_u64(p.content_hash ^ k) };
+                let repeat = AnalyzedPost {
+                    id: format!("{}-{k}", p.id),
+                    author_hash: hash_u64(p.author_hash ^ k.rotate_left(32)),
+                    content_hash,
+                    ..p.clone()
+                };
+                w.ingest(&repeat).unwrap();
+            }
+            total += repeats;
+        }
+    }
+    w.flush().unwrap();
+    engine.advance_watermark(cut);
+    eprintln!("{total} posts in the hour before the cut");
+    engine
 }
 
 criterion_group! {

@@ -62,6 +62,13 @@ impl Authors {
     /// only if a set is a sketch is a sketch built. `None` if sketches of different precisions
     /// meet.
     pub fn union_count<'a>(sets: impl IntoIterator<Item = &'a Authors>) -> Option<u64> {
+        Self::union(sets).map(|mut union| union.count())
+    }
+
+    /// The union of `sets`: a list while they are all lists (however long: a union of many
+    /// buckets is counted exactly), else a sketch. `None` if sketches of different precisions
+    /// meet.
+    pub fn union<'a>(sets: impl IntoIterator<Item = &'a Authors>) -> Option<Authors> {
         let mut pooled: Vec<u64> = Vec::new();
         let mut sketch: Option<Hll> = None;
         for set in sets {
@@ -78,12 +85,12 @@ impl Authors {
                 for h in pooled {
                     union.insert(h);
                 }
-                Some(union.count().round() as u64)
+                Some(Authors::Sketch(union))
             }
             None => {
                 pooled.sort_unstable();
                 pooled.dedup();
-                Some(pooled.len() as u64)
+                Some(Authors::Exact(pooled))
             }
         }
     }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::authors::Authors;
 use crate::config::TrendConfig;
 use crate::error::Result;
+use crate::exemplar::{Exemplars, PostText};
 use crate::post::TopicKind;
+use crate::sample::PostSample;
 
 /// Post ids kept per tracked topic per bucket.
 pub const MAX_SAMPLES: usize = 3;
@@ -18,6 +20,8 @@ pub const MAX_SURFACES: usize = 8;
 pub const MAX_COOCCURRING: usize = 64;
 /// Languages kept per tracked topic per bucket.
 pub const MAX_LANGS: usize = 8;
+/// Most-copied texts a closed bucket keeps.
+pub const MAX_COPIED: usize = 256;
 
 /// The state of one bucket. Everything in it merges (counts add, author sets union, top-k summaries
 /// replay), so buckets built by different workers, processes or machines combine into the bucket
@@ -41,6 +45,12 @@ pub struct TrendBucket {
     pub top: TopK<String>,
     /// Detail for watched topics, by key hash.
     pub detail: FxHashMap<u64, TopicDetail>,
+    /// Texts copied more than once in the bucket (retweets), by content hash, with their copies:
+    /// whatever topics they carry, watched or not, so that a topic that trended from one burst
+    /// of copies (before anything watched it) still has its posts' text.
+    pub copied: FxHashMap<u64, u32>,
+    /// The texts the details' [`TopicDetail::exemplars`] and `copied` name, by content hash.
+    pub texts: FxHashMap<u64, PostText>,
 }
 
 /// What the engine keeps about one watched topic in one bucket.
@@ -52,6 +62,8 @@ pub struct TopicDetail {
     pub kind: TopicKind,
     /// Posts counted while watched.
     pub posts: u64,
+    /// Of those, the first with each text (copies left out): what co-occurrence is counted over.
+    pub texts: u64,
     /// Distinct authors while watched.
     pub authors: Authors,
     /// Cached `authors.count()`, refreshed after every change on the shared side.
@@ -64,8 +76,13 @@ pub struct TopicDetail {
     pub neutral: u64,
     /// Posts with a compound ≤ −0.05.
     pub negative: u64,
-    /// Posts shared with other watched topics, by key hash.
+    /// Texts shared with other watched topics, by key hash (each text once, however many copies).
     pub cooccurring: FxHashMap<u64, u32>,
+    /// The most-copied texts.
+    pub exemplars: Exemplars,
+    /// A bottom-k sample of the posts, with their sentiment: a story's posts and sentiment are
+    /// counted over the union of its topics' samples.
+    pub sample: PostSample,
     /// Earliest event time seen (Unix s).
     pub first_seen: i64,
     /// Latest event time seen (Unix s).
@@ -85,6 +102,7 @@ impl TopicDetail {
             key: key.to_owned(),
             kind,
             posts: 0,
+            texts: 0,
             authors: Authors::default(),
             authors_est: 0,
             sentiment_sum: 0.0,
@@ -92,6 +110,8 @@ impl TopicDetail {
             neutral: 0,
             negative: 0,
             cooccurring: FxHashMap::default(),
+            exemplars: Exemplars::default(),
+            sample: PostSample::default(),
             first_seen: i64::MAX,
             last_seen: i64::MIN,
             samples: Vec::new(),
@@ -160,6 +180,9 @@ impl Mergeable for TopicDetail {
     fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
         self.authors.merge(&o.authors)?;
         self.posts += o.posts;
+        self.texts += o.texts;
+        self.exemplars.merge(&o.exemplars);
+        self.sample.merge(&o.sample);
         self.sentiment_sum += o.sentiment_sum;
         self.positive += o.positive;
         self.neutral += o.neutral;
@@ -198,6 +221,8 @@ impl TrendBucket {
             topic_authors: CountMin::new(config.cm_epsilon, config.cm_delta)?,
             top: TopK::new(config.topk_capacity)?,
             detail: FxHashMap::default(),
+            copied: FxHashMap::default(),
+            texts: FxHashMap::default(),
         })
     }
 
@@ -211,7 +236,26 @@ impl TrendBucket {
         self.topic_authors.clear();
         self.top = TopK::new(self.top.capacity())?;
         self.detail.clear();
+        self.copied.clear();
+        self.texts.clear();
         Ok(())
+    }
+
+    /// Keeps the [`MAX_COPIED`] most-copied texts and forgets the texts nothing names any more
+    /// (called when the bucket closes: until then a merge can still bring a text back).
+    pub fn prune_texts(&mut self) {
+        if self.copied.len() > MAX_COPIED {
+            let mut by_copies: Vec<(u32, u64)> = self.copied.iter().map(|(&c, &n)| (n, c)).collect();
+            let (_, &mut least_kept, _) = by_copies.select_nth_unstable_by(MAX_COPIED - 1, |a, b| b.cmp(a));
+            self.copied.retain(|&c, &mut n| (n, c) >= least_kept);
+        }
+        let named: rustc_hash::FxHashSet<u64> = self
+            .detail
+            .values()
+            .flat_map(|d| d.exemplars.iter().map(|e| e.content))
+            .chain(self.copied.keys().copied())
+            .collect();
+        self.texts.retain(|content, _| named.contains(content));
     }
 
     /// Distinct authors of topic `hash` in this bucket: the least of three upper bounds — the
@@ -266,8 +310,9 @@ impl TrendBucket {
     }
 }
 
-impl Mergeable for TrendBucket {
-    fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
+impl TrendBucket {
+    /// Merges what every bucket field but the details and texts holds.
+    fn merge_counts(&mut self, o: &Self) -> pulse_sketch::Result<()> {
         self.check_mergeable(o)?;
         self.topic_posts.merge(&o.topic_posts)?;
         self.topic_authors.merge(&o.topic_authors)?;
@@ -278,16 +323,59 @@ impl Mergeable for TrendBucket {
         for (l, n) in &o.langs {
             *self.langs.entry(l.clone()).or_default() += n;
         }
-        for (h, d) in &o.detail {
-            match self.detail.get_mut(h) {
-                Some(mine) => mine.merge(d)?,
-                None => {
-                    let mut d = d.clone();
-                    keep_heaviest_cooccurring(&mut d.cooccurring);
-                    d.refresh();
-                    self.detail.insert(*h, d);
-                }
+        for (content, copies) in &o.copied {
+            *self.copied.entry(*content).or_default() += copies;
+        }
+        Ok(())
+    }
+
+    /// Adds one topic's detail from another bucket.
+    fn merge_detail(&mut self, hash: u64, detail: std::borrow::Cow<'_, TopicDetail>) -> pulse_sketch::Result<()> {
+        match self.detail.get_mut(&hash) {
+            Some(mine) => mine.merge(&detail)?,
+            None => {
+                let mut d = detail.into_owned();
+                keep_heaviest_cooccurring(&mut d.cooccurring);
+                d.refresh();
+                self.detail.insert(hash, d);
             }
+        }
+        Ok(())
+    }
+
+    /// Adds one text from another bucket (the earlier post's wins, see [`PostText::precedes`]).
+    fn merge_text(&mut self, content: u64, text: std::borrow::Cow<'_, PostText>) {
+        match self.texts.get_mut(&content) {
+            Some(mine) if text.precedes(mine) => *mine = text.into_owned(),
+            Some(_) => {}
+            None => {
+                self.texts.insert(content, text.into_owned());
+            }
+        }
+    }
+
+    /// Merges `other` and empties its details and texts, moving them instead of copying them: a
+    /// worker's flush, whose local bucket is reset right after.
+    pub fn absorb(&mut self, other: &mut TrendBucket) -> pulse_sketch::Result<()> {
+        self.merge_counts(other)?;
+        for (h, d) in other.detail.drain() {
+            self.merge_detail(h, std::borrow::Cow::Owned(d))?;
+        }
+        for (content, text) in other.texts.drain() {
+            self.merge_text(content, std::borrow::Cow::Owned(text));
+        }
+        Ok(())
+    }
+}
+
+impl Mergeable for TrendBucket {
+    fn merge(&mut self, o: &Self) -> pulse_sketch::Result<()> {
+        self.merge_counts(o)?;
+        for (h, d) in &o.detail {
+            self.merge_detail(*h, std::borrow::Cow::Borrowed(d))?;
+        }
+        for (content, text) in &o.texts {
+            self.merge_text(*content, std::borrow::Cow::Borrowed(text));
         }
         Ok(())
     }

@@ -49,8 +49,9 @@ pub struct TrendConfig {
     pub warmup_buckets: usize,
     /// Half-life of a trend's peak score (Mastodon-style decay), in seconds.
     pub score_half_life_secs: i64,
-    /// Co-occurrence share (posts with both / posts of the rarer) joining a topic to a story.
-    pub story_cooccurrence: f64,
+    /// Least average similarity of two groups of trending topics for them to be one story
+    /// (see `story.rs`: co-occurrence, shared copies, variants and shared context).
+    pub story_similarity: f64,
     /// Most terms listed per story.
     pub story_terms: usize,
     /// Words that never trend on their own (see [`crate::evergreen::DEFAULT_EVERGREEN`]).
@@ -99,7 +100,7 @@ impl TrendConfig {
             min_z: 3.0,
             warmup_buckets: ((4.0 * 3600.0 / b).round() as usize).max(window * 2),
             score_half_life_secs: 7200,
-            story_cooccurrence: 0.3,
+            story_similarity: 0.25,
             story_terms: 8,
             evergreen: crate::evergreen::DEFAULT_EVERGREEN.iter().map(|w| (*w).to_owned()).collect(),
             include_mentions: false,
@@ -137,8 +138,8 @@ impl TrendConfig {
         if self.candidates == 0 || self.watch_size == 0 || self.story_terms == 0 {
             return bad("candidates, watch_size and story_terms must be > 0");
         }
-        if !(0.0..=1.0).contains(&self.story_cooccurrence) {
-            return bad("story_cooccurrence must be in [0, 1]");
+        if !(0.0..=1.0).contains(&self.story_similarity) {
+            return bad("story_similarity must be in [0, 1]");
         }
         Ok(())
     }

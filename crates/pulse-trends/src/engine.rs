@@ -5,22 +5,34 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use pulse_sketch::{Mergeable, Persist, Window, hash_key, hash_u64};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::bucket::{MAX_SAMPLES, TopicDetail, TrendBucket};
 use crate::config::TrendConfig;
+use crate::copies::{self, CopyCounts, TextCopies};
 use crate::error::{Result, TrendError};
-use crate::post::AnalyzedPost;
+use crate::exemplar::{PostText, TEXT_KEYS};
+use crate::post::{AnalyzedPost, TopicKind};
+use crate::registry::Registry;
 use crate::score;
 use crate::seen::{PairSet, SeenSet};
 use crate::state::State;
+use crate::trending;
 
-/// Watched topics considered per post for co-occurrence (pairs grow quadratically).
-const MAX_COOC_PER_POST: usize = 8;
+/// Watched topics of a post that the others count co-occurrence with (pairs grow with it): trending
+/// topics first, then words and hashtags, then phrases, which fill eight slots within a tweet's
+/// first few words and so, at eight, kept later keys from ever co-occurring (measured on
+/// CrisisLex: sixteen counts as well as every key does).
+const MAX_COOC_PER_POST: usize = 16;
+/// Fewest and most posts since the last flush for a flush at a tenth of a bucket.
+const WATCH_MIN_POSTS: u64 = 16;
+const WATCH_MAX_POSTS: u64 = 256;
 /// Initial capacity of a local bucket's de-duplication sets: a busy bucket grows them to tens of
 /// thousands of pairs, and growing from empty rehashes them a dozen times.
 const DEDUP_CAPACITY: usize = 1 << 14;
+/// Initial capacity of a local bucket's set of stored texts.
+const TEXTS_CAPACITY: usize = 1 << 10;
 
 /// The trend engine: a ring of event-time buckets shared by ingest workers and queries.
 ///
@@ -36,9 +48,10 @@ pub struct TrendEngine {
 pub(crate) struct Inner {
     pub(crate) config: TrendConfig,
     pub(crate) state: RwLock<State>,
-    watch: RwLock<Arc<FxHashSet<u64>>>,
+    watch: RwLock<Arc<WatchSet>>,
     watermark: AtomicI64,
     counters: Counters,
+    copies: TextCopies,
 }
 
 #[derive(Default)]
@@ -86,11 +99,13 @@ impl TrendEngine {
                     baselines: FxHashMap::default(),
                     tracks: FxHashMap::default(),
                     evergreen: config.evergreen.iter().map(|w| hash_key(&w.to_lowercase())).collect(),
+                    stories: Registry::default(),
                 }),
                 config,
-                watch: RwLock::new(Arc::new(FxHashSet::default())),
+                watch: RwLock::new(Arc::new(WatchSet::default())),
                 watermark: AtomicI64::new(i64::MIN),
                 counters: Counters::default(),
+                copies: TextCopies::default(),
             }),
         })
     }
@@ -113,6 +128,7 @@ impl TrendEngine {
             last_flush: Instant::now(),
             max_event: i64::MIN,
             newest_start: i64::MIN,
+            next_watch: i64::MIN,
             cooc: Vec::with_capacity(MAX_COOC_PER_POST),
             pair_keys: Vec::new(),
             new_pairs: Vec::new(),
@@ -149,9 +165,16 @@ impl TrendEngine {
             }
             while next < target {
                 next += width;
-                score::close_bucket(&self.inner.config, state, next);
+                let evals = score::close_bucket(&self.inner.config, state, next);
+                trending::close_stories(&self.inner.config, state, next, evals);
+                if let Some(closed) = state.window.get_mut(next - width) {
+                    closed.prune_texts();
+                }
                 state.closed_through = Some(next);
             }
+            // The bucket that just closed keeps its copy counts until the next close, for
+            // workers still flushing into it.
+            self.inner.copies.forget_before(next - width);
         }
         state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
         state.window.advance(at.saturating_sub(1));
@@ -288,6 +311,7 @@ impl TrendEngine {
     fn rebuild_locked(&self, state: &mut State, watermark: Option<i64>) {
         state.baselines.clear();
         state.tracks.clear();
+        state.stories = Registry::default();
         state.closed_through = None;
         self.inner.watermark.store(i64::MIN, Ordering::Release);
         if let Some(w) = watermark {
@@ -303,7 +327,7 @@ impl TrendEngine {
         self.inner.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn watch_set(&self) -> Arc<FxHashSet<u64>> {
+    fn watch_set(&self) -> Arc<WatchSet> {
         self.inner.watch.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
@@ -316,16 +340,19 @@ impl TrendEngine {
             heavy.extend(bucket.top.top(size).iter().map(|h| (h.lower_bound, h.hash)));
         }
         heavy.sort_unstable_by(|a, b| b.cmp(a));
-        let mut set: FxHashSet<u64> = state.tracks.keys().copied().collect();
+        let mut set: WatchSet = state.tracks.keys().map(|&h| (h, true)).collect();
         for (_, h) in heavy {
             if set.len() >= size {
                 break;
             }
-            set.insert(h);
+            set.entry(h).or_insert(false);
         }
         *self.inner.watch.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
     }
 }
+
+/// The watched topics, each marked `true` if it is trending (in a trend episode).
+type WatchSet = FxHashMap<u64, bool>;
 
 struct LocalBucket {
     bucket: TrendBucket,
@@ -333,6 +360,10 @@ struct LocalBucket {
     pairs: PairSet,
     /// `(author, content)` pairs seen in this bucket by this worker.
     contents: SeenSet,
+    /// Copies of each text in this bucket, counted by all workers.
+    copies: Arc<CopyCounts>,
+    /// Texts this worker has put in the bucket's text store.
+    stored: SeenSet,
     dirty: bool,
 }
 
@@ -343,13 +374,16 @@ pub struct Worker {
     engine: TrendEngine,
     local: FxHashMap<i64, LocalBucket>,
     spare: Vec<LocalBucket>,
-    watch: Arc<FxHashSet<u64>>,
+    watch: Arc<WatchSet>,
     since_flush: u64,
     last_flush: Instant,
     max_event: i64,
     newest_start: i64,
-    /// Watched topics of the post being ingested (for co-occurrence).
-    cooc: Vec<u64>,
+    /// Event time of the next flush within a bucket (every tenth of a bucket).
+    next_watch: i64,
+    /// Watched topics of the post being ingested with their co-occurrence rank (trending,
+    /// words and hashtags, phrases).
+    cooc: Vec<(u8, u64)>,
     /// `(topic, author)` keys of the post being ingested, one per topic.
     pair_keys: Vec<u64>,
     /// Whether each of those pairs is new in its bucket.
@@ -378,16 +412,32 @@ impl Worker {
                 self.flush()?;
             }
             self.newest_start = start;
+        } else if post.created_at >= self.next_watch
+            && (WATCH_MIN_POSTS..=WATCH_MAX_POSTS).contains(&self.since_flush)
+            && self.auto_flush
+        {
+            // A tenth of a bucket of event time on a quiet stream: publish, so that a topic that
+            // became heavy in this bucket is watched (its co-occurrence and texts kept) from now
+            // on, however fast the stream is replayed. A busy stream flushes every 1,024 posts
+            // anyway, and a flush costs what the worker holds.
+            self.flush()?;
+        }
+        if post.created_at >= self.next_watch {
+            let step = (width / 10).max(1);
+            self.next_watch = post.created_at.div_euclid(step) * step + step;
         }
         self.max_event = self.max_event.max(post.created_at);
         self.since_flush += 1;
         if !self.local.contains_key(&start) {
+            let copies = self.engine.inner.copies.bucket(start);
             let fresh = match self.spare.pop() {
-                Some(b) => b,
+                Some(b) => LocalBucket { copies, ..b },
                 None => LocalBucket {
                     bucket: TrendBucket::new(&self.engine.inner.config)?,
                     pairs: PairSet::with_capacity(DEDUP_CAPACITY),
                     contents: SeenSet::with_capacity(DEDUP_CAPACITY),
+                    copies,
+                    stored: SeenSet::with_capacity(TEXTS_CAPACITY),
                     dirty: false,
                 },
             };
@@ -396,9 +446,18 @@ impl Worker {
         let Some(local) = self.local.get_mut(&start) else { return Ok(()) };
         local.dirty = true;
         let author = post.author_hash;
-        if post.content_hash != 0 && !local.contents.insert(hash_u64(author ^ post.content_hash.rotate_left(17))) {
+        // The post's identity within the bucket: its author and text (an author's identical posts
+        // are one), which also orders the post samples (`crate::sample`).
+        let post_key = hash_u64(author ^ post.content_hash.rotate_left(17));
+        if post.content_hash != 0 && !local.contents.insert(post_key) {
             local.bucket.duplicates += 1;
         } else {
+            // The first post of a text in this bucket (copies of it, retweets, are counted as posts
+            // but add nothing to co-occurrence: one viral text must not tie topics together by
+            // itself).
+            let copy = if post.content_hash == 0 { 1 } else { copies::count(&local.copies, post.content_hash) };
+            let first_copy = copy == 1;
+            let copies = if first_copy { 1 } else { 2 };
             let b = &mut local.bucket;
             b.posts += 1;
             match b.langs.get_mut(post.lang.as_str()) {
@@ -408,6 +467,7 @@ impl Worker {
                 }
             }
             self.cooc.clear();
+            let mut exemplar = false;
             // Which of the post's (topic, author) pairs are new in this bucket, all at once.
             self.pair_keys.clear();
             self.pair_keys.extend(post.topics.iter().map(|t| hash_u64(t.hash ^ author.rotate_left(29))));
@@ -420,7 +480,7 @@ impl Worker {
                     b.topic_authors.update(h, 1);
                     b.top.update(h, topic.key.as_str(), 1);
                 }
-                if self.watch.contains(&h) {
+                if let Some(&trending) = self.watch.get(&h) {
                     let d = match b.detail.get_mut(&h) {
                         Some(d) => d,
                         None => b.detail.entry(h).or_insert(TopicDetail::new(&topic.key, topic.kind)?),
@@ -436,6 +496,7 @@ impl Worker {
                     if let Some(s) = post.sentiment {
                         d.add_sentiment(f64::from(s));
                     }
+                    d.sample.insert(post_key, post.sentiment);
                     d.first_seen = d.first_seen.min(post.created_at);
                     d.last_seen = d.last_seen.max(post.created_at);
                     if d.samples.len() < MAX_SAMPLES {
@@ -443,14 +504,47 @@ impl Worker {
                     }
                     d.add_surface(&topic.surface);
                     d.add_lang(&post.lang);
-                    if self.cooc.len() < MAX_COOC_PER_POST {
-                        self.cooc.push(h);
+                    if post.content_hash != 0 {
+                        exemplar |= d.exemplars.add(post.content_hash, copies);
+                    }
+                    if first_copy {
+                        d.texts += 1;
+                        let rank = match (trending, topic.kind) {
+                            (true, _) => 0,
+                            (false, TopicKind::Phrase) => 2,
+                            (false, _) => 1,
+                        };
+                        self.cooc.push((rank, h));
                     }
                 }
             }
-            for &a in &self.cooc {
+            if !first_copy {
+                // A copy: counted with its first copy the first time, whatever it is watched for.
+                *b.copied.entry(post.content_hash).or_default() += if copy == 2 { 2 } else { 1 };
+            }
+            if (exemplar || !first_copy) && local.stored.insert(post.content_hash) {
+                b.texts.insert(
+                    post.content_hash,
+                    PostText {
+                        id: post.id.clone(),
+                        author: post.author.clone(),
+                        created_at: post.created_at,
+                        text: post.text.clone(),
+                        keys: post.topics.iter().take(TEXT_KEYS).map(|t| t.hash).collect(),
+                    },
+                );
+            }
+            // Every watched topic of the text counts the first few of them it appears with: trending
+            // topics first, then words and hashtags, then phrases; post order within each. (A topic
+            // past the first few still counts them, so that one which trends later, as a phrase
+            // of a retweeted headline often does, has its co-occurrence.)
+            if self.cooc.len() > MAX_COOC_PER_POST {
+                self.cooc.sort_by_key(|&(rank, _)| rank);
+            }
+            let selected = self.cooc.len().min(MAX_COOC_PER_POST);
+            for &(_, a) in &self.cooc {
                 if let Some(d) = b.detail.get_mut(&a) {
-                    for &c in self.cooc.iter().filter(|&&c| c != a) {
+                    for &(_, c) in self.cooc[..selected].iter().filter(|&&(_, c)| c != a) {
                         *d.cooccurring.entry(c).or_default() += 1;
                     }
                 }
@@ -498,7 +592,7 @@ impl Worker {
                 state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
                 match state.window.bucket_mut(start) {
                     Some(shared) => {
-                        shared.merge(b)?;
+                        shared.absorb(b)?;
                         if late {
                             inner.counters.late_counted.fetch_add(b.posts, Ordering::Relaxed);
                         }
@@ -524,6 +618,7 @@ impl Worker {
                     if let Some(mut l) = self.local.remove(&s) {
                         l.pairs.clear();
                         l.contents.clear();
+                        l.stored.clear();
                         if self.spare.len() < 2 {
                             self.spare.push(l);
                         }

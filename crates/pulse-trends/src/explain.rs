@@ -28,3 +28,26 @@ pub(crate) fn trend_sentence(
     let window = Span::from_secs(u64::try_from(window_secs).unwrap_or(0)).in_words();
     format!("{posts} posts from {authors} accounts in the last {window}, {ratio:.1}× the usual; {since}")
 }
+
+/// What a story's numbers say: "412 posts from 398 accounts in the last hour; Explosion 21.3× its
+/// usual; rising since 01:50 UTC".
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn story_sentence(
+    posts: u64,
+    authors: u64,
+    window_secs: i64,
+    headline_topic: &str,
+    ratio: f64,
+    state: TrendState,
+    started_at: i64,
+    peak_at: i64,
+) -> String {
+    let since = match state {
+        TrendState::Cooling => format!("cooling since its peak at {} UTC", hhmm(peak_at)),
+        st => format!("{} since {} UTC", st.as_str(), hhmm(started_at)),
+    };
+    let window = Span::from_secs(u64::try_from(window_secs).unwrap_or(0)).in_words();
+    format!(
+        "{posts} posts from {authors} accounts in the last {window}; {headline_topic} {ratio:.1}× its usual; {since}"
+    )
+}

@@ -23,10 +23,11 @@
 //! }
 //! worker.flush()?;
 //! engine.advance_watermark(1_000_800);
-//! let list = engine.trends(&TrendQuery::default());
-//! assert_eq!(list.trends[0].topic, "#flood");
-//! assert_eq!(list.trends[0].authors, 40);
-//! assert_eq!(list.trends[0].sentiment.negative, 1.0);
+//! let report = engine.report(&TrendQuery::default());
+//! assert_eq!(report.trends[0].topic, "#flood");
+//! assert_eq!(report.trends[0].authors, 40);
+//! assert_eq!(report.trends[0].sentiment.negative, 1.0);
+//! assert_eq!(report.stories[0].id, report.trends[0].story_id);
 //! # Ok::<(), pulse_trends::TrendError>(())
 //! ```
 //!
@@ -99,18 +100,24 @@ pub mod authors;
 mod baseline;
 pub mod bucket;
 pub mod config;
+mod copies;
 pub mod engine;
 pub mod error;
 pub mod evergreen;
+pub mod exemplar;
 mod explain;
+pub mod headline;
 pub mod post;
 pub mod query;
+mod registry;
 pub mod report;
+pub mod sample;
 mod score;
 mod seen;
 mod state;
 mod story;
 mod track;
+mod trending;
 
 pub use bucket::{TopicDetail, TrendBucket};
 pub use config::{TrendConfig, TrendSettings};
@@ -118,4 +125,7 @@ pub use engine::{EngineMetrics, TrendEngine, Worker};
 pub use error::{Result, TrendError};
 pub use post::{AnalyzedPost, TopicKind, TopicRef};
 pub use query::TrendQuery;
-pub use report::{RelatedTopic, SentimentSummary, TopicPoint, TopicStats, Trend, TrendList, TrendState};
+pub use report::{
+    RelatedStory, RelatedTopic, Report, SentimentSummary, Story, StoryDetail, StoryPost, StoryTopic, TopicPoint,
+    TopicStats, Trend, TrendState,
+};

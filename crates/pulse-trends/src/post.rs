@@ -76,7 +76,12 @@ pub struct AnalyzedPost {
     pub sentiment: Option<f32>,
     /// Whether the post is a repost.
     pub is_repost: bool,
-    /// Hash of the original text (without `RT @user:`); an author's identical posts in one bucket
-    /// count once. 0 disables the check.
+    /// Hash of the original text (without `RT @user:`, links and punctuation, case folded): copies
+    /// of one text share it. An author's identical posts in one bucket count once, co-occurrence is
+    /// counted once per text, and stories are told with the most-copied texts. 0 disables all three.
     pub content_hash: u64,
+    /// The text without a leading `RT @user:`, kept when it is among a topic's most-copied texts.
+    pub text: String,
+    /// The author as the source names them (shown beside a story's posts).
+    pub author: String,
 }

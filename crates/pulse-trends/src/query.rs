@@ -1,26 +1,34 @@
-//! Queries of the engine: the trend list (scored topics grouped into stories) and topic
-//! statistics, read from the ring under the read lock.
+//! Queries of the engine, read from the ring under the read lock: the report (stories and the
+//! trending topics they are made of), one story over time, and any topic's statistics.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use pulse_sketch::hash_key;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::authors::Authors;
+use crate::bucket::TrendBucket;
 use crate::engine::TrendEngine;
 use crate::explain;
+use crate::headline;
 use crate::post::TopicKind;
-use crate::report::{RelatedTopic, SentimentSummary, TopicPoint, TopicStats, Trend, TrendList, TrendState};
-use crate::score::{self, Eval};
+use crate::registry::{Group, StoryRecord};
+use crate::report::{
+    RelatedStory, RelatedTopic, Report, Story, StoryDetail, StoryPost, StoryTopic, TopicPoint, TopicStats, Trend,
+    TrendState,
+};
+use crate::sample::{PostSample, SentimentClass, UnionSample};
+use crate::score;
 use crate::state::State;
-use crate::story;
+use crate::trending::{Agg, Filter, Trending, round3};
 
-/// What to ask [`TrendEngine::trends`].
+/// What to ask [`TrendEngine::report`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrendQuery {
     /// Window length in seconds (default: the configured trend window).
     pub window_secs: Option<i64>,
-    /// Most stories returned (default 10).
+    /// Most stories, and most trending topics, returned (default 10).
     pub limit: Option<usize>,
     /// Only topics whose watched posts are mostly in this language (`en`).
     pub lang: Option<String>,
@@ -30,96 +38,41 @@ pub struct TrendQuery {
     pub include_mentions: Option<bool>,
 }
 
-#[derive(Default)]
-struct Agg {
-    posts: u64,
-    sum: f64,
-    pos: u64,
-    neu: u64,
-    neg: u64,
-    surfaces: FxHashMap<String, u64>,
-    langs: FxHashMap<String, u64>,
-    cooc: FxHashMap<u64, u64>,
-    samples: Vec<String>,
-    kind: Option<TopicKind>,
-    key: Option<String>,
-}
-
-impl Agg {
-    fn over(state: &State, hash: u64, from: i64, to: i64) -> Agg {
-        let mut a = Agg::default();
-        for (_, b) in state.buckets_in(from, to) {
-            if let Some(d) = b.detail.get(&hash) {
-                a.posts += d.posts;
-                a.sum += d.sentiment_sum;
-                a.pos += d.positive;
-                a.neu += d.neutral;
-                a.neg += d.negative;
-                for (s, n) in &d.surfaces {
-                    *a.surfaces.entry(s.clone()).or_default() += u64::from(*n);
-                }
-                for (s, n) in &d.langs {
-                    *a.langs.entry(s.clone()).or_default() += u64::from(*n);
-                }
-                for (h, n) in &d.cooccurring {
-                    *a.cooc.entry(*h).or_default() += u64::from(*n);
-                }
-                for s in &d.samples {
-                    if a.samples.len() < 5 {
-                        a.samples.push(s.clone());
-                    }
-                }
-                a.kind = a.kind.or(Some(d.kind));
-                a.key.get_or_insert_with(|| d.key.clone());
-            }
-        }
-        a
-    }
-
-    fn scored(&self) -> u64 {
-        self.pos + self.neu + self.neg
-    }
-
-    fn mean(&self) -> Option<f64> {
-        (self.scored() > 0).then(|| self.sum / self.scored() as f64)
-    }
-
-    fn summary(&self, before: &Agg) -> SentimentSummary {
-        let n = self.scored().max(1) as f64;
-        let compound = self.mean().unwrap_or(0.0);
-        SentimentSummary {
-            positive: round3(self.pos as f64 / n),
-            neutral: round3(self.neu as f64 / n),
-            negative: round3(self.neg as f64 / n),
-            compound: round3(compound),
-            shift: match (self.mean(), before.mean()) {
-                (Some(now), Some(then)) if before.scored() >= 3 => Some(round3(now - then)),
-                _ => None,
-            },
-        }
-    }
-
-    fn display_name(&self, key: &str) -> String {
-        self.surfaces
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map_or_else(|| key.to_owned(), |(s, _)| s.clone())
-    }
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
+/// Most entities listed per story.
+const ENTITIES: usize = 6;
+/// Summary lines per story besides the headline.
+const SUMMARY: usize = 3;
+/// Related stories listed per story.
+const RELATED: usize = 5;
 
 fn rfc3339(t: i64) -> String {
     DateTime::<Utc>::from_timestamp(t, 0).map_or_else(String::new, |d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-struct Scored {
-    eval: Eval,
-    rank: f64,
-    key: String,
-    now: Agg,
+/// A story's trend state from its record (its peak and its last closes) and its score now.
+fn story_state(record: Option<&StoryRecord>, score: f64, as_of: i64) -> TrendState {
+    match record {
+        Some(r) if score < 0.5 * r.peak_score => TrendState::Cooling,
+        Some(r) => {
+            let reference = if r.last_at >= as_of { r.prev_score } else { r.last_score };
+            if score > reference { TrendState::Rising } else { TrendState::Hot }
+        }
+        None => TrendState::Rising,
+    }
+}
+
+/// Sentiment shares and mean of a union sample, with the shift against `before`'s mean.
+fn sample_sentiment(union: &UnionSample, before: Option<f64>) -> crate::report::SentimentSummary {
+    let scored = union.scored();
+    let n = scored.max(1) as f64;
+    let mean = (scored > 0).then(|| union.compound_sum / scored as f64);
+    crate::report::SentimentSummary {
+        positive: round3(union.count(SentimentClass::Positive) as f64 / n),
+        neutral: round3(union.count(SentimentClass::Neutral) as f64 / n),
+        negative: round3(union.count(SentimentClass::Negative) as f64 / n),
+        compound: round3(mean.unwrap_or(0.0)),
+        shift: mean.zip(before).map(|(now, then)| round3(now - then)),
+    }
 }
 
 impl TrendEngine {
@@ -127,103 +80,282 @@ impl TrendEngine {
         self.watermark().or_else(|| state.window.iter().next_back().map(|(s, _)| s + self.inner.config.bucket_secs))
     }
 
-    /// The trending stories now (or at `query.as_of`), best first.
+    fn window_buckets(&self, query: &TrendQuery) -> usize {
+        let config = &self.inner.config;
+        query
+            .window_secs
+            .map_or(config.window_buckets, |w| ((w + config.bucket_secs - 1) / config.bucket_secs).max(1) as usize)
+    }
+
+    /// The stories and the trending topics now (or at `query.as_of`), best first.
     ///
     /// Candidates are the heaviest topics by distinct authors in the window plus every trend in
-    /// progress; each is scored against its baseline; trending topics that co-occur are grouped
-    /// under the best of them.
-    pub fn trends(&self, query: &TrendQuery) -> TrendList {
+    /// progress; each is scored against its baseline; the trending ones are grouped into stories
+    /// (see `story.rs`), each told with its most central posts and counted over the union of its
+    /// topics.
+    pub fn report(&self, query: &TrendQuery) -> Report {
         let config = &self.inner.config;
         let state = self.read();
         let Some(as_of) = query.as_of.or_else(|| self.default_as_of(&state)) else {
-            return TrendList { at: String::new(), trends: Vec::new() };
+            return Report { as_of: String::new(), stories: Vec::new(), trends: Vec::new() };
         };
-        let buckets = query
-            .window_secs
-            .map_or(config.window_buckets, |w| ((w + config.bucket_secs - 1) / config.bucket_secs).max(1) as usize);
-        let (from, to, _) = score::window(config, as_of, buckets);
-        let mentions = query.include_mentions.unwrap_or(config.include_mentions);
-        let min_score = config.min_z * config.min_z;
-        let mut scored = Vec::new();
-        for h in score::candidates(config, &state, from, to) {
-            let rate = score::baseline_rate(config, &state, h, from);
-            let e = score::evaluate(config, &state, h, as_of, buckets, rate);
-            let track = state.tracks.get(&h);
-            let rank = track.map_or(e.score, |t| e.score.max(t.decayed(config, as_of)));
-            let include = e.passes
-                || (track.is_some()
-                    && rank >= min_score
-                    && e.authors as f64 > e.expected
-                    && e.authors >= config.min_authors / 2);
-            if !include {
-                continue;
-            }
-            let Some(key) = state.key_of(h) else { continue };
-            if state.is_evergreen(&key) {
-                continue;
-            }
-            let now = Agg::over(&state, h, from, to);
-            let kind = now.kind.unwrap_or(if key.starts_with('@') { TopicKind::Mention } else { TopicKind::Word });
-            if kind == TopicKind::Mention && !mentions {
-                continue;
-            }
-            if let Some(lang) = &query.lang {
-                let in_lang = now.langs.get(lang.as_str()).copied().unwrap_or(0);
-                if in_lang * 2 < now.posts.max(1) {
-                    continue;
-                }
-            }
-            scored.push(Scored { eval: e, rank, key, now });
-        }
-        scored.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.key.cmp(&b.key)));
-        let members: Vec<story::Member<'_>> = scored
-            .iter()
-            .map(|t| story::Member { hash: t.eval.hash, posts: t.now.posts, cooccurring: &t.now.cooc })
-            .collect();
-        let stories = story::group(&members, config.story_cooccurrence);
+        let filter =
+            Filter { lang: query.lang.as_deref(), mentions: query.include_mentions.unwrap_or(config.include_mentions) };
+        let trending = Trending::find(config, &state, as_of, self.window_buckets(query), &filter);
         let limit = query.limit.unwrap_or(10);
-        let trends = stories
-            .into_iter()
+        let ids = self.story_ids(&state, &trending);
+        let stories = (0..trending.stories.len().min(limit)).map(|s| self.tell(&state, &trending, s, &ids)).collect();
+        let mut story_of = vec![0; trending.topics.len()];
+        for (s, members) in trending.stories.iter().enumerate() {
+            for &m in members {
+                story_of[m] = s;
+            }
+        }
+        let trends = trending
+            .topics
+            .iter()
+            .enumerate()
             .take(limit)
-            .map(|members| {
-                let s = &scored[members[0]];
-                let before = Agg::over(&state, s.eval.hash, i64::MIN, from);
-                let track = state.tracks.get(&s.eval.hash);
-                let state_now = match track {
-                    Some(t) if s.eval.score < 0.5 * t.peak_score => TrendState::Cooling,
-                    Some(t) => {
-                        let reference = if t.last_at >= as_of { t.prev_score } else { t.last_score };
-                        if s.eval.score > reference { TrendState::Rising } else { TrendState::Hot }
-                    }
-                    None => TrendState::Rising,
-                };
-                let started = track.map_or(from, |t| t.started_at);
-                let explanation = explain::trend_sentence(
-                    s.eval.posts,
-                    s.eval.authors,
-                    buckets as i64 * config.bucket_secs,
-                    s.eval.authors as f64 / s.eval.expected,
-                    state_now,
-                    started,
-                    track.map_or(as_of, |t| t.peak_at),
-                );
-                Trend {
-                    topic: s.key.clone(),
-                    display_name: s.now.display_name(&s.key),
-                    terms: members.iter().take(config.story_terms).map(|&m| scored[m].key.clone()).collect(),
-                    state: state_now,
-                    score: (s.rank * 10.0).round() / 10.0,
-                    posts: s.eval.posts,
-                    authors: s.eval.authors,
-                    expected: (s.eval.expected * 10.0).round() / 10.0,
-                    started_at: Some(rfc3339(started)),
-                    peak_at: track.map(|t| rfc3339(t.peak_at)),
-                    sentiment: s.now.summary(&before),
-                    explanation,
-                }
+            .map(|(i, t)| self.trend(&state, &trending, t, ids[story_of[i]].0.clone()))
+            .collect();
+        Report { as_of: rfc3339(as_of), stories, trends }
+    }
+
+    /// Story `id` as the report for `query` tells it, with its timeline over the last `span_secs`
+    /// (default: the trend window) and its related stories; `None` if no current story has it.
+    pub fn story(&self, id: &str, query: &TrendQuery, span_secs: Option<i64>) -> Option<StoryDetail> {
+        let config = &self.inner.config;
+        let state = self.read();
+        let as_of = query.as_of.or_else(|| self.default_as_of(&state))?;
+        let filter =
+            Filter { lang: query.lang.as_deref(), mentions: query.include_mentions.unwrap_or(config.include_mentions) };
+        let trending = Trending::find(config, &state, as_of, self.window_buckets(query), &filter);
+        let ids = self.story_ids(&state, &trending);
+        let s = ids.iter().position(|(known, _)| known == id)?;
+        let story = self.tell(&state, &trending, s, &ids);
+        let hashes: Vec<u64> = trending.stories[s].iter().map(|&m| trending.topics[m].eval.hash).collect();
+        let span_from = trending.to - span_secs.unwrap_or(trending.to - trending.from);
+        let timeline = state
+            .window
+            .iter()
+            .filter(|(start, _)| *start >= span_from && *start < trending.to)
+            .map(|(start, b)| union_point(start, b, &hashes))
+            .collect();
+        let mut related: Vec<(f64, usize)> = (0..trending.stories.len())
+            .filter(|&o| o != s)
+            .map(|o| (trending.between(s, o), o))
+            .filter(|(similarity, _)| *similarity >= 0.05)
+            .collect();
+        related.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let related = related
+            .into_iter()
+            .take(RELATED)
+            .map(|(similarity, o)| RelatedStory {
+                id: ids[o].0.clone(),
+                headline: self.tell(&state, &trending, o, &ids).headline,
+                similarity: round3(similarity),
             })
             .collect();
-        TrendList { at: rfc3339(as_of), trends }
+        Some(StoryDetail { as_of: rfc3339(as_of), story, timeline, related })
+    }
+
+    /// Each story's id, with its record when the engine knows it.
+    fn story_ids<'r>(&self, state: &'r State, trending: &Trending<'_>) -> Vec<(String, Option<&'r StoryRecord>)> {
+        let groups: Vec<Group> = (0..trending.stories.len()).map(|s| trending.group(s)).collect();
+        state.stories.ids(&groups, trending.as_of, self.inner.config.bucket_secs)
+    }
+
+    /// Trending topic `t` as the report lists it.
+    fn trend(&self, state: &State, trending: &Trending<'_>, t: &crate::trending::Topic<'_>, story_id: String) -> Trend {
+        let config = &self.inner.config;
+        let before = Agg::over(state, t.eval.hash, i64::MIN, trending.from);
+        let state_now = match t.track {
+            Some(track) if t.eval.score < 0.5 * track.peak_score => TrendState::Cooling,
+            Some(track) => {
+                let reference = if track.last_at >= trending.as_of { track.prev_score } else { track.last_score };
+                if t.eval.score > reference { TrendState::Rising } else { TrendState::Hot }
+            }
+            None => TrendState::Rising,
+        };
+        let started = t.track.map_or(trending.from, |track| track.started_at);
+        let window_secs = trending.buckets as i64 * config.bucket_secs;
+        Trend {
+            topic: t.key.clone(),
+            display_name: t.now.display_name(&t.key),
+            story_id,
+            state: state_now,
+            score: (t.rank * 10.0).round() / 10.0,
+            posts: t.eval.posts,
+            authors: t.eval.authors,
+            expected: (t.eval.expected * 10.0).round() / 10.0,
+            started_at: Some(rfc3339(started)),
+            peak_at: t.track.map(|track| rfc3339(track.peak_at)),
+            sentiment: t.now.summary(&before),
+            explanation: explain::trend_sentence(
+                t.eval.posts,
+                t.eval.authors,
+                window_secs,
+                t.eval.authors as f64 / t.eval.expected,
+                state_now,
+                started,
+                t.track.map_or(trending.as_of, |track| track.peak_at),
+            ),
+        }
+    }
+
+    /// Story `s` of `trending`, told: counts over the union of its topics, headline, summary.
+    fn tell(&self, state: &State, trending: &Trending<'_>, s: usize, ids: &[(String, Option<&StoryRecord>)]) -> Story {
+        let config = &self.inner.config;
+        let members = &trending.stories[s];
+        let topics: Vec<&crate::trending::Topic<'_>> = members.iter().map(|&m| &trending.topics[m]).collect();
+        let head = topics[0];
+        let (id, record) = (&ids[s].0, ids[s].1);
+        let group = trending.group(s);
+        let union = PostSample::union(topics.iter().flat_map(|t| t.now.sampled.iter().copied()));
+        // Each topic's union over the window where its evaluation counted one, else its buckets';
+        // a story of one topic has that topic's count.
+        let authors = if topics.len() == 1 {
+            head.eval.authors
+        } else {
+            let unions: Vec<Authors> = topics
+                .iter()
+                .filter(|t| t.authors.is_none())
+                .filter_map(|t| Authors::union(t.now.authors.iter().copied()))
+                .collect();
+            Authors::union_count(topics.iter().filter_map(|t| t.authors.as_ref()).chain(&unions))
+                .unwrap_or(0)
+                .max(head.eval.authors)
+        };
+        let posts = union.posts.max(head.eval.posts);
+        let before = Agg::over(state, head.eval.hash, i64::MIN, trending.from);
+        let before_mean = (before.scored() >= 3).then(|| before.sum / before.scored() as f64);
+        let state_now = story_state(record, head.rank, trending.as_of);
+        let started = record.map_or(group.started_at, |r| r.started_at.min(group.started_at));
+        let peak_at = record.map_or(trending.as_of, |r| r.peak_at);
+        let terms: Vec<String> = topics.iter().take(config.story_terms).map(|t| t.key.clone()).collect();
+        let (headline_post, summary) = self.central_posts(trending, s, &topics);
+        let display_name = head.now.display_name(&head.key);
+        let headline = headline_post.as_ref().map_or_else(
+            || topics.iter().take(3).map(|t| t.now.display_name(&t.key)).collect::<Vec<_>>().join(" · "),
+            |p| p.text.clone(),
+        );
+        let entities = topics
+            .iter()
+            .filter(|t| matches!(t.now.kind, Some(TopicKind::Entity | TopicKind::Hashtag)))
+            .map(|t| t.now.display_name(&t.key))
+            .take(ENTITIES)
+            .collect();
+        let window_secs = trending.buckets as i64 * config.bucket_secs;
+        let explanation = explain::story_sentence(
+            posts,
+            authors,
+            window_secs,
+            &display_name,
+            head.eval.authors as f64 / head.eval.expected,
+            state_now,
+            started,
+            peak_at,
+        );
+        Story {
+            id: id.clone(),
+            headline,
+            headline_post,
+            summary,
+            topic: head.key.clone(),
+            display_name,
+            terms,
+            entities,
+            topics: topics
+                .iter()
+                .map(|t| StoryTopic {
+                    topic: t.key.clone(),
+                    display_name: t.now.display_name(&t.key),
+                    posts: t.eval.posts,
+                    authors: t.eval.authors,
+                    score: (t.rank * 10.0).round() / 10.0,
+                })
+                .collect(),
+            state: state_now,
+            score: (head.rank * 10.0).round() / 10.0,
+            posts,
+            posts_exact: union.exact,
+            authors,
+            expected: (head.eval.expected * 10.0).round() / 10.0,
+            started_at: rfc3339(started),
+            peak_at: rfc3339(peak_at),
+            sentiment: sample_sentiment(&union, before_mean),
+            series: {
+                let hashes: Vec<u64> = topics.iter().map(|t| t.eval.hash).collect();
+                state.buckets_in(trending.from, trending.to).map(|(start, b)| union_point(start, b, &hashes)).collect()
+            },
+            explanation,
+        }
+    }
+
+    /// The headline's post and the summary of story `s` (see [`crate::headline`]).
+    fn central_posts(
+        &self,
+        trending: &Trending<'_>,
+        s: usize,
+        topics: &[&crate::trending::Topic<'_>],
+    ) -> (Option<StoryPost>, Vec<StoryPost>) {
+        let texts = trending.candidates(s);
+        let candidates: Vec<headline::Candidate<'_>> = texts
+            .iter()
+            .map(|(content, copies, text)| headline::Candidate {
+                content: *content,
+                copies: *copies,
+                text: &text.text,
+                keys: &text.keys,
+            })
+            .collect();
+        // The story's profile: each member by its share of the texts, the topics each appears with
+        // by how often (see `crate::headline`).
+        let largest = topics.iter().map(|t| t.now.texts).max().unwrap_or(1).max(1) as f64;
+        let mut profile: FxHashMap<u64, f64> = FxHashMap::default();
+        for t in topics {
+            let weight = t.now.texts.max(1) as f64 / largest;
+            *profile.entry(t.eval.hash).or_default() += weight;
+            let texts = t.now.texts.max(1) as f64;
+            for (k, n) in &t.now.cooc {
+                *profile.entry(*k).or_default() += 0.5 * weight * (*n as f64 / texts).min(1.0);
+            }
+        }
+        let members: Vec<u64> = topics.iter().map(|t| t.eval.hash).collect();
+        let top_terms: Vec<&str> = topics.iter().take(3).map(|t| t.key.as_str()).collect();
+        let all_terms: Vec<&str> = topics.iter().map(|t| t.key.as_str()).collect();
+        let mut chosen: Vec<u64> = Vec::new();
+        let mut headline_post = None;
+        let mut summary = Vec::new();
+        for (i, _) in headline::rank(&candidates, &members, &profile) {
+            let cleaned = headline::clean(candidates[i].text);
+            let terms = if headline_post.is_none() { &top_terms } else { &all_terms };
+            if !headline::names_a_term(&cleaned, terms) {
+                continue;
+            }
+            let fingerprint = headline::simhash(&cleaned);
+            if chosen.iter().any(|&c| headline::near_duplicates(c, fingerprint)) {
+                continue;
+            }
+            chosen.push(fingerprint);
+            let (_, copies, text) = texts[i];
+            let post = StoryPost {
+                id: text.id.clone(),
+                author: text.author.clone(),
+                created_at: rfc3339(text.created_at),
+                text: cleaned,
+                copies,
+            };
+            if headline_post.is_none() {
+                headline_post = Some(post);
+            } else {
+                summary.push(post);
+                if summary.len() == SUMMARY {
+                    break;
+                }
+            }
+        }
+        (headline_post, summary)
     }
 
     /// Statistics of any topic over the last `span_secs` (default: the whole ring), or `None` if
@@ -320,5 +452,20 @@ impl TrendEngine {
             .filter(|(p, _)| *p > 0)
             .max_by(|a, b| a.0.cmp(&b.0))
             .map(|(_, f)| f)
+    }
+}
+
+/// A story's point in the bucket starting at `start`: posts and sentiment over the union of its
+/// topics' post samples there, authors over the union of their author sets.
+fn union_point(start: i64, b: &TrendBucket, hashes: &[u64]) -> TopicPoint {
+    let details: Vec<_> = hashes.iter().filter_map(|h| b.detail.get(h)).collect();
+    let union = PostSample::union(details.iter().map(|d| &d.sample));
+    let authors = Authors::union_count(details.iter().map(|d| &d.authors)).unwrap_or(0);
+    let scored = union.scored();
+    TopicPoint {
+        at: rfc3339(start),
+        posts: union.posts,
+        authors,
+        sentiment: (scored > 0).then(|| round3(union.compound_sum / scored as f64)),
     }
 }

@@ -1,14 +1,94 @@
-//! What the engine answers: trend lists, their stories, topic statistics.
+//! What the engine answers: stories, the trending topics they are made of, topic statistics.
 
 use serde::{Deserialize, Serialize};
 
-/// The answer of [`crate::TrendEngine::trends`]: the `pulse trends` line and the HTTP body.
+/// The answer of [`crate::TrendEngine::report`]: the stories and the trending topics of one
+/// window, evaluated together (every trend names its story).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrendList {
-    /// Evaluation time, RFC 3339.
-    pub at: String,
+pub struct Report {
+    /// Evaluation time (event time), RFC 3339.
+    pub as_of: String,
     /// Stories, best first.
+    pub stories: Vec<Story>,
+    /// Trending topics, best first.
     pub trends: Vec<Trend>,
+}
+
+/// One story: the trending topics that describe one event, told with its most central posts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    /// Stable id: kept from report to report while the story's topics churn.
+    pub id: String,
+    /// What happened, in the words of its most central post (cleaned); the story's top terms when
+    /// no post qualifies.
+    pub headline: String,
+    /// The post the headline is taken from.
+    pub headline_post: Option<StoryPost>,
+    /// Up to three further central posts that say something else.
+    pub summary: Vec<StoryPost>,
+    /// The best-ranked topic's key.
+    pub topic: String,
+    /// Its most common surface form.
+    pub display_name: String,
+    /// The story's topic keys, best first (at most the configured `story_terms`).
+    pub terms: Vec<String>,
+    /// Capitalised phrases and hashtags among its topics, as written.
+    pub entities: Vec<String>,
+    /// Every topic of the story with its own numbers, best first.
+    pub topics: Vec<StoryTopic>,
+    /// Rising, hot or cooling.
+    pub state: TrendState,
+    /// Ranking score: the best topic's.
+    pub score: f64,
+    /// Distinct posts carrying any of its topics in the window (each post once).
+    pub posts: u64,
+    /// Whether `posts` is exact; otherwise an estimate from a uniform sample, within about 9 %.
+    pub posts_exact: bool,
+    /// Distinct authors of those posts.
+    pub authors: u64,
+    /// Authors the best topic's baseline expected in the window.
+    pub expected: f64,
+    /// When the story started (its earliest topic's trend episode), RFC 3339.
+    pub started_at: String,
+    /// When it peaked, RFC 3339.
+    pub peak_at: String,
+    /// Sentiment of its posts (the same posts as `posts`).
+    pub sentiment: SentimentSummary,
+    /// Posts per bucket of its best topic over the window, oldest first, with the buckets' starts:
+    /// the shape of the story for a sparkline.
+    pub series: Vec<TopicPoint>,
+    /// One plain sentence built from the numbers.
+    pub explanation: String,
+}
+
+/// A post a story is told with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryPost {
+    /// Post id (the first post with this text).
+    pub id: String,
+    /// Its author.
+    pub author: String,
+    /// When it was posted, RFC 3339.
+    pub created_at: String,
+    /// The text, cleaned for reading (no retweet prefix, mentions, links or trailing hashtags).
+    pub text: String,
+    /// Posts that carried the same text in the window.
+    pub copies: u64,
+}
+
+/// One topic of a story, with its own numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryTopic {
+    /// Key.
+    pub topic: String,
+    /// Most common surface form.
+    pub display_name: String,
+    /// Posts with it in the window.
+    pub posts: u64,
+    /// Distinct authors.
+    pub authors: u64,
+    /// Its ranking score.
+    pub score: f64,
 }
 
 /// Where a trend is in its life.
@@ -50,22 +130,22 @@ pub struct SentimentSummary {
     pub shift: Option<f64>,
 }
 
-/// One story: trending topics that co-occur, under a headline topic.
+/// One trending topic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
-    /// Headline topic key.
+    /// Topic key.
     pub topic: String,
-    /// Most common surface form of the headline.
+    /// Most common surface form.
     pub display_name: String,
-    /// The story's topic keys, headline first.
-    pub terms: Vec<String>,
+    /// The story it belongs to ([`Story::id`]).
+    pub story_id: String,
     /// Rising, hot or cooling.
     pub state: TrendState,
     /// Ranking score: max(current, decayed peak) of (O − E)²/E on distinct authors.
     pub score: f64,
-    /// Posts with the headline in the window.
+    /// Posts with the topic in the window.
     pub posts: u64,
-    /// Distinct authors of the headline in the window.
+    /// Distinct authors of those posts.
     pub authors: u64,
     /// Expected authors in the window from the baseline.
     pub expected: f64,
@@ -128,4 +208,31 @@ pub struct TopicStats {
     pub related: Vec<RelatedTopic>,
     /// A few post ids.
     pub samples: Vec<String>,
+}
+
+/// A story over time ([`crate::TrendEngine::story`]): the story as the report tells it, its
+/// timeline and the other stories of the report most like it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryDetail {
+    /// Evaluation time, RFC 3339.
+    pub as_of: String,
+    /// The story.
+    #[serde(flatten)]
+    pub story: Story,
+    /// Per bucket over the asked span, oldest first: posts and authors with any of its topics
+    /// (each once), and their mean sentiment.
+    pub timeline: Vec<TopicPoint>,
+    /// Other current stories sharing posts or context with it, most alike first.
+    pub related: Vec<RelatedStory>,
+}
+
+/// A story related to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelatedStory {
+    /// Its id.
+    pub id: String,
+    /// Its headline.
+    pub headline: String,
+    /// How alike (average similarity of their topics, 0–1).
+    pub similarity: f64,
 }

@@ -46,6 +46,20 @@ fn warmed_up(config: &TrendConfig, state: &State, from: i64) -> bool {
 
 /// Evaluates one topic; `baseline` is the topic's baseline rate per bucket.
 pub(crate) fn evaluate(config: &TrendConfig, state: &State, hash: u64, as_of: i64, buckets: usize, rate: f64) -> Eval {
+    evaluate_with_authors(config, state, hash, as_of, buckets, rate).0
+}
+
+/// [`evaluate`], also returning the union of the topic's watched authors over the window when it
+/// was counted (a topic with at least `min_authors`): a story's authors are the union of its
+/// topics' unions.
+pub(crate) fn evaluate_with_authors(
+    config: &TrendConfig,
+    state: &State,
+    hash: u64,
+    as_of: i64,
+    buckets: usize,
+    rate: f64,
+) -> (Eval, Option<Authors>) {
     let (from, to, eff) = window(config, as_of, buckets);
     let mut posts = 0;
     let mut authors = 0;
@@ -54,8 +68,11 @@ pub(crate) fn evaluate(config: &TrendConfig, state: &State, hash: u64, as_of: i6
         authors += b.authors(hash);
     }
     let expected = (rate * eff).max(config.min_expected);
+    let mut union = None;
     if authors >= config.min_authors {
-        authors = authors.min(distinct_bound(state, hash, from, to));
+        let (bound, watched) = distinct_bound(state, hash, from, to);
+        authors = authors.min(bound);
+        union = watched;
     }
     let o = authors as f64;
     let score = if o > expected { (o - expected).powi(2) / expected } else { 0.0 };
@@ -63,12 +80,13 @@ pub(crate) fn evaluate(config: &TrendConfig, state: &State, hash: u64, as_of: i6
         && o >= config.min_ratio * expected
         && (o - expected) / expected.sqrt() >= config.min_z
         && warmed_up(config, state, from);
-    Eval { hash, posts, authors, expected, score, passes }
+    (Eval { hash, posts, authors, expected, score, passes }, union)
 }
 
 /// Distinct authors over `[from, to)`: the union of the watched buckets' authors plus the posts of
 /// unwatched stretches — so one account counts once per window, however many buckets it spans.
-fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
+/// Also returns that union of the watched buckets' authors.
+fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> (u64, Option<Authors>) {
     let mut watched: Vec<&Authors> = Vec::new();
     let mut untracked = 0;
     for (_, b) in state.buckets_in(from, to) {
@@ -81,7 +99,9 @@ fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
             None => untracked += b.topic_authors.estimate(hash).min(posts),
         }
     }
-    untracked + Authors::union_count(watched).unwrap_or(u64::MAX)
+    let mut union = Authors::union(watched);
+    let count = union.as_mut().map_or(u64::MAX, Authors::count);
+    (untracked.saturating_add(count), union)
 }
 
 /// The heaviest topics by authors over `[from, to)` plus every trend in progress.
@@ -102,8 +122,9 @@ pub(crate) fn candidates(config: &TrendConfig, state: &State, from: i64, to: i64
 }
 
 /// Closes the bucket ending at `end`: feeds baselines up to the window start and updates trend
-/// states. Called under the write lock, in bucket order.
-pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) {
+/// states. Called under the write lock, in bucket order. Returns the candidates' evaluations at
+/// `end` (the stories found at the close start from them).
+pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) -> Vec<Eval> {
     let (from, to, _) = window(config, end, config.window_buckets);
     let hashes = candidates(config, state, from, to);
     // Every topic of the bucket that just left the window feeds its baseline.
@@ -114,10 +135,12 @@ pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) {
         state.baselines.insert(h, b);
     }
     let min_score = config.min_z * config.min_z;
+    let mut evals = Vec::with_capacity(hashes.len());
     for h in hashes {
         let b = Baseline::fed(config, &state.window, state.first_start, h, from, state.baselines.get(&h).copied());
         state.baselines.insert(h, b);
         let e = evaluate(config, state, h, end, config.window_buckets, b.rate(config));
+        evals.push(e);
         let evergreen =
             e.passes && !state.tracks.contains_key(&h) && state.key_of(h).is_some_and(|k| state.is_evergreen(&k));
         match state.tracks.get_mut(&h) {
@@ -163,6 +186,7 @@ pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) {
         let tracks = &state.tracks;
         state.baselines.retain(|h, b| b.next >= stale || tracks.contains_key(h));
     }
+    evals
 }
 
 /// Topic `hash`'s baseline rate (authors per bucket) from the buckets before `until`, from its

@@ -6,6 +6,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::baseline::Baseline;
 use crate::bucket::TrendBucket;
+use crate::registry::Registry;
 use crate::track::Track;
 
 /// The shared, lock-protected part of the engine.
@@ -22,6 +23,8 @@ pub(crate) struct State {
     pub(crate) tracks: FxHashMap<u64, Track>,
     /// Hashes of the evergreen words.
     pub(crate) evergreen: FxHashSet<u64>,
+    /// The stories found at bucket closes, with their ids.
+    pub(crate) stories: Registry,
 }
 
 impl State {

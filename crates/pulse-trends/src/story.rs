@@ -1,39 +1,325 @@
-//! Stories: trending topics that describe one event, grouped under a headline topic.
+//! Stories: the trending topics that describe one event, grouped.
+//!
+//! Every trending topic of the window is a member; two members are alike by the strongest of
+//! four signals, all read from what the buckets already keep (counts summed over the window):
+//!
+//! - **co-occurrence**: texts carrying both, over the texts of the rarer (`leave` and `leave town
+//!   immediately` share all of the phrase's texts); a text counts once however often it was
+//!   copied, so one viral retweet does not tie two topics together by itself;
+//! - **shared copies**: the copies of texts both have among their most-copied (two hashtags carried
+//!   by the same retweeted post), over the posts of the rarer;
+//! - **variants**: the same key without `#` and spaces (`#prayforboston`, `prayforboston`,
+//!   `pray for boston`) is one topic;
+//! - **context**: the cosine of the two members' co-occurrence profiles (which other topics they
+//!   appear with), leaving out the two members and every key that contains one of them or is
+//!   contained in one: `bombing`, `victims` and `tragedy` share no posts in a quiet hour, but most
+//!   of each one's posts also say `boston`.
+//!
+//! Members are clustered by average linkage (UPGMA): the two clusters whose members are most alike
+//! *on average* merge, while that average is at least [`crate::TrendConfig::story_similarity`].
+//! Averaging is what keeps two events apart when a word (`explosion`) belongs to both: one member
+//! alike with both sides cannot pull the rest of either side along, as single linkage would.
+//! Measured with the crowd's labels of CrisisLexT6 and T26 (`benches/stories_per_event.py`,
+//! `benches/RESULTS.md`), the context signal is what brings one event to about one story; the
+//! default threshold, 0.25, holds on every crisis of both sets.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-/// A trending topic as story grouping sees it.
+use pulse_sketch::hash_key;
+
+/// Entries of a member's co-occurrence profile used for the context signal (the buckets keep the
+/// 64 heaviest per topic each).
+const PROFILE: usize = 64;
+
+/// A trending topic as story grouping sees it, best-ranked first.
 pub(crate) struct Member<'a> {
     /// Topic key hash.
     pub(crate) hash: u64,
-    /// Posts in the window (watched posts).
+    /// Topic key.
+    pub(crate) key: &'a str,
+    /// Posts in the window while watched (copies included).
     pub(crate) posts: u64,
-    /// Posts shared with other watched topics in the window, by key hash.
+    /// Distinct texts among them.
+    pub(crate) texts: u64,
+    /// Texts shared with other watched topics in the window, by key hash.
     pub(crate) cooccurring: &'a FxHashMap<u64, u64>,
+    /// The most-copied texts with at least two copies: `(content hash, copies)`.
+    pub(crate) copied: &'a [(u64, u64)],
 }
 
-/// Groups `topics` (best first) into stories: each topic joins the story whose *headline* (its
-/// first topic) it shares the largest share of posts with (`posts with both / posts of the
-/// rarer ≥ min_share`), else starts its own. Joining only through the headline keeps a shared
-/// word (`explosion`) from chaining two events into one story. Returns each story's member
-/// indices, headline first; stories in the order of their headlines.
-pub(crate) fn group(topics: &[Member<'_>], min_share: f64) -> Vec<Vec<usize>> {
-    let mut stories: Vec<Vec<usize>> = Vec::new();
-    for (i, t) in topics.iter().enumerate() {
-        let mut best: Option<(f64, usize)> = None;
-        for (s, members) in stories.iter().enumerate() {
-            let h = &topics[members[0]];
-            let both =
-                h.cooccurring.get(&t.hash).copied().unwrap_or(0).max(t.cooccurring.get(&h.hash).copied().unwrap_or(0));
-            let share = both as f64 / h.posts.min(t.posts).max(1) as f64;
-            if share >= min_share && best.is_none_or(|(b, _)| share > b) {
-                best = Some((share, s));
-            }
-        }
-        match best {
-            Some((_, s)) => stories[s].push(i),
-            None => stories.push(vec![i]),
+/// The key without `#` and spaces: variants of one topic meet.
+fn variant(key: &str) -> String {
+    key.chars().filter(|c| *c != '#' && *c != ' ').collect()
+}
+
+/// The hashes of every contiguous run of words of `key` (itself included; a hashtag also as its
+/// bare word): the keys `key` contains.
+fn sub_phrases(key: &str) -> Vec<u64> {
+    let words: Vec<&str> = key.trim_start_matches('#').split(' ').collect();
+    let mut out = vec![hash_key(key)];
+    for len in 1..=words.len() {
+        for start in 0..=words.len() - len {
+            out.push(hash_key(&words[start..start + len].join(" ")));
         }
     }
-    stories
+    out
+}
+
+/// Whether `inner`'s words are a contiguous run of `outer`'s.
+fn contains_phrase(outer: &str, inner: &str) -> bool {
+    let outer: Vec<&str> = outer.trim_start_matches('#').split(' ').collect();
+    let inner: Vec<&str> = inner.trim_start_matches('#').split(' ').collect();
+    inner.len() <= outer.len() && outer.windows(inner.len()).any(|w| w == inner.as_slice())
+}
+
+/// A member's profile: its heaviest co-occurring keys with their counts, sorted by hash, and the
+/// keys it is related to (itself, its sub-phrases and the profile keys that contain it).
+struct Profile {
+    entries: Vec<(u64, f64)>,
+    related: Vec<u64>,
+    /// Σ count² over the entries not related to the member.
+    norm2: f64,
+}
+
+impl Profile {
+    fn of(member: &Member<'_>, keys: &FxHashMap<u64, &str>, containing: &FxHashMap<&str, Vec<u64>>) -> Self {
+        let mut entries: Vec<(u64, f64)> = member.cooccurring.iter().map(|(&h, &n)| (h, n as f64)).collect();
+        if entries.len() > PROFILE {
+            entries.select_nth_unstable_by(PROFILE - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            entries.truncate(PROFILE);
+        }
+        entries.sort_unstable_by_key(|e| e.0);
+        let mut related = sub_phrases(member.key);
+        let first = member.key.trim_start_matches('#').split(' ').next().unwrap_or("");
+        for &h in containing.get(first).into_iter().flatten() {
+            if keys.get(&h).is_some_and(|k| contains_phrase(k, member.key)) {
+                related.push(h);
+            }
+        }
+        related.sort_unstable();
+        related.dedup();
+        let norm2 = entries.iter().filter(|(h, _)| related.binary_search(h).is_err()).map(|(_, v)| v * v).sum();
+        Self { entries, related, norm2 }
+    }
+
+    fn get(&self, hash: u64) -> f64 {
+        self.entries.binary_search_by_key(&hash, |e| e.0).map_or(0.0, |i| self.entries[i].1)
+    }
+
+    /// Cosine with `other`, leaving out what either is related to.
+    fn context(&self, other: &Profile) -> f64 {
+        let excluded = |h: &u64| self.related.binary_search(h).is_ok() || other.related.binary_search(h).is_ok();
+        let (mut dot, mut i, mut j) = (0.0, 0, 0);
+        while i < self.entries.len() && j < other.entries.len() {
+            let (a, b) = (self.entries[i], other.entries[j]);
+            match a.0.cmp(&b.0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if !excluded(&a.0) {
+                        dot += a.1 * b.1;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        if dot == 0.0 {
+            return 0.0;
+        }
+        // Each norm also leaves out what the *other* member is related to.
+        let without = |p: &Profile, q: &Profile| {
+            let removed: f64 =
+                q.related.iter().filter(|h| p.related.binary_search(h).is_err()).map(|&h| p.get(h).powi(2)).sum();
+            (p.norm2 - removed).max(0.0)
+        };
+        let (na, nb) = (without(self, other), without(other, self));
+        if na == 0.0 || nb == 0.0 { 0.0 } else { (dot / (na.sqrt() * nb.sqrt())).min(1.0) }
+    }
+}
+
+/// How alike two members are: the strongest of the four signals (see the module docs).
+fn similarity(a: &Member<'_>, b: &Member<'_>, pa: &Profile, pb: &Profile, variants: (&str, &str)) -> f64 {
+    if variants.0 == variants.1 {
+        return 1.0;
+    }
+    let both = a.cooccurring.get(&b.hash).copied().unwrap_or(0).max(b.cooccurring.get(&a.hash).copied().unwrap_or(0));
+    let cooc = both as f64 / a.texts.min(b.texts).max(1) as f64;
+    let shared: u64 = a
+        .copied
+        .iter()
+        .filter_map(|(content, copies)| {
+            b.copied.iter().find(|(other, _)| other == content).map(|(_, theirs)| (*copies).min(*theirs))
+        })
+        .sum();
+    let copies = (shared as f64 / a.posts.min(b.posts).max(1) as f64).min(1.0);
+    cooc.min(1.0).max(copies).max(pa.context(pb))
+}
+
+/// Pairwise similarities of `members` (the upper triangle of an n × n matrix, row-major).
+///
+/// Only the first `grouped` members get the full matrix (clustering is quadratic in them); each
+/// further member, far down the ranking, is compared with those only and returned with the index
+/// of the one it is most like, if any is at least `threshold` like it.
+pub(crate) fn similarities(
+    members: &[Member<'_>],
+    keys: &FxHashMap<u64, &str>,
+    grouped: usize,
+    threshold: f64,
+) -> (Vec<f64>, Vec<Option<usize>>) {
+    let mut containing: FxHashMap<&str, Vec<u64>> = FxHashMap::default();
+    let mut seen = FxHashSet::default();
+    for m in members {
+        for &h in m.cooccurring.keys() {
+            if seen.insert(h)
+                && let Some(k) = keys.get(&h)
+            {
+                for word in k.trim_start_matches('#').split(' ') {
+                    containing.entry(word).or_default().push(h);
+                }
+            }
+        }
+    }
+    let profiles: Vec<Profile> = members.iter().map(|m| Profile::of(m, keys, &containing)).collect();
+    let variants: Vec<String> = members.iter().map(|m| variant(m.key)).collect();
+    let pair = |a: usize, b: usize| {
+        similarity(&members[a], &members[b], &profiles[a], &profiles[b], (&variants[a], &variants[b]))
+    };
+    let n = grouped.min(members.len());
+    let mut sim = vec![0.0; n * n];
+    for a in 0..n {
+        for b in a + 1..n {
+            let s = pair(a, b);
+            sim[a * n + b] = s;
+            sim[b * n + a] = s;
+        }
+    }
+    let nearest = (n..members.len())
+        .map(|t| {
+            (0..n)
+                .map(|g| (pair(g, t), g))
+                .filter(|(s, _)| *s >= threshold)
+                .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)))
+                .map(|(_, g)| g)
+        })
+        .collect();
+    (sim, nearest)
+}
+
+/// Average-linkage clusters of `n` members (similarities from [`similarities`]) whose average
+/// similarity is at least `threshold`; each cluster's member indices ascending (best-ranked
+/// first), clusters in the order of their best member.
+pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<usize>> {
+    let mut clusters: Vec<Option<Vec<usize>>> = (0..n).map(|i| Some(vec![i])).collect();
+    loop {
+        let mut best: Option<(f64, usize, usize)> = None;
+        for a in 0..n {
+            if clusters[a].is_none() {
+                continue;
+            }
+            for b in a + 1..n {
+                if clusters[b].is_none() {
+                    continue;
+                }
+                let s = sim[a * n + b];
+                if s >= threshold && best.is_none_or(|(x, _, _)| s > x) {
+                    best = Some((s, a, b));
+                }
+            }
+        }
+        let Some((_, a, b)) = best else { break };
+        let (Some(mut left), Some(right)) = (clusters[a].take(), clusters[b].take()) else { break };
+        let (na, nb) = (left.len() as f64, right.len() as f64);
+        // Lance–Williams update for average linkage.
+        for k in 0..n {
+            if k != a && k != b && clusters[k].is_some() {
+                let s = (na * sim[a * n + k] + nb * sim[b * n + k]) / (na + nb);
+                sim[a * n + k] = s;
+                sim[k * n + a] = s;
+            }
+        }
+        left.extend(right);
+        left.sort_unstable();
+        clusters[a] = Some(left);
+    }
+    clusters.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member<'a>(key: &'a str, texts: u64, cooc: &'a FxHashMap<u64, u64>) -> Member<'a> {
+        Member { hash: hash_key(key), key, posts: texts, texts, cooccurring: cooc, copied: &[] }
+    }
+
+    fn cooc(pairs: &[(&str, u64)]) -> FxHashMap<u64, u64> {
+        pairs.iter().map(|(k, n)| (hash_key(k), *n)).collect()
+    }
+
+    fn keys(all: &[&'static str]) -> FxHashMap<u64, &'static str> {
+        all.iter().map(|k| (hash_key(k), *k)).collect()
+    }
+
+    #[test]
+    fn phrase_words_variants_and_shared_context_group_and_a_shared_word_does_not_chain() {
+        let all = [
+            "boston",
+            "marathon",
+            "explosion",
+            "texas",
+            "west",
+            "fertilizer",
+            "#prayforboston",
+            "pray for boston",
+            "victims",
+        ];
+        let keys = keys(&all);
+        // Boston's posts: boston, marathon, explosion (some), prayers; West's: west, texas,
+        // fertilizer, explosion (many). `victims` never shares a post with `marathon` but appears
+        // with what Boston's topics appear with.
+        let c_boston = cooc(&[("marathon", 30), ("explosion", 10), ("#prayforboston", 8), ("victims", 5)]);
+        let c_marathon = cooc(&[("boston", 30), ("explosion", 8), ("#prayforboston", 5)]);
+        let c_explosion = cooc(&[("boston", 10), ("marathon", 8), ("west", 25), ("texas", 25), ("fertilizer", 20)]);
+        let c_texas = cooc(&[("west", 30), ("explosion", 25), ("fertilizer", 20)]);
+        let c_west = cooc(&[("texas", 30), ("explosion", 25), ("fertilizer", 18)]);
+        let c_fert = cooc(&[("west", 18), ("texas", 20), ("explosion", 20)]);
+        let c_pray = cooc(&[("boston", 8), ("marathon", 5)]);
+        let c_pray2 = cooc(&[("boston", 2)]);
+        let c_victims = cooc(&[("boston", 5), ("#prayforboston", 2)]);
+        let members = vec![
+            member("explosion", 60, &c_explosion),
+            member("boston", 40, &c_boston),
+            member("texas", 35, &c_texas),
+            member("west", 32, &c_west),
+            member("marathon", 31, &c_marathon),
+            member("fertilizer", 25, &c_fert),
+            member("#prayforboston", 12, &c_pray),
+            member("pray for boston", 3, &c_pray2),
+            member("victims", 6, &c_victims),
+        ];
+        let (sim, _) = similarities(&members, &keys, members.len(), 0.3);
+        let stories: Vec<Vec<&str>> =
+            cluster(members.len(), sim, 0.3).iter().map(|c| c.iter().map(|&i| members[i].key).collect()).collect();
+        let story_of = |k: &str| stories.iter().position(|s| s.contains(&k)).unwrap();
+        assert_eq!(story_of("boston"), story_of("marathon"));
+        assert_eq!(story_of("boston"), story_of("#prayforboston"));
+        assert_eq!(story_of("#prayforboston"), story_of("pray for boston"));
+        assert_eq!(story_of("boston"), story_of("victims"), "{stories:?}");
+        assert_eq!(story_of("texas"), story_of("west"));
+        assert_eq!(story_of("texas"), story_of("fertilizer"));
+        assert_ne!(story_of("boston"), story_of("texas"), "{stories:?}");
+    }
+
+    #[test]
+    fn sub_phrases_and_containment() {
+        assert!(contains_phrase("leave town immediately", "town immediately"));
+        assert!(contains_phrase("#westexplosion", "westexplosion"));
+        assert!(!contains_phrase("leave town", "town immediately"));
+        let subs = sub_phrases("leave town immediately");
+        for k in ["leave", "town", "immediately", "leave town", "town immediately", "leave town immediately"] {
+            assert!(subs.contains(&hash_key(k)), "{k}");
+        }
+        assert_eq!(variant("#PrayForBoston".to_lowercase().as_str()), variant("pray for boston"));
+    }
 }

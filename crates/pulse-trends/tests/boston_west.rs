@@ -1,7 +1,7 @@
 //! Acceptance on real data: the CrisisLexT6 Boston bombings + West, Texas explosion replay
 //! (`boston-west`) through replay → analyzer → engine, 10-minute buckets, a report every 10 minutes.
 
-use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendList, TrendQuery};
+use pulse_trends::{AnalyzedPost, Report, Story, TrendConfig, TrendEngine, TrendQuery};
 
 /// All posts of boston-west, analysed once (through the same adapter `pulse serve` uses).
 fn posts() -> &'static [AnalyzedPost] {
@@ -13,7 +13,7 @@ fn config() -> TrendConfig {
 }
 
 /// Feeds `posts` into `engine`, reporting every 10 minutes of data time.
-fn run(engine: &TrendEngine, posts: &[AnalyzedPost], report: bool) -> Vec<(i64, TrendList)> {
+fn run(engine: &TrendEngine, posts: &[AnalyzedPost], report: bool) -> Vec<(i64, Report)> {
     let mut worker = engine.worker();
     let mut reports = Vec::new();
     let mut next = (posts[0].created_at / 600 + 1) * 600;
@@ -24,7 +24,7 @@ fn run(engine: &TrendEngine, posts: &[AnalyzedPost], report: bool) -> Vec<(i64, 
             if report {
                 reports.push((
                     next,
-                    engine.trends(&TrendQuery { as_of: Some(next), limit: Some(10), ..Default::default() }),
+                    engine.report(&TrendQuery { as_of: Some(next), limit: Some(10), ..Default::default() }),
                 ));
             }
             next += 600;
@@ -40,16 +40,16 @@ fn at(s: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
 }
 
-fn story_matches(t: &pulse_trends::Trend, words: &[&str]) -> bool {
+fn story_matches(t: &Story, words: &[&str]) -> bool {
     std::iter::once(&t.topic)
         .chain(&t.terms)
         .any(|term| words.iter().any(|w| term == w || term.split(' ').any(|part| part == *w)))
 }
 
 /// Which reports in `[from, to]` have a matching story in their top 5.
-fn coverage(reports: &[(i64, TrendList)], from: &str, to: &str, words: &[&str]) -> (bool, usize, usize) {
+fn coverage(reports: &[(i64, Report)], from: &str, to: &str, words: &[&str]) -> (bool, usize, usize) {
     let sel: Vec<_> = reports.iter().filter(|(t, _)| (at(from)..=at(to)).contains(t)).collect();
-    let hit = |l: &TrendList| l.trends.iter().take(5).any(|t| story_matches(t, words));
+    let hit = |l: &Report| l.stories.iter().take(5).any(|t| story_matches(t, words));
     let first = sel.first().is_some_and(|(t, l)| *t == at(from) && hit(l));
     (first, sel.iter().filter(|(_, l)| hit(l)).count(), sel.len())
 }
@@ -81,22 +81,30 @@ fn boston_and_west_trend_in_time_and_nothing_evergreen_does() {
 
     // Nothing trends during the warm-up (the first 4 hours of history).
     for (t, list) in reports.iter().filter(|(t, _)| *t < at("2013-04-15T04:00:00Z")) {
-        assert!(list.trends.is_empty(), "trends during warm-up at {t}: {:?}", list.trends);
+        assert!(list.stories.is_empty() && list.trends.is_empty(), "trends during warm-up at {t}: {:?}", list.trends);
     }
     for (t, list) in &reports {
-        for trend in &list.trends {
-            for term in std::iter::once(&trend.topic).chain(&trend.terms) {
+        for story in &list.stories {
+            for term in std::iter::once(&story.topic).chain(&story.terms) {
                 assert!(!NEVER.contains(&term.as_str()), "evergreen {term:?} in the top 10 at {t}");
             }
+        }
+        // Every listed trend names a story of the report or one below its top 10.
+        for trend in &list.trends {
+            assert!(!trend.story_id.is_empty(), "{trend:?}");
         }
     }
 
     // The West story at 01:50 is one story (not five variants), explained by its numbers.
     let (_, list) = reports.iter().find(|(t, _)| *t == at("2013-04-18T01:50:00Z")).unwrap();
-    let west = list.trends.iter().find(|t| story_matches(t, WEST)).unwrap();
+    let west = list.stories.iter().find(|t| story_matches(t, WEST)).unwrap();
     assert!(west.terms.len() >= 3, "{:?}", west.terms);
-    assert_eq!(list.trends.iter().filter(|t| story_matches(t, &["fertilizer", "texas"])).count(), 1);
+    assert_eq!(list.stories.iter().filter(|t| story_matches(t, &["fertilizer", "texas"])).count(), 1);
     assert!(west.authors >= 30 && west.expected < 5.0, "{west:?}");
+    // A story counts each post once however many of its topics it carries.
+    let largest = west.topics.iter().map(|t| t.posts).max().unwrap();
+    let summed: u64 = west.topics.iter().map(|t| t.posts).sum();
+    assert!(west.posts >= largest && west.posts < summed, "{} posts, topics {:?}", west.posts, west.topics);
     assert!(
         west.explanation.contains(&format!("{} posts from {} accounts in the last hour", west.posts, west.authors))
     );
@@ -128,7 +136,7 @@ fn two_engines_over_disjoint_halves_merge_into_the_same_trends() {
     run(&right, &b, false);
     left.merge_snapshot(&right.snapshot().unwrap()).unwrap();
     let q = TrendQuery { as_of: Some(cut), limit: Some(5), ..Default::default() };
-    let (x, y) = (one.trends(&q), left.trends(&q));
+    let (x, y) = (one.report(&q), left.report(&q));
     // Free text finds the keys; topic stats cover the trend window of the West story.
     assert_eq!(one.resolve_topic("Fertilizer Plant").as_deref(), Some("fertilizer plant"));
     // The hashtag and its words meet; the form with more posts wins.
@@ -141,7 +149,7 @@ fn two_engines_over_disjoint_halves_merge_into_the_same_trends() {
     assert!(stats.related.iter().any(|r| r.topic == "plant" || r.topic == "fertilizer plant"), "{:?}", stats.related);
     assert!(!stats.samples.is_empty());
     assert!(!x.trends.is_empty());
-    let heads = |l: &TrendList| l.trends.iter().map(|t| t.topic.clone()).collect::<Vec<_>>();
+    let heads = |l: &Report| l.trends.iter().map(|t| t.topic.clone()).collect::<Vec<_>>();
     assert_eq!(heads(&x)[..3], heads(&y)[..3]);
     for (p, q) in x.trends.iter().zip(&y.trends).take(3) {
         // Count-min merges stay upper bounds within ε·N; at these volumes they are exact.

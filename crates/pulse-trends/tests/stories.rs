@@ -1,0 +1,104 @@
+//! Stories on real data, judged by the crowd's labels of CrisisLexT6 (the measurement of
+//! `benches/stories_per_event.py`, here on `boston-west`): one story per real event, Boston and
+//! West never one story, and a story that keeps its id while its terms churn.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use pulse_core::Post;
+use pulse_core::replay::ReplayOptions;
+use pulse_trends::{AnalyzedPost, Report, TrendConfig, TrendEngine, TrendQuery};
+
+fn at(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+}
+
+/// The boston-west posts with their crowd labels, and the same posts analysed.
+fn posts() -> (Vec<Post>, &'static [AnalyzedPost]) {
+    let posts = pulse_testsuite::replayed(&pulse_testsuite::boston_west(), &ReplayOptions::default());
+    let analyzed = pulse_testsuite::boston_west_analyzed();
+    assert_eq!(posts.len(), analyzed.len());
+    (posts, analyzed)
+}
+
+/// Reports of the top 10 stories every 30 minutes of data time, 10-minute buckets.
+fn reports(analyzed: &[AnalyzedPost]) -> Vec<(i64, Report)> {
+    let engine = TrendEngine::new(TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }).unwrap();
+    let mut worker = engine.worker();
+    let mut out = Vec::new();
+    let mut next = (analyzed[0].created_at / 1800 + 1) * 1800;
+    for post in analyzed {
+        while post.created_at >= next {
+            worker.flush().unwrap();
+            engine.advance_watermark(next);
+            out.push((next, engine.report(&TrendQuery { as_of: Some(next), limit: Some(10), ..Default::default() })));
+            next += 1800;
+        }
+        worker.ingest(post).unwrap();
+    }
+    out
+}
+
+#[test]
+fn one_story_per_event_and_boston_and_west_never_one_story() {
+    let (posts, analyzed) = posts();
+    // Each post's crisis when the crowd labelled it on-topic.
+    let crisis: Vec<Option<&str>> = posts
+        .iter()
+        .map(|p| (p.labels.get("topic").map(String::as_str) == Some("on-topic")).then_some(p.source.as_str()))
+        .collect();
+    let keys: Vec<HashSet<&str>> = analyzed.iter().map(|p| p.topics.iter().map(|t| t.key.as_str()).collect()).collect();
+    let mut per_pair: BTreeMap<(i64, &str), usize> = BTreeMap::new();
+    for (report_at, report) in reports(analyzed) {
+        let window: Vec<usize> =
+            (0..posts.len()).filter(|&i| (report_at - 3600..report_at).contains(&analyzed[i].created_at)).collect();
+        for story in &report.stories {
+            let terms: HashSet<&str> = story.terms.iter().chain([&story.topic]).map(String::as_str).collect();
+            let matching: Vec<usize> = window.iter().copied().filter(|&i| !keys[i].is_disjoint(&terms)).collect();
+            let mut on_topic: HashMap<&str, usize> = HashMap::new();
+            for &i in &matching {
+                if let Some(c) = crisis[i] {
+                    *on_topic.entry(c).or_default() += 1;
+                }
+            }
+            if let Some((c, n)) = on_topic.iter().max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+                && *n * 2 > matching.len()
+            {
+                *per_pair.entry((report_at, c)).or_default() += 1;
+            }
+        }
+        // The manhunt (from the MIT shooting on) and West are never one story.
+        if report_at >= at("2013-04-19T03:00:00Z") && report_at <= at("2013-04-20T00:00:00Z") {
+            for story in &report.stories {
+                let members: HashSet<&str> = story.topics.iter().map(|t| t.topic.as_str()).collect();
+                let manhunt = ["watertown", "#watertown", "mit", "suspect", "suspects", "manhunt", "tsarnaev"];
+                let west = ["fertilizer", "fertilizer plant", "#westexplosion", "#westtx", "west texas", "waco"];
+                assert!(
+                    !(manhunt.iter().any(|k| members.contains(k)) && west.iter().any(|k| members.contains(k))),
+                    "the manhunt and West in one story at {report_at}: {members:?}"
+                );
+            }
+        }
+    }
+    let mean = per_pair.values().sum::<usize>() as f64 / per_pair.len() as f64;
+    assert!(per_pair.len() > 150, "{} (report, crisis) pairs", per_pair.len());
+    assert!(mean <= 1.3, "{mean:.2} stories per (report, crisis) over {} pairs", per_pair.len());
+}
+
+#[test]
+fn a_story_keeps_its_id_while_its_terms_churn() {
+    let (_, analyzed) = posts();
+    let reports = reports(analyzed);
+    let west: Vec<(&str, Vec<String>)> = reports
+        .iter()
+        .filter(|(t, _)| (at("2013-04-18T02:00:00Z")..=at("2013-04-18T05:00:00Z")).contains(t))
+        .map(|(_, r)| {
+            let story = r.stories.iter().find(|s| s.terms.iter().any(|t| t == "fertilizer" || t == "explosion"));
+            let story = story.unwrap_or_else(|| panic!("no West story in {:?}", r.stories));
+            (story.id.as_str(), story.terms.clone())
+        })
+        .collect();
+    assert_eq!(west.len(), 7);
+    assert!(west.iter().all(|(id, _)| *id == west[0].0), "{west:?}");
+    // ...while its terms changed.
+    assert_ne!(west.first().unwrap().1, west.last().unwrap().1);
+}
