@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::merge_policy::LogMergePolicy;
-use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::store::Compressor;
 use tantivy::{DocAddress, Index, IndexReader, IndexSettings, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -287,6 +289,11 @@ impl SearchIndex {
             let parsed = self
                 .parser
                 .parse_query(q)
+                .map_err(|e| IndexError::Query { query: q.to_string(), reason: e.to_string() })?;
+            // A query can parse and still be impossible on this schema (`text:*` asks whether a
+            // field has a value, which only fast fields can answer): that is the caller's error.
+            parsed
+                .weight(EnableScoring::disabled_from_schema(&self.index.schema()))
                 .map_err(|e| IndexError::Query { query: q.to_string(), reason: e.to_string() })?;
             clauses.push((Occur::Must, parsed));
         }

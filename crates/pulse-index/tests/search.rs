@@ -200,7 +200,9 @@ fn recency_pages_equal_brute_force_for_broad_and_narrow_queries() {
 #[test]
 fn bad_queries_and_parameters_are_user_errors() {
     let index = &fixture().index;
-    for q in ["\"unclosed phrase", "nosuchfield:boston", "boston AND (", "text:["] {
+    // The last ones parse, but ask whether a field has any value, which only fast fields answer.
+    let exists = ["text:*", "lang:*", "author:*", "source:*", "is_repost:*", "url:*"];
+    for q in ["\"unclosed phrase", "nosuchfield:boston", "boston AND (", "text:["].into_iter().chain(exists) {
         match index.search(&SearchRequest::new(q)) {
             Err(e @ IndexError::Query { .. }) => assert!(e.is_user_error() && e.to_string().contains(q), "{e}"),
             other => panic!("{q:?} gave {other:?}"),
