@@ -32,10 +32,12 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # The Helm chart: lint, render and validate it with Helm v4's SDK and the Kubernetes 1.30 schemas (offline).
-if ! python3 -c 'import helm_python, kubernetes_validate' 2>/dev/null; then
-  echo "installing helm-python-sdk and kubernetes-validate" >&2
-  python3 -m pip install --quiet helm-python-sdk kubernetes-validate
+if ! python3 -c 'import helm_python, kubernetes_validate, openapi_spec_validator' 2>/dev/null; then
+  echo "installing helm-python-sdk, kubernetes-validate and openapi-spec-validator" >&2
+  python3 -m pip install --quiet helm-python-sdk kubernetes-validate openapi-spec-validator
 fi
+# The API description must be valid OpenAPI 3.1 (the API tests check every response against it).
+python3 -m openapi_spec_validator schemas/openapi.yaml
 # Build every test binary once, with the workspace's features: this also builds target/debug/pulse,
 # which the chart check below runs (a separate `cargo build -p pulse` would resolve other
 # features and build tantivy, axum and the binary a second time).

@@ -1,6 +1,7 @@
 //! The HTTP handlers. Each parses its parameters strictly, reads a snapshot, and answers JSON.
 
 use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
@@ -9,13 +10,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{self, Stream};
+use futures_util::stream;
 use pulse_index::{SearchRequest, SentimentClass, SortOrder};
 use serde_json::json;
 
 use crate::AppState;
 use crate::ask;
 use crate::error::AppError;
+use crate::metrics::ServerNumbers;
 use crate::params::{self, AskParams, SearchParams, StoryParams, TopicParams, TrendParams};
 use crate::read::{self, Windows, find_topic, format_window, representative};
 use crate::response::{StoryResponse, TopicResponse};
@@ -152,11 +154,25 @@ pub async fn ask(
 
 /// `GET /v1/stream`: the trend list (default window, 20 stories) as Server-Sent Events, sent when it
 /// changes, checked once a second.
-pub async fn stream(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+///
+/// The stream ends when the server shuts down; over the stream cap the answer is a 503.
+pub async fn stream(State(state): State<AppState>) -> Response {
+    let Some(slot) = state.open_stream() else {
+        return AppError::Unavailable {
+            code: "too_many_streams",
+            message: "the server has as many event streams open as it serves; retry later".into(),
+        }
+        .into_response();
+    };
     let ticker = tokio::time::interval(STREAM_INTERVAL);
-    let events = stream::unfold((state, ticker, String::new()), |(state, mut ticker, mut last)| async move {
+    let stopping = Box::pin(state.shutdown().wait());
+    let start = (state, ticker, String::new(), stopping, slot);
+    let events = stream::unfold(start, |(state, mut ticker, mut last, mut stopping, slot)| async move {
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = &mut stopping => return None,
+            }
             let windows = Windows::of(&state);
             let cached = read::report(&state, windows.trend, None, 20).await;
             // Compare without the timestamp, so unchanged stories are not resent every second.
@@ -164,11 +180,11 @@ pub async fn stream(State(state): State<AppState>) -> Sse<impl Stream<Item = Res
             if fingerprint != last {
                 last = fingerprint;
                 let event = Event::default().event("stories").json_data(&cached.stories).unwrap_or_default();
-                return Some((Ok(event), (state, ticker, last)));
+                return Some((Ok::<_, Infallible>(event), (state, ticker, last, stopping, slot)));
             }
         }
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
 }
 
 /// `GET /healthz`: the process is up.
@@ -209,7 +225,13 @@ pub async fn metrics(State(state): State<AppState>) -> Result<Response, AppError
     let body = tokio::task::spawn_blocking(move || {
         let engine = state.engine().metrics();
         let index = state.index().stats();
-        state.metrics().render(state.pipeline(), &engine, &index)
+        let connections = &state.front().connections;
+        let server = ServerNumbers {
+            connections_open: connections.open.load(Ordering::Relaxed),
+            connections_refused: connections.refused.load(Ordering::Relaxed),
+            streams_open: state.open_streams(),
+        };
+        state.metrics().render(state.pipeline(), &engine, &index, &server)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -19,9 +19,10 @@ pub mod metrics;
 pub mod params;
 mod read;
 pub mod response;
+pub mod server;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -55,11 +56,20 @@ struct Inner {
     metrics: Metrics,
     report_cache: Arc<cache::ReportCache>,
     ready: AtomicBool,
+    front: server::Front,
+    streams: AtomicUsize,
+    max_streams: usize,
 }
 
 impl AppState {
-    /// State over a running engine and index; `pipeline` is updated by whoever feeds them.
-    pub fn new(engine: Arc<TrendEngine>, index: Arc<SearchIndex>, pipeline: Arc<PipelineStats>) -> Self {
+    /// State over a running engine and index; `pipeline` is updated by whoever feeds them, and at
+    /// most `max_streams` event streams are served at once.
+    pub fn new(
+        engine: Arc<TrendEngine>,
+        index: Arc<SearchIndex>,
+        pipeline: Arc<PipelineStats>,
+        max_streams: usize,
+    ) -> Self {
         let inner = Inner {
             engine,
             index,
@@ -67,6 +77,9 @@ impl AppState {
             metrics: Metrics::default(),
             report_cache: Arc::default(),
             ready: AtomicBool::new(false),
+            front: server::Front::default(),
+            streams: AtomicUsize::new(0),
+            max_streams,
         };
         Self { inner: Arc::new(inner) }
     }
@@ -105,6 +118,45 @@ impl AppState {
     pub fn is_ready(&self) -> bool {
         self.inner.ready.load(Ordering::Acquire)
     }
+
+    /// The server's shutdown signal: event streams end when it fires.
+    pub fn shutdown(&self) -> &server::Shutdown {
+        &self.inner.front.shutdown
+    }
+
+    /// What the server in front of this state shares with it (give it to [`server::serve`]).
+    pub fn front(&self) -> server::Front {
+        self.inner.front.clone()
+    }
+
+    /// Takes one of the event-stream slots, or `None` when all are in use; the slot is given back
+    /// when the returned guard is dropped.
+    pub fn open_stream(&self) -> Option<StreamSlot> {
+        let taken = self.inner.streams.fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+            (open < self.inner.max_streams).then_some(open + 1)
+        });
+        match taken {
+            Ok(_) => Some(StreamSlot(self.clone())),
+            Err(_) => {
+                self.inner.metrics.stream_refused();
+                None
+            }
+        }
+    }
+
+    /// Event streams open now.
+    pub fn open_streams(&self) -> usize {
+        self.inner.streams.load(Ordering::Acquire)
+    }
+}
+
+/// One open event stream; dropping it frees the slot.
+pub struct StreamSlot(AppState);
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.inner.streams.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The whole service: API, health, metrics and dashboard, with timeouts, body limits and latency
@@ -126,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), record_latency))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(error::harden))
         .with_state(state)
 }
 
@@ -138,6 +191,7 @@ pub fn probe_router(probes: Probes) -> Router {
         .route("/metrics", get(handlers::probe_metrics))
         .fallback(handlers::not_found)
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(middleware::from_fn(error::harden))
         .with_state(probes)
 }
 

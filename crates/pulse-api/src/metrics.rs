@@ -46,6 +46,20 @@ pub struct Metrics {
     queue_depth: Family<QueueLabel, Gauge>,
     index_docs: Gauge,
     index_commits: Counter,
+    connections_open: Gauge,
+    connections_refused: Counter,
+    streams_open: Gauge,
+    streams_refused: Counter,
+}
+
+/// The HTTP server's own numbers at scrape time.
+pub struct ServerNumbers {
+    /// Connections open now.
+    pub connections_open: u64,
+    /// Connections refused over the cap so far.
+    pub connections_refused: u64,
+    /// Event streams open now.
+    pub streams_open: usize,
 }
 
 impl Default for Metrics {
@@ -91,6 +105,22 @@ impl Default for Metrics {
         registry.register("index_documents", "Searchable posts", index_docs.clone());
         let index_commits = Counter::default();
         registry.register("index_commits", "Search index commits", index_commits.clone());
+        let connections_open = Gauge::default();
+        registry.register("http_connections_open", "HTTP connections open", connections_open.clone());
+        let connections_refused = Counter::default();
+        registry.register(
+            "http_connections_refused",
+            "HTTP connections refused with a 503 because the connection cap was reached",
+            connections_refused.clone(),
+        );
+        let streams_open = Gauge::default();
+        registry.register("sse_streams_open", "Event streams (/v1/stream) open", streams_open.clone());
+        let streams_refused = Counter::default();
+        registry.register(
+            "sse_streams_refused",
+            "Event streams refused with a 503 because the stream cap was reached",
+            streams_refused.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             request_seconds,
@@ -104,6 +134,10 @@ impl Default for Metrics {
             queue_depth,
             index_docs,
             index_commits,
+            connections_open,
+            connections_refused,
+            streams_open,
+            streams_refused,
         }
     }
 }
@@ -122,13 +156,22 @@ impl Metrics {
         self.request_seconds.get_or_create(&RouteLabel { route: route.to_string() }).observe(seconds);
     }
 
-    /// Copies the current ingest, engine and index numbers in and renders the text format.
+    /// Counts an event stream refused over the cap.
+    pub fn stream_refused(&self) {
+        self.streams_refused.inc();
+    }
+
+    /// Copies the current ingest, engine, index and server numbers in and renders the text format.
     pub fn render(
         &self,
         pipeline: &PipelineStats,
         engine: &pulse_trends::EngineMetrics,
         index: &pulse_index::IndexStats,
+        server: &ServerNumbers,
     ) -> String {
+        self.connections_open.set(i64::try_from(server.connections_open).unwrap_or(i64::MAX));
+        raise(&self.connections_refused, server.connections_refused);
+        self.streams_open.set(i64::try_from(server.streams_open).unwrap_or(i64::MAX));
         raise(&self.records_read, pipeline.records_read.load(Ordering::Relaxed));
         raise(&self.malformed, pipeline.malformed.load(Ordering::Relaxed));
         raise(&self.posts_ingested, engine.posts_ingested);

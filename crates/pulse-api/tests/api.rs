@@ -41,7 +41,7 @@ fn replayed_state() -> AppState {
     feed.0.flush().unwrap();
     engine.advance_watermark(chrono::DateTime::parse_from_rfc3339("2013-04-15T22:00:00Z").unwrap().timestamp());
     index.flush().unwrap();
-    AppState::new(engine, index, Arc::new(PipelineStats::default()))
+    AppState::new(engine, index, Arc::new(PipelineStats::default()), pulse_api::server::Limits::default().max_streams)
 }
 
 fn app() -> (AppState, Router) {
@@ -138,6 +138,8 @@ async fn bad_trend_parameters_are_400_with_a_json_error() {
         ("/v1/search?q=boston&since=yesterday", "bad_time"),
         ("/v1/search?q=%22unclosed", "bad_query"),
         ("/v1/search?q=text:(", "bad_query"),
+        ("/v1/search?q=text:*", "bad_query"),
+        ("/v1/search?q=boston%20OR%20sentiment_class:*", "bad_query"),
         ("/v1/search?q=boston&limit=500", "bad_limit"),
         ("/v1/ask", "bad_question"),
         ("/v1/topics/boston?window=1y", "bad_window"),
@@ -150,6 +152,82 @@ async fn bad_trend_parameters_are_400_with_a_json_error() {
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
         assert_matches("Error", &body);
     }
+}
+
+#[tokio::test]
+async fn errors_outside_the_handlers_are_json_too_and_every_response_has_the_security_headers() {
+    let (_, router) = app();
+    let long_target = format!("/v1/trends?window={}", "1".repeat(9000));
+    let big_header = "x".repeat(20_000);
+    let requests = [
+        (
+            Request::post("/v1/trends").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Request::get("/v1/trends")
+                .header(header::CONTENT_LENGTH, "20000")
+                .body(Body::from(vec![b'a'; 20_000]))
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (Request::get(long_target.as_str()).body(Body::empty()).unwrap(), StatusCode::URI_TOO_LONG, "uri_too_long"),
+        (
+            Request::get("/v1/trends").header("x-big", big_header.as_str()).body(Body::empty()).unwrap(),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request_header_fields_too_large",
+        ),
+        (Request::get("/v1/topics/%FF%FE").body(Body::empty()).unwrap(), StatusCode::BAD_REQUEST, "bad_request"),
+    ];
+    for (request, status, code) in requests {
+        let what = format!("{} {}", request.method(), request.uri().to_string().chars().take(40).collect::<String>());
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), status, "{what}");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json", "{what}");
+        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(body["error"]["code"], code, "{what}: {body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty(), "{what}");
+        assert_matches("Error", &body);
+    }
+    for uri in ["/v1/trends", "/", "/healthz", "/nowhere"] {
+        let (_, headers, _) = get(&router, uri).await;
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{uri}");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{uri}");
+        assert!(headers["permissions-policy"].to_str().unwrap().contains("camera=()"), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn event_streams_over_the_cap_get_a_503_and_a_closed_one_frees_its_slot() {
+    let engine = Arc::new(TrendEngine::new(TrendConfig::for_bucket(600)).unwrap());
+    let index = Arc::new(SearchIndex::in_ram(IndexConfig::small()).unwrap());
+    let state = AppState::new(engine, index, Arc::new(PipelineStats::default()), 1);
+    let router = pulse_api::router(state.clone());
+    let open = |router: &Router| router.clone().oneshot(Request::get("/v1/stream").body(Body::empty()).unwrap());
+    let first = open(&router).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(state.open_streams(), 1);
+    let (status, headers, body) = {
+        let second = open(&router).await.unwrap();
+        let (status, headers) = (second.status(), second.headers().clone());
+        (status, headers, second.into_body().collect().await.unwrap().to_bytes())
+    };
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "too_many_streams", "{body}");
+    drop(first);
+    assert_eq!(state.open_streams(), 0);
+    let third = open(&router).await.unwrap();
+    assert_eq!(third.status(), StatusCode::OK);
+    let (_, _, metrics) = get(&router, "/metrics").await;
+    let metrics = String::from_utf8(metrics).unwrap();
+    assert!(metrics.lines().any(|l| l == "pulse_sse_streams_refused_total 1"), "{metrics}");
+    assert!(metrics.lines().any(|l| l == "pulse_sse_streams_open 1"), "{metrics}");
 }
 
 #[tokio::test]

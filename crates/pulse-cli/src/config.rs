@@ -19,6 +19,10 @@
 //!
 //! [http]
 //! listen = "127.0.0.1:8080"
+//! header_timeout = "10s"       # a request head must arrive within this; idle connections close
+//! max_connections = 1024       # open at once; one more gets a 503
+//! max_streams = 256            # open /v1/stream clients; one more gets a 503
+//! shutdown_grace = "10s"       # open requests get this long on SIGTERM; a second signal exits now
 //!
 //! [trends]
 //! bucket = "10m"
@@ -109,11 +113,44 @@ impl Default for ServeConfig {
 pub struct HttpConfig {
     /// Address to serve HTTP on.
     pub listen: SocketAddr,
+    /// Longest a client may take to send a request head; also how long an idle connection stays open.
+    pub header_timeout: Span,
+    /// Connections open at once; one more gets a 503.
+    pub max_connections: usize,
+    /// Event streams (`/v1/stream`) open at once; one more gets a 503.
+    pub max_streams: usize,
+    /// Longest shutdown waits for open requests.
+    pub shutdown_grace: Span,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+        let limits = pulse_api::server::Limits::default();
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            header_timeout: Span::from_secs(limits.header_timeout.as_secs()),
+            max_connections: limits.max_connections,
+            max_streams: limits.max_streams,
+            shutdown_grace: Span::from_secs(limits.shutdown_grace.as_secs()),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The server's limits, or what makes them unusable.
+    pub fn limits(&self) -> Result<pulse_api::server::Limits> {
+        if self.max_connections == 0 {
+            bail!("[http] max_connections must be at least 1");
+        }
+        if self.header_timeout.as_millis() == 0 {
+            bail!("[http] header_timeout must be longer than 0");
+        }
+        Ok(pulse_api::server::Limits {
+            header_timeout: self.header_timeout.to_std(),
+            max_connections: self.max_connections,
+            max_streams: self.max_streams,
+            shutdown_grace: self.shutdown_grace.to_std(),
+        })
     }
 }
 
@@ -170,6 +207,7 @@ impl Config {
         if self.serve.workers == Some(0) {
             bail!("serve needs at least one worker");
         }
+        self.http.limits()?;
         Ok(())
     }
 }
@@ -373,6 +411,9 @@ mod tests {
             assert!(config.check_serve().unwrap_err().to_string().contains("between"), "{speed}");
         }
         Config::default().check_serve().unwrap();
+        let no_connections =
+            Config { http: HttpConfig { max_connections: 0, ..HttpConfig::default() }, ..Config::default() };
+        assert!(no_connections.check_serve().unwrap_err().to_string().contains("max_connections"));
     }
 
     #[test]

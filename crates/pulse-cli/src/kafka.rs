@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use pulse_api::server::Front;
 use pulse_api::{AppState, Probes};
 use pulse_core::Span;
 use pulse_ingest::PipelineStats;
@@ -116,10 +117,16 @@ pub fn ingest(args: IngestArgs) -> Result<ExitCode> {
         }),
     };
     let (posts, group) = (kafka.posts_topic.clone(), kafka.group.clone());
-    let served =
-        server::serve_http(pulse_api::probe_router(probes), config.http.listen, None, stop.clone(), |address| {
+    let served = server::serve_http(
+        pulse_api::probe_router(probes),
+        &config.http,
+        Front::default(),
+        None,
+        stop.clone(),
+        |address| {
             eprintln!("pulse ingest: {posts} → {} as group {group}; health on http://{address}", kafka.rollups_topic);
-        });
+        },
+    );
     stop.store(true, Ordering::Release);
     let outcome = worker.join().map_err(|_| anyhow::anyhow!("the ingest worker panicked"))?;
     served?;
@@ -160,7 +167,7 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
     let engine = Arc::new(TrendEngine::new(trends)?);
     let index = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
-    let state = AppState::new(engine.clone(), index.clone(), stats.clone());
+    let state = AppState::new(engine.clone(), index.clone(), stats.clone(), config.http.max_streams);
     let stop = Arc::new(AtomicBool::new(false));
 
     let rollups = {
@@ -194,7 +201,8 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
     };
     let served = server::serve_http(
         pulse_api::router(state.clone()),
-        config.http.listen,
+        &config.http,
+        state.front(),
         Some(stats),
         stop.clone(),
         |address| {

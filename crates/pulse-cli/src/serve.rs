@@ -82,7 +82,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let engine = Arc::new(TrendEngine::new(trend_config)?);
     let index = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
-    let state = AppState::new(engine.clone(), index.clone(), stats.clone());
+    let state = AppState::new(engine.clone(), index.clone(), stats.clone(), config.http.max_streams);
     let stop = Arc::new(AtomicBool::new(false));
 
     let mut node_config = NodeConfig::default();
@@ -109,7 +109,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let replaying: Vec<String> = serve.replay.iter().map(|p| p.display().to_string()).collect();
     let app = pulse_api::router(state.clone());
     // The replay ending (or failing) must not stop the server, so it gets a flag of its own.
-    server::serve_http(app, config.http.listen, Some(stats), Arc::new(AtomicBool::new(false)), |address| {
+    let front = state.front();
+    server::serve_http(app, &config.http, front, Some(stats), Arc::new(AtomicBool::new(false)), |address| {
         eprintln!("pulse serve: http://{address} (replaying {} at {pacing})", replaying.join(", "));
         state.set_ready(true);
     })?;

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
+use pulse_api::server::{Front, Shutdown};
 use pulse_index::SearchIndex;
 use pulse_ingest::PipelineStats;
 
-use crate::config::IndexSection;
+use crate::config::{HttpConfig, IndexSection};
 
 /// Opens an empty search index under the state directory. Trend state is rebuilt from the source
 /// on every start, so the index is emptied to match it.
@@ -24,40 +25,53 @@ pub fn fresh_index(settings: &IndexSection) -> Result<Arc<SearchIndex>> {
     Ok(Arc::new(SearchIndex::open(&dir, settings.index_config())?))
 }
 
-/// Serves `app` on `listen` until SIGINT/SIGTERM or until `stop` is set (a pipeline thread
-/// failed or finished), finishing open requests; sets `stop` on the way out. `on_listening` runs
-/// once the socket is bound (with its address); `stats` gets its ingest rate measured.
+/// Serves `app` as `http` says until SIGINT/SIGTERM or until `stop` is set (a pipeline thread
+/// failed or finished), then lets open requests finish within the shutdown grace period; sets
+/// `stop` on the way out. A second signal exits at once. `on_listening` runs once the socket is
+/// bound (with its address); `stats` gets its ingest rate measured.
 pub fn serve_http(
     app: Router,
-    listen: SocketAddr,
+    http: &HttpConfig,
+    front: Front,
     stats: Option<Arc<PipelineStats>>,
     stop: Arc<AtomicBool>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    runtime.block_on(async {
-        let listener =
-            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let limits = http.limits()?;
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(http.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", http.listen))?;
         on_listening(listener.local_addr()?);
         if let Some(stats) = stats {
             tokio::spawn(measure_rate(stats));
         }
-        let stopped = stop.clone();
-        let shutdown = async move {
-            tokio::select! {
-                () = shutdown_signal() => {},
-                () = async {
-                    while !stopped.load(Ordering::Acquire) {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                    }
-                } => {},
-            }
-        };
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
-        stop.store(true, Ordering::Release);
-        served?;
+        tokio::spawn(watch_for_shutdown(front.shutdown.clone(), stop.clone()));
+        pulse_api::server::serve(listener, app, &limits, front).await;
         anyhow::Ok(())
-    })
+    });
+    stop.store(true, Ordering::Release);
+    // Requests still running on the blocking pool (a search, a report) are not waited for.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
+}
+
+/// Starts the shutdown on the first SIGINT/SIGTERM or when `stop` is set; exits the process at
+/// once on a second signal.
+async fn watch_for_shutdown(shutdown: Shutdown, stop: Arc<AtomicBool>) {
+    tokio::select! {
+        () = shutdown_signal() => {},
+        () = async {
+            while !stop.load(Ordering::Acquire) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        } => {},
+    }
+    shutdown.trigger();
+    shutdown_signal().await;
+    eprintln!("second signal: exiting now");
+    std::process::exit(130);
 }
 
 /// Posts analysed per second, measured once a second.
