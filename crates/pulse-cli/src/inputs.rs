@@ -9,6 +9,23 @@ use pulse_core::replay::ReplayInput;
 
 use crate::data;
 
+/// Parses a `--input-format` value.
+pub fn parse_format(name: &str) -> Result<Format, String> {
+    name.parse().map_err(|e: pulse_core::format::UnknownFormat| e.to_string())
+}
+
+/// How many posts `args` hold, when every one is a catalogue dataset whose size is known (for a
+/// progress bar).
+pub fn known_posts(args: &[PathBuf]) -> Option<u64> {
+    let catalog = Catalog::embedded().ok()?;
+    args.iter()
+        .map(|arg| {
+            let known = !arg.exists() && looks_like_dataset_name(arg);
+            known.then(|| catalog.get(&arg.to_string_lossy()).and_then(|d| d.posts)).flatten()
+        })
+        .sum()
+}
+
 /// Resolves each argument: an existing file as is, a directory as the files in it (sorted), `-`
 /// as standard input, and anything else as a catalogue dataset name (downloaded if missing).
 pub fn resolve(args: &[PathBuf], format: Option<Format>) -> Result<Vec<ReplayInput>> {

@@ -1,30 +1,23 @@
 //! `pulse replay`: posts from files and datasets, merged by event time, paced, as canonical JSONL.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal};
+use std::io::{self, BufWriter};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pulse_core::malformed::DeadLetters;
-use pulse_core::replay::{
-    self, DEFAULT_SORT_BUFFER, Pacing, ReplayObserver, ReplayOptions, ReplaySummary, SystemClock,
-};
+use pulse_core::Format;
+use pulse_core::replay::{self, DEFAULT_SORT_BUFFER, Pacing, ReplayOptions, ReplaySummary, SystemClock};
 use pulse_core::sink::{JsonlSink, Sink};
 use pulse_core::time::parse_time;
-use pulse_core::{Format, Malformed, Post};
 
 use crate::config::SPEED_RANGE;
 use crate::inputs;
-
-/// How many malformed records are printed in full; the rest are counted and dead-lettered.
-const MALFORMED_SHOWN: usize = 5;
+use crate::progress::{MALFORMED_SHOWN, Progress};
 
 #[derive(Args)]
 pub struct ReplayArgs {
@@ -32,8 +25,8 @@ pub struct ReplayArgs {
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Input format; detected from each file's first line when not given.
-    #[arg(long, value_parser = parse_format)]
-    format: Option<Format>,
+    #[arg(long, alias = "format", value_parser = inputs::parse_format)]
+    input_format: Option<Format>,
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -87,12 +80,8 @@ enum Destination {
     Kafka,
 }
 
-fn parse_format(name: &str) -> Result<Format, String> {
-    name.parse().map_err(|e: pulse_core::format::UnknownFormat| e.to_string())
-}
-
 pub fn run(args: ReplayArgs) -> Result<ExitCode> {
-    let inputs = inputs::resolve(&args.inputs, args.format)?;
+    let inputs = inputs::resolve(&args.inputs, args.input_format)?;
     let (slowest, fastest) = SPEED_RANGE;
     let pacing = match (args.speed, args.rate) {
         (Some(speed), _) if (slowest..=fastest).contains(&speed) => Pacing::Speed(speed),
@@ -109,7 +98,12 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         loops: args.loops,
         strict: args.strict,
     };
-    let mut progress = Progress::new(args.dead_letter.clone());
+    let total = inputs::known_posts(&args.inputs).map(|posts| posts * u64::from(args.loops));
+    let total = match (total, args.limit) {
+        (Some(total), Some(limit)) => Some(total.min(limit)),
+        (total, limit) => total.or(limit),
+    };
+    let mut progress = Progress::new(args.dead_letter.clone(), total);
     let mut sink: Box<dyn Sink> = match (args.to, &args.out) {
         (Destination::Kafka, _) => kafka_sink(&args, &mut progress)?,
         (Destination::Jsonl, Some(path)) => {
@@ -123,6 +117,9 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
     progress.bar.finish_and_clear();
     let summary = result?;
     print_summary(&summary, started.elapsed().as_secs_f64(), &progress);
+    if progress.dead_letter_failed() {
+        anyhow::bail!("malformed records could not be written to {}", progress.dead_letters.path().display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -141,57 +138,6 @@ fn kafka_sink(args: &ReplayArgs, progress: &mut Progress) -> Result<Box<dyn Sink
 #[cfg(not(feature = "kafka"))]
 fn kafka_sink(_: &ReplayArgs, _: &mut Progress) -> Result<Box<dyn Sink>> {
     anyhow::bail!("this pulse was built without Kafka (cargo feature `kafka`)")
-}
-
-/// Progress bar, malformed-record reports and the dead-letter file.
-struct Progress {
-    bar: ProgressBar,
-    /// Posts the Kafka broker acknowledged, when replaying into Kafka.
-    acked: Option<Arc<AtomicU64>>,
-    dead_letters: DeadLetters,
-    malformed_seen: usize,
-}
-
-impl Progress {
-    fn new(dead_letter_path: PathBuf) -> Self {
-        let bar = if io::stderr().is_terminal() {
-            let bar = ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{spinner} {human_pos} posts  {per_sec}  event time {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
-            bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
-            bar
-        } else {
-            ProgressBar::hidden()
-        };
-        Self { bar, acked: None, dead_letters: DeadLetters::new(dead_letter_path), malformed_seen: 0 }
-    }
-}
-
-impl ReplayObserver for Progress {
-    fn on_post(&mut self, post: &Post, summary: &ReplaySummary) {
-        match &self.acked {
-            Some(acked) => self.bar.set_position(acked.load(Ordering::Relaxed)),
-            None => self.bar.inc(1),
-        }
-        if self.bar.position() % 1024 == 1 {
-            let errors = summary.malformed();
-            let clock = post.created_at.format("%Y-%m-%d %H:%M:%S");
-            self.bar.set_message(if errors > 0 { format!("{clock}  malformed {errors}") } else { clock.to_string() });
-        }
-    }
-
-    fn on_malformed(&mut self, malformed: &Malformed) {
-        self.malformed_seen += 1;
-        if self.malformed_seen <= MALFORMED_SHOWN {
-            let raw: String = malformed.raw.chars().take(200).collect();
-            self.bar.suspend(|| eprintln!("malformed: {malformed}\n  record: {raw}"));
-        }
-        if let Err(e) = self.dead_letters.write(malformed) {
-            let path = self.dead_letters.path().display();
-            self.bar.suspend(|| eprintln!("warning: cannot write dead letter to {path}: {e}"));
-        }
-    }
 }
 
 fn print_summary(summary: &ReplaySummary, seconds: f64, progress: &Progress) {

@@ -17,6 +17,7 @@ use pulse_trends::{Report, Story, TrendEngine, TrendQuery};
 
 use crate::config::{ConfigArg, TrendArgs};
 use crate::inputs;
+use crate::progress::Progress;
 
 #[derive(Args)]
 pub struct TrendsArgs {
@@ -24,7 +25,7 @@ pub struct TrendsArgs {
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Input format; detected from each file's first line when not given.
-    #[arg(long, value_parser = |s: &str| s.parse::<Format>().map_err(|e| e.to_string()))]
+    #[arg(long, value_parser = inputs::parse_format)]
     input_format: Option<Format>,
     #[command(flatten)]
     config: ConfigArg,
@@ -48,6 +49,9 @@ pub struct TrendsArgs {
     /// Output: one JSON line per report, or a readable timeline.
     #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
     format: OutputFormat,
+    /// Where malformed records are written (JSON lines with file, line, reason and the raw record).
+    #[arg(long, default_value = "pulse-dead-letters.jsonl")]
+    dead_letter: PathBuf,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,8 +86,12 @@ pub fn run(args: TrendsArgs) -> Result<ExitCode> {
         format: args.format,
         out: BufWriter::new(io::stdout().lock()),
     };
+    let mut progress = Progress::new(args.dead_letter.clone(), inputs::known_posts(&args.inputs));
     let started = Instant::now();
-    let summary = replay::replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut ())?;
+    let result =
+        replay::replay(&inputs, &ReplayOptions::default(), &mut sink, &mut ManualClock::default(), &mut progress);
+    progress.bar.finish_and_clear();
+    let summary = result?;
     let seconds = started.elapsed().as_secs_f64();
     let m = engine.metrics();
     eprintln!(
@@ -95,6 +103,12 @@ pub fn run(args: TrendsArgs) -> Result<ExitCode> {
         m.posts_late_dropped,
         summary.malformed()
     );
+    if summary.malformed() > 0 {
+        eprintln!("malformed records written to {}", progress.dead_letters.path().display());
+    }
+    if progress.dead_letter_failed() {
+        anyhow::bail!("malformed records could not be written to {}", progress.dead_letters.path().display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

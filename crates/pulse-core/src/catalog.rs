@@ -39,6 +39,8 @@ pub struct Dataset {
     pub citation: String,
     /// Where it is published.
     pub homepage: String,
+    /// Posts it holds, when known (progress bars).
+    pub posts: Option<u64>,
     /// Its files.
     pub files: Vec<DatasetFile>,
 }
