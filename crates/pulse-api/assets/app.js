@@ -11,6 +11,11 @@ function el(tag, className, text) {
   return node;
 }
 
+/** "1 post", "2 posts". */
+function count(n, noun) {
+  return n + " " + noun + (n === 1 ? "" : "s");
+}
+
 function pct(share) {
   return Math.round((share || 0) * 100) + "%";
 }
@@ -151,7 +156,7 @@ async function showStory(id, refresh) {
       panel.appendChild(el("h3", null, "What is being said"));
       for (const post of story.summary) panel.appendChild(storyPostNode(post));
     }
-    if (story.headline_post) panel.appendChild(el("p", "meta", "Headline from @" + story.headline_post.author + ", " + hhmm(story.headline_post.created_at) + " UTC, " + story.headline_post.copies + " copies"));
+    if (story.headline_post) panel.appendChild(el("p", "meta", "Headline from @" + story.headline_post.author + ", " + hhmm(story.headline_post.created_at) + " UTC, " + (story.headline_post.copies === 1 ? "1 copy" : story.headline_post.copies + " copies")));
     panel.appendChild(el("p", "terms", "Topics: " + story.terms.join(" · ")));
     if (story.entities.length) panel.appendChild(el("p", "terms", "Names: " + story.entities.join(" · ")));
     panel.appendChild(el("div", "meta", "posts per bucket (any of its topics)"));
@@ -164,7 +169,7 @@ async function showStory(id, refresh) {
     panel.appendChild(sharesBar(s));
     for (const side of ["negative", "neutral", "positive"]) {
       const box = el("div", "side " + side);
-      box.appendChild(el("h3", null, side + " (" + story.representative.counts[side] + " posts)"));
+      box.appendChild(el("h3", null, side + " (" + count(story.representative.counts[side], "post") + ")"));
       const posts = story.representative[side];
       if (posts.length === 0) box.appendChild(el("p", "empty", "none"));
       for (const hit of posts) box.appendChild(postNode(hit));
@@ -189,7 +194,7 @@ $("search-form").addEventListener("submit", async (event) => {
   const params = new URLSearchParams({ q: $("search-q").value, sort: $("search-sort").value, limit: "20" });
   try {
     const page = await getJson("/v1/search?" + params);
-    results.replaceChildren(el("p", "meta", page.total + " posts"));
+    results.replaceChildren(el("p", "meta", count(page.total, "post")));
     for (const hit of page.hits) results.appendChild(postNode(hit));
   } catch (error) {
     results.replaceChildren(el("p", "error", error.message));

@@ -162,12 +162,14 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
-/// Quotes a post in a sentence, shortened to 140 characters.
+/// Quotes a post in a sentence, shortened to 140 characters, in typographic quotes (a post that
+/// is itself a quotation loses its own outer quotes rather than doubling them).
 fn quote(hit: &Hit) -> String {
     let text: String = hit.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = text.trim_matches(['"', '“', '”']).trim();
     let short: String = text.chars().take(140).collect();
     let ellipsis = if short.len() < text.len() { "…" } else { "" };
-    format!("\"{short}{ellipsis}\" (@{}, {})", hit.author, hit.created_at.format("%H:%M UTC"))
+    format!("“{short}{ellipsis}” (@{}, {})", hit.author, hit.created_at.format("%H:%M UTC"))
 }
 
 /// The sentences of an answer, each from the numbers it states.
@@ -189,7 +191,7 @@ pub fn summarize(stats: &TopicStats, story: Option<&Story>, rep: &Representative
                 story.terms.iter().filter(|t| **t != stats.topic).take(4).map(String::as_str).collect();
             let with = if others.is_empty() { String::new() } else { format!(", together with {}", others.join(", ")) };
             out.push(format!(
-                "It is trending ({}{since}) as part of the story \"{}\"{with}.",
+                "It is trending ({}{since}) as part of the story “{}”{with}.",
                 story.state.as_str(),
                 story.headline
             ));
@@ -238,5 +240,23 @@ mod tests {
         assert_eq!(subject("what's happening with #BostonMarathon"), "#BostonMarathon");
         assert_eq!(subject("  fertilizer plant  "), "fertilizer plant");
         assert_eq!(subject("?"), "");
+    }
+
+    #[test]
+    fn a_quoted_post_is_quoted_once() {
+        let hit = Hit {
+            id: "1".into(),
+            created_at: chrono::DateTime::parse_from_rfc3339("2013-04-15T21:05:00Z").unwrap().to_utc(),
+            author: "a".into(),
+            text: "\"@niallujah   thoughts with Boston\"".into(),
+            lang: "en".into(),
+            sentiment: None,
+            sentiment_class: None,
+            url: None,
+            source: "test".into(),
+            is_repost: false,
+            score: None,
+        };
+        assert_eq!(quote(&hit), "“@niallujah thoughts with Boston” (@a, 21:05 UTC)");
     }
 }

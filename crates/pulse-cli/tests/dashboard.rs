@@ -20,7 +20,9 @@ fn chromium() -> PathBuf {
     path
 }
 
-/// Six quiet hours of everyday chatter, then 120 accounts post about #xsstest with hostile text.
+/// Six quiet hours of everyday chatter, then for twenty hours an account every two minutes posts
+/// about #xsstest with hostile text (replayed at 3600×: the story forms about six seconds in and
+/// keeps growing for twenty more, while the browser watches it).
 fn write_fixture(path: &Path) {
     let mut out = std::fs::File::create(path).unwrap();
     let start = chrono::DateTime::parse_from_rfc3339("2024-05-01T00:00:00Z").unwrap().to_utc();
@@ -47,9 +49,9 @@ fn write_fixture(path: &Path) {
             );
         }
     }
-    for n in 0..120 {
+    for n in 0..600 {
         let text = format!("#xsstest {HOSTILE} this is terrible and awful, report {n}");
-        write(format!("x{n}"), 360 + n / 4, format!("attacker{n}"), text);
+        write(format!("x{n}"), 360 + 2 * n, format!("attacker{n}"), text);
     }
 }
 
@@ -72,13 +74,15 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
     let fixture = dir.path().join("posts.jsonl");
     write_fixture(&fixture);
     let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(["serve", "--replay", fixture.to_str().unwrap(), "--max", "--loop", "1", "--bucket", "1m"])
+        .args(["serve", "--replay", fixture.to_str().unwrap(), "--speed", "3600", "--loop", "1", "--bucket", "1m"])
         .args(["--listen", "127.0.0.1:0", "--state-dir", dir.path().join("data").to_str().unwrap()])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut first_line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut first_line).unwrap();
+    stderr.read_line(&mut first_line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     let server = Server(child);
     let base = first_line
         .split_whitespace()
@@ -127,6 +131,13 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
     let posts = seen["posts"].as_array().unwrap();
     assert!(posts.iter().any(|p| p.as_str().unwrap().contains(HOSTILE)), "{seen:#}");
     assert_eq!(seen["sparklines"], 2, "{seen:#}");
+    // The story is negative ("terrible and awful"), and its sentiment line is drawn in the
+    // negative colour; the open panel moved on with the replay; nothing failed on the page
+    // (the favicon included).
+    assert_eq!(seen["sentiment_stroke"], seen["negative_colour"], "{seen:#}");
+    assert_eq!(seen["negative_colour"], "rgb(248, 81, 73)", "{seen:#}");
+    assert_eq!(seen["detail_updated"], true, "{seen:#}");
+    assert_eq!(seen["errors"], serde_json::json!([]), "{seen:#}");
     // ...and none of it became an element or ran.
     assert_eq!(seen["images"], 0, "{seen:#}");
     assert_eq!(seen["scripts"], serde_json::json!(["/assets/app.js"]), "{seen:#}");
