@@ -123,6 +123,53 @@ async fn stories_tell_the_boston_story_and_trends_name_their_stories() {
     assert_matches("StoriesResponse", &english);
 }
 
+/// The first `data:` event of an event stream, parsed.
+async fn first_event(router: &Router) -> Value {
+    let response = router.clone().oneshot(Request::get("/v1/stream").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let frame = body.frame().await.expect("the stream ended").unwrap();
+        text.push_str(std::str::from_utf8(frame.data_ref().unwrap()).unwrap());
+    }
+    let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_else(|| panic!("{text}"));
+    serde_json::from_str(data).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_quiet_spell_the_first_list_and_the_first_event_are_current() {
+    let until = |at: &str| chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+    let options = ReplayOptions { until: Some(until("2013-04-15T22:00:00Z")), ..ReplayOptions::default() };
+    let posts = pulse_testsuite::replayed(&pulse_testsuite::boston_west(), &options);
+    let split = posts.partition_point(|p| p.created_at < until("2013-04-15T20:00:00Z"));
+    let engine = Arc::new(TrendEngine::new(TrendConfig::for_bucket(600)).unwrap());
+    let index = Arc::new(SearchIndex::in_ram(IndexConfig::small()).unwrap());
+    let mut pipeline = Pipeline::new().with_trends(engine.worker()).with_index(index.sender());
+    let state = AppState::new(engine.clone(), index, Arc::new(PipelineStats::default()), 16);
+    let router = pulse_api::router(state);
+    let clock = || engine.report(&pulse_trends::TrendQuery::default()).as_of;
+
+    for post in &posts[..split] {
+        pipeline.ingest(post).unwrap();
+    }
+    pipeline.flush().unwrap();
+    let (_, before) = get_json(&router, "/v1/trends").await;
+    assert_eq!(before["as_of"], clock());
+    // The replay moves on by two hours while nobody asks, then a dashboard opens.
+    for post in &posts[split..] {
+        pipeline.ingest(post).unwrap();
+    }
+    pipeline.flush().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let now = clock();
+    assert!(now.as_str() > before["as_of"].as_str().unwrap() && now.starts_with("2013-04-15T21:"), "{now}");
+    let (_, after) = get_json(&router, "/v1/trends").await;
+    assert_eq!(after["as_of"], now, "the first list after the quiet spell is current");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(first_event(&router).await["as_of"], now, "the first event after a quiet spell is current");
+}
+
 #[tokio::test]
 async fn bad_trend_parameters_are_400_with_a_json_error() {
     let (_, router) = app();
