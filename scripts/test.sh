@@ -12,9 +12,10 @@ root=$(pwd)
 
 export PULSE_DATA_DIR="${PULSE_DATA_DIR:-$root/../shared/replay-data}"
 export PULSE_EVAL_DIR="${PULSE_EVAL_DIR:-$root/../shared/eval/sentiment}"
-for dir in "$PULSE_DATA_DIR" "$PULSE_EVAL_DIR"; do
-  [ -d "$dir" ] || { echo "test data not found at $dir: set PULSE_DATA_DIR / PULSE_EVAL_DIR" >&2; exit 1; }
-done
+[ -d "$PULSE_EVAL_DIR" ] || {
+  echo "labelled sentiment sets not found at $PULSE_EVAL_DIR: set PULSE_EVAL_DIR (see the README)" >&2
+  exit 1
+}
 
 # Headless Chromium (Debian's) for the dashboard test, driven through playwright-core from npm.
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
@@ -42,6 +43,15 @@ python3 -m openapi_spec_validator schemas/openapi.yaml
 # which the chart check below runs (a separate `cargo build -p pulse` would resolve other
 # features and build tantivy, axum and the binary a second time).
 cargo nextest run --workspace --no-run --locked
+# Without a local copy of the datasets, fetch the ones the tests read from their public origin
+# (checksums verified) into target/datasets.
+if [ ! -d "$PULSE_DATA_DIR" ]; then
+  echo "no datasets at $PULSE_DATA_DIR: fetching them from their origin into target/datasets" >&2
+  export PULSE_CACHE_DIR="$root/target/datasets" PULSE_DATA_DIR="$root/target/datasets"
+  for dataset in crisislex-t6 crisislex-t26 airline-sentiment; do
+    target/debug/pulse data fetch "$dataset"
+  done
+fi
 # The chart's rendered config must be accepted by the real binary.
 PULSE_BIN="$root/target/debug/pulse" python3 scripts/helm-check.py
 
@@ -67,3 +77,5 @@ if [ -z "${PULSE_TEST_BROKERS:-}" ]; then
 fi
 
 cargo nextest run --workspace --no-fail-fast "$@"
+# Every command of the README's console blocks must run as written.
+./scripts/readme-check.sh target/debug/pulse
