@@ -36,14 +36,9 @@ pub fn resolve(args: &[PathBuf], format: Option<Format>) -> Result<Vec<ReplayInp
         if arg == Path::new("-") || arg.is_file() {
             inputs.push(ReplayInput { path: arg.clone(), format });
         } else if arg.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(arg)
-                .with_context(|| format!("cannot list {}", arg.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
+            let files = files_in(arg)?;
             if files.is_empty() {
-                bail!("{} is an empty directory", arg.display());
+                bail!("{} holds no files to read", arg.display());
             }
             inputs.extend(files.into_iter().map(|path| ReplayInput { path, format }));
         } else if looks_like_dataset_name(arg) {
@@ -57,4 +52,26 @@ pub fn resolve(args: &[PathBuf], format: Option<Format>) -> Result<Vec<ReplayInp
         }
     }
     Ok(inputs)
+}
+
+/// The regular, non-empty files directly in `dir`, sorted. Symbolic links are skipped (a link
+/// given on the command line is followed; one inside a directory could point anywhere), and so
+/// are empty files, each with a warning.
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let (path, kind) = (entry.path(), entry.file_type()?);
+        if kind.is_symlink() {
+            eprintln!("warning: skipping {}: a symbolic link (name it on the command line to read it)", path.display());
+        } else if kind.is_file() {
+            if entry.metadata()?.len() == 0 {
+                eprintln!("warning: skipping {}: empty", path.display());
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
 }

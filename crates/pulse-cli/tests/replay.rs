@@ -109,6 +109,54 @@ fn unknown_inputs_and_formats_are_clear_errors() {
     let output = pulse(&["replay", garbage.to_str().unwrap()], cache.path());
     assert!(!output.status.success());
     assert!(stderr(&output).contains("garbage.bin: unknown format"), "{}", stderr(&output));
+    // A file that is not posts may hold anything: the error names it and never quotes it.
+    let secret = cache.path().join("passwd");
+    std::fs::write(&secret, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    let output = pulse(&["replay", secret.to_str().unwrap()], cache.path());
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("passwd: unknown format") && !stderr(&output).contains("root:x"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_directory_with_an_empty_file_and_a_symlink_replays_the_rest_with_warnings() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join("inputs");
+    std::fs::create_dir(&dir).unwrap();
+    let post = |id: u32| {
+        format!(
+            "{{\"id\":\"{id}\",\"created_at\":\"2024-05-01T00:00:0{id}Z\",\"author\":\"a\",\"text\":\"hello {id}\",\"source\":\"test\",\"kind\":\"post\"}}\n"
+        )
+    };
+    std::fs::write(dir.join("a.jsonl"), post(1) + &post(2)).unwrap();
+    std::fs::write(dir.join("b-empty.jsonl"), "").unwrap();
+    let outside = cache.path().join("outside.txt");
+    std::fs::write(&outside, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("c-link.jsonl")).unwrap();
+    let output = pulse(&["replay", dir.to_str().unwrap(), "--max"], cache.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 2);
+    let said = stderr(&output);
+    assert!(said.contains("b-empty.jsonl: empty") && said.contains("c-link.jsonl: a symbolic link"), "{said}");
+    assert!(!said.contains("root:x"), "{said}");
+}
+
+#[test]
+fn a_dead_letter_file_that_cannot_be_written_fails_the_replay() {
+    let cache = tempfile::tempdir().unwrap();
+    let input = cache.path().join("posts.jsonl");
+    std::fs::write(&input, "{\"id\":\"1\",\"created_at\":\"2024-05-01T00:00:00Z\",\"author\":\"a\",\"text\":\"ok\",\"source\":\"test\",\"kind\":\"post\"}\nnot json\n").unwrap();
+    let dead_letter = cache.path().join("a-directory");
+    std::fs::create_dir(&dead_letter).unwrap();
+    for command in ["replay", "trends"] {
+        let output =
+            pulse(&[command, input.to_str().unwrap(), "--dead-letter", dead_letter.to_str().unwrap()], cache.path());
+        assert!(!output.status.success(), "{command}: {}", stderr(&output));
+        assert!(stderr(&output).contains("could not be written to"), "{command}: {}", stderr(&output));
+    }
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// An input's format could not be recognised from its first record.
-    #[error("{path}: unknown format ({reason}); pass --format to name it")]
+    #[error("{path}: unknown format ({reason}); pass --input-format to name it")]
     UnknownFormat {
         /// The input that could not be recognised.
         path: PathBuf,

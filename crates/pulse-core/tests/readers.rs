@@ -131,6 +131,27 @@ fn gzip_input_is_read_transparently() {
     assert_eq!(posts[0].source, "crisislex-t6/2013_West_Texas_Explosion");
 }
 
+#[test]
+fn a_truncated_gzip_keeps_every_record_before_the_cut_and_reports_it() {
+    use std::io::Write;
+    let source = pulse_testsuite::data_dir().join("crisislex-t6/2013_West_Texas_Explosion-ontopic_offtopic.csv");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&std::fs::read(&source).unwrap()).unwrap();
+    let mut gz = encoder.finish().unwrap();
+    gz.truncate(gz.len() * 6 / 10);
+    let reader = PostReader::from_reader(Path::new("cut.csv.gz"), Cursor::new(gz), None).unwrap();
+    let (counts, posts, bad) = read_all(reader);
+    // About 60 % of the 10,006 posts, all of them whole, then one report of the cut.
+    assert!((5_000..7_000).contains(&counts.posts), "{}", counts.posts);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].reason.contains("cut off or corrupt after line"), "{}", bad[0].reason);
+    assert!(bad[0].line > counts.posts as u64, "{} after {} posts", bad[0].line, counts.posts);
+    let (plain, all, _) = read_all(PostReader::open(&source, None).unwrap());
+    assert_eq!(plain.posts, 10_006);
+    let ids = |posts: &[pulse_core::Post]| posts.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    assert!(ids(&posts) == ids(&all[..posts.len()]), "the posts before the cut are the file's first posts");
+}
+
 fn read_bytes(
     name: &str,
     bytes: Vec<u8>,

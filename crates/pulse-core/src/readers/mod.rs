@@ -53,6 +53,10 @@ pub struct PostReader {
     path: PathBuf,
     format: Format,
     rows: Rows,
+    /// Line of the last record read (where a cut-off input is reported).
+    last_line: u64,
+    /// Set once the input turned out to be cut off: nothing more is read from it.
+    cut_off: bool,
 }
 
 enum Rows {
@@ -113,7 +117,7 @@ impl PostReader {
                 Rows::Csv(CsvRows::new(input, false), CsvFormat::Sentiment140(sentiment140::Context::new(&name)))
             }
         };
-        Ok(Self { path: path.into(), format, rows })
+        Ok(Self { path: path.into(), format, rows, last_line: 0, cut_off: false })
     }
 
     /// The format this reader decodes.
@@ -135,6 +139,33 @@ impl Iterator for PostReader {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.cut_off {
+            return None;
+        }
+        let item = self.read_next();
+        match &item {
+            Some(Err(Error::Io { source, .. })) if is_cut_off(source) => {
+                // A truncated gzip or a corrupt stream: keep what came before, report the cut,
+                // and end this input instead of failing the whole replay.
+                self.cut_off = true;
+                let reason = format!("the input is cut off or corrupt after line {}: {source}", self.last_line);
+                return Some(Ok(self.malformed(self.last_line + 1, reason, String::new())));
+            }
+            _ => {}
+        }
+        item
+    }
+}
+
+/// Whether a read error means the input's data ends early or is damaged (as opposed to the file
+/// system failing): a gzip stream cut short, or bytes that do not decode.
+fn is_cut_off(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
+    matches!(error.kind(), UnexpectedEof | InvalidData | InvalidInput)
+}
+
+impl PostReader {
+    fn read_next(&mut self) -> Option<Result<Record>> {
         let io_error = |path: &Path, source| Error::Io { path: path.into(), source };
         let (line, decoded) = match &mut self.rows {
             Rows::Jsonl(lines) => match decode_line(lines, |bytes| jsonl::decode(bytes).map(Some)) {
@@ -168,6 +199,7 @@ impl Iterator for PostReader {
                 }
             }
         };
+        self.last_line = line;
         Some(Ok(match decoded {
             Ok(Some(post)) => Record::Post(post),
             Ok(None) => Record::Skipped,
@@ -247,7 +279,8 @@ mod tests {
             assert_eq!(Format::detect(line.as_bytes()), Ok(format), "{line}");
         }
         assert!(Format::detect(b"").unwrap_err().contains("empty"));
-        assert!(Format::detect(b"hello world").unwrap_err().contains("matches none"));
+        let unknown = Format::detect(b"root:x:0:0:root:/root:/bin/bash").unwrap_err();
+        assert!(unknown.contains("start of none of") && !unknown.contains("root"), "{unknown}");
     }
 
     #[test]
