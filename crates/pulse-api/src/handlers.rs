@@ -193,8 +193,16 @@ pub async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// `GET /readyz`: data is flowing and queries can be answered.
+///
+/// 503 while starting, and while the search index cannot take posts (its writer failed and is
+/// being reopened), with the reason.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    ready_response(state.is_ready())
+    match state.index().writer_down() {
+        Some(reason) if state.is_ready() => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "index_down", "reason": reason}))).into_response()
+        }
+        _ => ready_response(state.is_ready()),
+    }
 }
 
 /// `GET /readyz` of a [`crate::probe_router`].

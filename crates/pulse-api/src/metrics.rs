@@ -46,6 +46,9 @@ pub struct Metrics {
     queue_depth: Family<QueueLabel, Gauge>,
     index_docs: Gauge,
     index_commits: Counter,
+    index_errors: Counter,
+    index_lost: Counter,
+    index_up: Gauge,
     connections_open: Gauge,
     connections_refused: Counter,
     streams_open: Gauge,
@@ -105,6 +108,24 @@ impl Default for Metrics {
         registry.register("index_documents", "Searchable posts", index_docs.clone());
         let index_commits = Counter::default();
         registry.register("index_commits", "Search index commits", index_commits.clone());
+        let index_errors = Counter::default();
+        registry.register(
+            "index_errors",
+            "Search index failures (failed commits, rejected posts)",
+            index_errors.clone(),
+        );
+        let index_lost = Counter::default();
+        registry.register(
+            "index_posts_lost",
+            "Posts not made searchable because the index writer was down or failed before committing them",
+            index_lost.clone(),
+        );
+        let index_up = Gauge::default();
+        registry.register(
+            "index_writer_up",
+            "1 while the search index takes posts, 0 while its writer is reopened",
+            index_up.clone(),
+        );
         let connections_open = Gauge::default();
         registry.register("http_connections_open", "HTTP connections open", connections_open.clone());
         let connections_refused = Counter::default();
@@ -134,6 +155,9 @@ impl Default for Metrics {
             queue_depth,
             index_docs,
             index_commits,
+            index_errors,
+            index_lost,
+            index_up,
             connections_open,
             connections_refused,
             streams_open,
@@ -178,6 +202,9 @@ impl Metrics {
         raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "counted".into() }), engine.posts_late_counted);
         raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "dropped".into() }), engine.posts_late_dropped);
         raise(&self.index_commits, index.commits);
+        raise(&self.index_errors, index.errors);
+        raise(&self.index_lost, index.lost);
+        self.index_up.set(i64::from(index.writer_down.is_none()));
         for (outcome, count) in [
             ("merged", &pipeline.rollups_merged),
             ("duplicate", &pipeline.rollups_duplicate),

@@ -15,7 +15,9 @@ use tantivy::query::{
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::store::Compressor;
-use tantivy::{DocAddress, Index, IndexReader, IndexSettings, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
 use crate::config::IndexConfig;
 use crate::error::{IndexError, Result};
@@ -141,6 +143,12 @@ pub struct IndexStats {
     pub errors: u64,
     /// The last error, if any.
     pub last_error: Option<String>,
+    /// Why posts cannot be indexed right now (the writer failed and is being reopened with
+    /// backoff), or `None` while the index works.
+    pub writer_down: Option<String>,
+    /// Posts that could not be indexed: received while the writer was down, or added to a
+    /// writer that failed before committing them.
+    pub lost: u64,
     /// Newest event time seen (capped at wall clock + `max_future_secs`).
     pub watermark: Option<DateTime<Utc>>,
     /// Posts older than this are deleted (retention); `None` without retention.
@@ -212,20 +220,15 @@ impl SearchIndex {
                 if let Err(e) = pulse_core::priority::lower_current_thread() {
                     tracing::warn!("index writer keeps the normal scheduling priority: {e}");
                 }
-                let writer = match writer_index
-                    .writer_with_num_threads(writer_config.indexing_threads, writer_config.writer_memory_bytes)
-                {
+                let writer = match open_writer(&writer_index, &writer_config) {
                     Ok(writer) => writer,
                     Err(e) => {
-                        let _ = started_tx.send(Err(IndexError::from(e)));
+                        let _ = started_tx.send(Err(e));
                         return Ok(());
                     }
                 };
-                let mut merge_policy = LogMergePolicy::default();
-                merge_policy.set_del_docs_ratio_before_merge(writer_config.merge_deleted_ratio);
-                writer.set_merge_policy(Box::new(merge_policy));
                 let _ = started_tx.send(Ok(()));
-                Worker::new(writer, writer_reader, fields, writer_config, writer_shared, rx).run()
+                Worker::new(writer_index, writer, writer_reader, fields, writer_config, writer_shared, rx).run()
             })
             .map_err(|e| IndexError::Config(format!("cannot start the writer thread: {e}")))?;
         if let Err(e) = started.recv().unwrap_or(Err(IndexError::Closed)) {
@@ -286,6 +289,14 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let q = request.q.trim();
         if !q.is_empty() {
+            if let Ok(ast) = tantivy::query_grammar::parse_query(q)
+                && let Some(field) = range_outside_time(&ast)
+            {
+                let reason = format!(
+                    "a range on `{field}` would scan its whole dictionary; ranges are allowed on created_at only"
+                );
+                return Err(IndexError::Query { query: q.to_string(), reason });
+            }
             let parsed = self
                 .parser
                 .parse_query(q)
@@ -411,6 +422,11 @@ impl SearchIndex {
         clauses.push(filter(RangeQuery::new(lower, upper)));
     }
 
+    /// Why the index cannot take posts right now, or `None` while it works (cheap: for probes).
+    pub fn writer_down(&self) -> Option<String> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner()).writer_down.clone()
+    }
+
     /// Counts, state and sizes, for `/metrics`.
     pub fn stats(&self) -> IndexStats {
         let searcher = self.reader.searcher();
@@ -430,10 +446,37 @@ impl SearchIndex {
             commits: load(&self.shared.commits),
             errors: load(&self.shared.errors),
             last_error: state.last_error,
+            writer_down: state.writer_down,
+            lost: load(&self.shared.lost),
             watermark: time(state.watermark_ms),
             retention_cutoff: time(state.cutoff_ms),
         }
     }
+}
+
+/// The field of the first range in `ast` that is not on `created_at` (`text:[a TO z]` enumerates
+/// every term between the bounds: 130 ms on a million posts, enough to starve other requests).
+fn range_outside_time(ast: &tantivy::query_grammar::UserInputAst) -> Option<String> {
+    use tantivy::query_grammar::{UserInputAst, UserInputLeaf};
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().find_map(|(_, clause)| range_outside_time(clause)),
+        UserInputAst::Boost(inner, _) => range_outside_time(inner),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Range { field, .. } if field.as_deref() != Some("created_at") => {
+                Some(field.clone().unwrap_or_else(|| "text".into()))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// A tantivy writer for `index` as `config` says (threads, memory, merge policy).
+pub(crate) fn open_writer(index: &Index, config: &IndexConfig) -> Result<IndexWriter> {
+    let writer = index.writer_with_num_threads(config.indexing_threads, config.writer_memory_bytes)?;
+    let mut merge_policy = LogMergePolicy::default();
+    merge_policy.set_del_docs_ratio_before_merge(config.merge_deleted_ratio);
+    writer.set_merge_policy(Box::new(merge_policy));
+    Ok(writer)
 }
 
 impl Drop for SearchIndex {

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tantivy::query::RangeQuery;
-use tantivy::{IndexReader, IndexWriter, Term};
+use tantivy::{Index, IndexReader, IndexWriter, Term};
 
 use crate::config::IndexConfig;
 use crate::error::{IndexError, Result};
+use crate::index::open_writer;
 use crate::post::IndexPost;
 use crate::schema::{Fields, to_tantivy_time};
 
@@ -91,6 +92,7 @@ pub(crate) struct Shared {
     pub expired: AtomicU64,
     pub commits: AtomicU64,
     pub errors: AtomicU64,
+    pub lost: AtomicU64,
     pub state: Mutex<WriterState>,
 }
 
@@ -101,11 +103,24 @@ pub(crate) struct WriterState {
     pub watermark_ms: Option<i64>,
     pub cutoff_ms: Option<i64>,
     pub last_error: Option<String>,
+    pub writer_down: Option<String>,
 }
 
+/// First and longest wait before reopening a failed writer.
+const REOPEN_BACKOFF: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(30));
+
 /// The writer thread: owns the tantivy `IndexWriter`.
+///
+/// A writer that fails (tantivy kills it on an I/O error such as running out of file descriptors,
+/// and it then refuses everything) is dropped and reopened, first at once, then with doubling
+/// waits up to 30 s. While it is down, posts are counted as lost rather than queued (the trend
+/// engine, fed by the same pipeline, must not stall behind the index), `IndexStats::writer_down`
+/// says why, and the server's readiness reports it.
 pub(crate) struct Worker {
-    pub writer: IndexWriter,
+    index: Index,
+    writer: Option<IndexWriter>,
+    /// When to try reopening a failed writer, and the wait after that.
+    reopen: Option<(Instant, Duration)>,
     pub reader: IndexReader,
     pub fields: Fields,
     pub config: IndexConfig,
@@ -125,6 +140,7 @@ pub(crate) struct Worker {
 
 impl Worker {
     pub(crate) fn new(
+        index: Index,
         writer: IndexWriter,
         reader: IndexReader,
         fields: Fields,
@@ -133,7 +149,9 @@ impl Worker {
         rx: flume::Receiver<Msg>,
     ) -> Self {
         Self {
-            writer,
+            index,
+            writer: Some(writer),
+            reopen: None,
             reader,
             fields,
             config,
@@ -152,10 +170,16 @@ impl Worker {
         let interval = self.config.commit_interval();
         let mut shutdown_ack = None;
         loop {
-            let received = match self.first_pending {
-                None => self.rx.recv().map_err(|_| flume::RecvTimeoutError::Disconnected),
-                Some(first) => self.rx.recv_deadline(first + interval),
+            let commit_at = self.first_pending.map(|first| first + interval);
+            let deadline = match (commit_at, self.reopen) {
+                (Some(a), Some((b, _))) => Some(a.min(b)),
+                (a, b) => a.or(b.map(|(at, _)| at)),
             };
+            let received = match deadline {
+                None => self.rx.recv().map_err(|_| flume::RecvTimeoutError::Disconnected),
+                Some(deadline) => self.rx.recv_deadline(deadline),
+            };
+            self.reopen_when_due();
             match received {
                 Ok(Msg::Post(post)) => {
                     self.add(&post);
@@ -185,7 +209,7 @@ impl Worker {
         }
         let mut result = self.commit();
         let Worker { writer, .. } = self;
-        if let Err(e) = writer.wait_merging_threads() {
+        if let Some(Err(e)) = writer.map(IndexWriter::wait_merging_threads) {
             tracing::warn!(error = %e, "index merges did not finish cleanly");
             if result.is_ok() {
                 result = Err(e.into());
@@ -214,8 +238,13 @@ impl Worker {
                 return;
             }
         }
-        if let Err(e) = self.writer.add_document(self.fields.document(item)) {
-            self.record_error(&format!("adding post {}: {e}", item.post.id));
+        let Some(writer) = &self.writer else {
+            self.shared.lost.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        if let Err(e) = writer.add_document(self.fields.document(item)) {
+            self.shared.lost.fetch_add(1, Ordering::Relaxed);
+            self.writer_failed(&format!("adding post {}: {e}", item.post.id));
             return;
         }
         self.shared.indexed.fetch_add(1, Ordering::Relaxed);
@@ -237,35 +266,71 @@ impl Worker {
             self.fields.created_at,
             to_tantivy_time(DateTime::<Utc>::from_timestamp_millis(cutoff).unwrap_or_default()),
         );
-        self.writer.delete_query(Box::new(RangeQuery::new(Bound::Unbounded, Bound::Excluded(upper))))?;
+        let Some(writer) = &self.writer else { return Ok(()) };
+        writer.delete_query(Box::new(RangeQuery::new(Bound::Unbounded, Bound::Excluded(upper))))?;
         self.deleted_before_ms = Some(cutoff);
         Ok(())
     }
 
-    /// Commits, reloads the reader, publishes the state.
+    /// Commits, reloads the reader, publishes the state. A failed commit fails the writer.
     fn commit(&mut self) -> Result<()> {
         let started = Instant::now();
+        if self.writer.is_none() {
+            return Err(IndexError::Closed);
+        }
         let result = self
             .apply_retention()
-            .and_then(|()| self.writer.commit().map_err(IndexError::from))
+            .and_then(|()| self.writer.as_mut().map_or(Err(IndexError::Closed), |w| Ok(w.commit()?)))
             .and_then(|_| self.reader.reload().map_err(IndexError::from));
+        if let Err(e) = &result {
+            self.writer_failed(&format!("commit: {e}"));
+        }
         self.pending = 0;
         self.first_pending = None;
         let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         state.watermark_ms = self.watermark_ms;
         state.cutoff_ms = self.cutoff_ms;
-        match &result {
-            Ok(()) => {
-                self.shared.commits.fetch_add(1, Ordering::Relaxed);
-                state.last_commit = Some(Utc::now());
-                state.last_commit_duration = Some(started.elapsed());
-            }
-            Err(e) => {
-                self.shared.errors.fetch_add(1, Ordering::Relaxed);
-                state.last_error = Some(e.to_string());
-            }
+        if result.is_ok() {
+            self.shared.commits.fetch_add(1, Ordering::Relaxed);
+            state.last_commit = Some(Utc::now());
+            state.last_commit_duration = Some(started.elapsed());
         }
         result
+    }
+
+    /// Drops a failed writer (its uncommitted posts are lost) and tries to open a new one at once.
+    fn writer_failed(&mut self, message: &str) {
+        self.record_error(message);
+        // Dropping the writer releases its lock, so a new one can be opened on the same index.
+        self.writer = None;
+        self.shared.lost.fetch_add(self.pending as u64, Ordering::Relaxed);
+        self.pending = 0;
+        self.first_pending = None;
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner()).writer_down = Some(message.to_string());
+        self.reopen = Some((Instant::now(), REOPEN_BACKOFF.0));
+        self.reopen_when_due();
+    }
+
+    /// Reopens a failed writer when its next attempt is due; doubles the wait if it fails again.
+    fn reopen_when_due(&mut self) {
+        let Some((at, wait)) = self.reopen else { return };
+        if Instant::now() < at {
+            return;
+        }
+        match open_writer(&self.index, &self.config) {
+            Ok(writer) => {
+                tracing::warn!("index writer reopened");
+                self.writer = Some(writer);
+                self.reopen = None;
+                self.shared.state.lock().unwrap_or_else(|e| e.into_inner()).writer_down = None;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, retry_in = ?wait, "cannot reopen the index writer");
+                self.reopen = Some((Instant::now() + wait, (wait * 2).min(REOPEN_BACKOFF.1)));
+                let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.writer_down = Some(format!("{e} (retrying in {} s)", wait.as_secs_f64()));
+            }
+        }
     }
 
     fn commit_logged(&mut self) {

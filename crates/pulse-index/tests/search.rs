@@ -202,12 +202,18 @@ fn bad_queries_and_parameters_are_user_errors() {
     let index = &fixture().index;
     // The last ones parse, but ask whether a field has any value, which only fast fields answer.
     let exists = ["text:*", "lang:*", "author:*", "source:*", "is_repost:*", "url:*"];
-    for q in ["\"unclosed phrase", "nosuchfield:boston", "boston AND (", "text:["].into_iter().chain(exists) {
+    // Ranges over a text field enumerate its dictionary: refused (ranges on time are filters).
+    let ranges = ["text:[a TO zzzzzz]", "boston AND author:{a TO z}", "[a TO z]"];
+    for q in
+        ["\"unclosed phrase", "nosuchfield:boston", "boston AND (", "text:["].into_iter().chain(exists).chain(ranges)
+    {
         match index.search(&SearchRequest::new(q)) {
             Err(e @ IndexError::Query { .. }) => assert!(e.is_user_error() && e.to_string().contains(q), "{e}"),
             other => panic!("{q:?} gave {other:?}"),
         }
     }
+    let in_time = index.search(&SearchRequest::new("boston AND created_at:[2013-04-15T00:00:00Z TO *]")).unwrap();
+    assert!(in_time.total > 0, "a range on time is a filter and stays allowed");
     for bad in
         [SearchRequest { limit: 101, ..SearchRequest::new("a") }, SearchRequest { limit: 0, ..SearchRequest::new("a") }]
     {
