@@ -9,21 +9,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::merge_policy::LogMergePolicy;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::store::Compressor;
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, IndexSettings, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::config::IndexConfig;
 use crate::error::{IndexError, Result};
 use crate::schema::{CREATED_AT, Fields, Hit, SentimentClass, build_schema, class_term, to_tantivy_time};
 use crate::tokenizer::{SOCIAL_TOKENIZER, social_analyzer};
-use crate::writer::{IndexSender, Msg, Shared, Worker};
+use crate::writer::{IndexSender, Msg, Shared, Worker, open_writer};
 
 /// Largest page a search returns.
 pub const MAX_LIMIT: usize = 100;
@@ -468,15 +465,6 @@ fn range_outside_time(ast: &tantivy::query_grammar::UserInputAst) -> Option<Stri
             _ => None,
         },
     }
-}
-
-/// A tantivy writer for `index` as `config` says (threads, memory, merge policy).
-pub(crate) fn open_writer(index: &Index, config: &IndexConfig) -> Result<IndexWriter> {
-    let writer = index.writer_with_num_threads(config.indexing_threads, config.writer_memory_bytes)?;
-    let mut merge_policy = LogMergePolicy::default();
-    merge_policy.set_del_docs_ratio_before_merge(config.merge_deleted_ratio);
-    writer.set_merge_policy(Box::new(merge_policy));
-    Ok(writer)
 }
 
 impl Drop for SearchIndex {

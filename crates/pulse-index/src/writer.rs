@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use tantivy::merge_policy::LogMergePolicy;
 use tantivy::query::RangeQuery;
 use tantivy::{Index, IndexReader, IndexWriter, Term};
 
 use crate::config::IndexConfig;
 use crate::error::{IndexError, Result};
-use crate::index::open_writer;
 use crate::post::IndexPost;
 use crate::schema::{Fields, to_tantivy_time};
 
@@ -104,6 +104,15 @@ pub(crate) struct WriterState {
     pub cutoff_ms: Option<i64>,
     pub last_error: Option<String>,
     pub writer_down: Option<String>,
+}
+
+/// A tantivy writer for `index` as `config` says (threads, memory, merge policy).
+pub(crate) fn open_writer(index: &Index, config: &IndexConfig) -> Result<IndexWriter> {
+    let writer = index.writer_with_num_threads(config.indexing_threads, config.writer_memory_bytes)?;
+    let mut merge_policy = LogMergePolicy::default();
+    merge_policy.set_del_docs_ratio_before_merge(config.merge_deleted_ratio);
+    writer.set_merge_policy(Box::new(merge_policy));
+    Ok(writer)
 }
 
 /// First and longest wait before reopening a failed writer.
