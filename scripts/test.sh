@@ -33,9 +33,9 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # The Helm chart: lint, render and validate it with Helm v4's SDK and the Kubernetes 1.30 schemas (offline).
-if ! python3 -c 'import helm_python, kubernetes_validate, openapi_spec_validator' 2>/dev/null; then
-  echo "installing helm-python-sdk, kubernetes-validate and openapi-spec-validator" >&2
-  python3 -m pip install --quiet helm-python-sdk kubernetes-validate openapi-spec-validator
+if ! python3 -c 'import helm_python, kubernetes_validate, openapi_spec_validator, schemathesis' 2>/dev/null; then
+  echo "installing helm-python-sdk, kubernetes-validate, openapi-spec-validator and schemathesis" >&2
+  python3 -m pip install --quiet helm-python-sdk kubernetes-validate openapi-spec-validator schemathesis
 fi
 # The API description must be valid OpenAPI 3.1 (the API tests check every response against it).
 python3 -m openapi_spec_validator schemas/openapi.yaml
@@ -79,3 +79,5 @@ fi
 cargo nextest run --workspace --no-fail-fast "$@"
 # Every command of the README's console blocks must run as written.
 ./scripts/readme-check.sh target/debug/pulse
+# The API holds to its description under generated requests (Schemathesis, fixed seed).
+./scripts/api-fuzz.sh target/debug/pulse

@@ -128,14 +128,20 @@ pub fn limit(text: Option<&str>, default: usize) -> Result<usize, AppError> {
     }
 }
 
-/// An offset ≥ 0 (at most 10,000: deeper paging is a search engine's job, not a dashboard's).
+/// Deepest offset: with the largest page, results stop at [`pulse_index::MAX_DEPTH`] (deeper paging
+/// is a search engine's job, not a dashboard's). One bound per parameter, so the API description
+/// can state it.
+pub const MAX_OFFSET: usize = pulse_index::MAX_DEPTH - MAX_LIMIT;
+
+/// An offset from 0 to [`MAX_OFFSET`].
 pub fn offset(text: Option<&str>) -> Result<usize, AppError> {
     let Some(text) = text else { return Ok(0) };
     match text.parse::<usize>() {
-        Ok(n) if n <= 10_000 => Ok(n),
-        _ => {
-            Err(AppError::bad_request("bad_offset", format!("offset {text:?} must be a whole number from 0 to 10000")))
-        }
+        Ok(n) if n <= MAX_OFFSET => Ok(n),
+        _ => Err(AppError::bad_request(
+            "bad_offset",
+            format!("offset {text:?} must be a whole number from 0 to {MAX_OFFSET}"),
+        )),
     }
 }
 

@@ -188,6 +188,7 @@ async fn bad_trend_parameters_are_400_with_a_json_error() {
         ("/v1/search?q=text:*", "bad_query"),
         ("/v1/search?q=boston%20OR%20sentiment_class:*", "bad_query"),
         ("/v1/search?q=boston&limit=500", "bad_limit"),
+        ("/v1/search?q=boston&offset=9901", "bad_offset"),
         ("/v1/ask", "bad_question"),
         ("/v1/topics/boston?window=1y", "bad_window"),
         ("/v1/stories?window=5m", "bad_window"),
@@ -335,6 +336,11 @@ async fn search_finds_posts_with_filters_and_paging() {
     assert!(late_total > 0 && late_total < total, "{late_total} of {total}");
     let (_, page2) = get_json(&router, "/v1/search?q=explosion&limit=5&offset=5").await;
     assert_ne!(page2["hits"][0]["id"], body["hits"][0]["id"]);
+    // Times beyond what the index can represent (its nanoseconds end in 1677 and 2262) still work.
+    let (status, ancient) = get_json(&router, "/v1/search?q=explosion&since=0166-11-05T00:24:33Z").await;
+    assert_eq!((status, ancient["total"].as_u64()), (StatusCode::OK, Some(total)), "{ancient}");
+    let (status, far) = get_json(&router, "/v1/search?q=explosion&since=9999-01-01T00:00:00Z").await;
+    assert_eq!((status, far["total"].as_u64()), (StatusCode::OK, Some(0)), "{far}");
 }
 
 #[tokio::test]

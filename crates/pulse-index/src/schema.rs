@@ -135,8 +135,12 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// `at` as tantivy's time, which counts nanoseconds in an `i64` (years 1677 to 2262): a time outside
+/// that span (a search `since` the year 166, a post dated 3000) is clamped to its end, which filters
+/// and sorts the same.
 pub(crate) fn to_tantivy_time(at: DateTime<Utc>) -> tantivy::DateTime {
-    tantivy::DateTime::from_timestamp_millis(at.timestamp_millis())
+    const LIMIT_MS: i64 = i64::MAX / 1_000_000;
+    tantivy::DateTime::from_timestamp_millis(at.timestamp_millis().clamp(-LIMIT_MS, LIMIT_MS))
 }
 
 pub(crate) fn from_tantivy_time(at: tantivy::DateTime) -> DateTime<Utc> {
