@@ -10,6 +10,19 @@ pub(crate) fn hhmm(t: i64) -> String {
     DateTime::<Utc>::from_timestamp(t, 0).map_or_else(String::new, |d| d.format("%H:%M").to_string())
 }
 
+/// "cooling since its peak at 22:40 UTC", "rising since 19:10 UTC".
+fn since(state: TrendState, started_at: i64, peak_at: i64) -> String {
+    match state {
+        TrendState::Cooling => format!("cooling since its peak at {} UTC", hhmm(peak_at)),
+        st => format!("{} since {} UTC", st.as_str(), hhmm(started_at)),
+    }
+}
+
+/// A window in words: "hour", "6 hours".
+fn in_words(window_secs: i64) -> String {
+    Span::from_secs(u64::try_from(window_secs).unwrap_or(0)).in_words()
+}
+
 /// What a trend's numbers say: "41 posts from 41 accounts in the last hour, 1.9× the usual;
 /// cooling since its peak at 22:40 UTC".
 pub(crate) fn trend_sentence(
@@ -21,11 +34,7 @@ pub(crate) fn trend_sentence(
     started_at: i64,
     peak_at: i64,
 ) -> String {
-    let since = match state {
-        TrendState::Cooling => format!("cooling since its peak at {} UTC", hhmm(peak_at)),
-        st => format!("{} since {} UTC", st.as_str(), hhmm(started_at)),
-    };
-    let window = Span::from_secs(u64::try_from(window_secs).unwrap_or(0)).in_words();
+    let (window, since) = (in_words(window_secs), since(state, started_at, peak_at));
     format!("{posts} posts from {authors} accounts in the last {window}, {ratio:.1}× the usual; {since}")
 }
 
@@ -42,11 +51,7 @@ pub(crate) fn story_sentence(
     started_at: i64,
     peak_at: i64,
 ) -> String {
-    let since = match state {
-        TrendState::Cooling => format!("cooling since its peak at {} UTC", hhmm(peak_at)),
-        st => format!("{} since {} UTC", st.as_str(), hhmm(started_at)),
-    };
-    let window = Span::from_secs(u64::try_from(window_secs).unwrap_or(0)).in_words();
+    let (window, since) = (in_words(window_secs), since(state, started_at, peak_at));
     format!(
         "{posts} posts from {authors} accounts in the last {window}; {headline_topic} {ratio:.1}× its usual; {since}"
     )

@@ -49,18 +49,6 @@ fn rfc3339(t: i64) -> String {
     DateTime::<Utc>::from_timestamp(t, 0).map_or_else(String::new, |d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-/// A story's trend state from its record (its peak and its last closes) and its score now.
-fn story_state(record: Option<&StoryRecord>, score: f64, as_of: i64) -> TrendState {
-    match record {
-        Some(r) if score < 0.5 * r.peak_score => TrendState::Cooling,
-        Some(r) => {
-            let reference = if r.last_at >= as_of { r.prev_score } else { r.last_score };
-            if score > reference { TrendState::Rising } else { TrendState::Hot }
-        }
-        None => TrendState::Rising,
-    }
-}
-
 /// Sentiment shares and mean of a union sample, with the shift against `before`'s mean.
 fn sample_sentiment(union: &UnionSample, before: Option<f64>) -> crate::report::SentimentSummary {
     let scored = union.scored();
@@ -169,14 +157,7 @@ impl TrendEngine {
     fn trend(&self, state: &State, trending: &Trending<'_>, t: &crate::trending::Topic<'_>, story_id: String) -> Trend {
         let config = &self.inner.config;
         let before = Agg::over(state, t.eval.hash, i64::MIN, trending.from);
-        let state_now = match t.track {
-            Some(track) if t.eval.score < 0.5 * track.peak_score => TrendState::Cooling,
-            Some(track) => {
-                let reference = if track.last_at >= trending.as_of { track.prev_score } else { track.last_score };
-                if t.eval.score > reference { TrendState::Rising } else { TrendState::Hot }
-            }
-            None => TrendState::Rising,
-        };
+        let state_now = t.track.map_or(TrendState::Rising, |track| track.state(t.eval.score, trending.as_of));
         let started = t.track.map_or(trending.from, |track| track.started_at);
         let window_secs = trending.buckets as i64 * config.bucket_secs;
         Trend {
@@ -229,9 +210,9 @@ impl TrendEngine {
         let posts = union.posts.max(head.eval.posts);
         let before = Agg::over(state, head.eval.hash, i64::MIN, trending.from);
         let before_mean = (before.scored() >= 3).then(|| before.sum / before.scored() as f64);
-        let state_now = story_state(record, head.rank, trending.as_of);
-        let started = record.map_or(group.started_at, |r| r.started_at.min(group.started_at));
-        let peak_at = record.map_or(trending.as_of, |r| r.peak_at);
+        let state_now = record.map_or(TrendState::Rising, |r| r.track.state(head.rank, trending.as_of));
+        let started = record.map_or(group.started_at, |r| r.track.started_at.min(group.started_at));
+        let peak_at = record.map_or(trending.as_of, |r| r.track.peak_at);
         let terms: Vec<String> = topics.iter().take(config.story_terms).map(|t| t.key.clone()).collect();
         let (headline_post, summary) = self.central_posts(trending, s, &topics);
         let display_name = head.now.display_name(&head.key);

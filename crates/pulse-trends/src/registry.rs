@@ -16,6 +16,8 @@
 use pulse_sketch::hash_key;
 use rustc_hash::FxHashMap;
 
+use crate::track::Track;
+
 /// Shared weight, over the smaller side's, for a group to take a known story's id.
 pub const MIN_OVERLAP: f64 = 0.3;
 
@@ -26,18 +28,9 @@ pub(crate) struct StoryRecord {
     pub(crate) id: String,
     /// Its member topics at the last close, with their weights.
     pub(crate) members: FxHashMap<u64, f64>,
-    /// When it started (its earliest member episode's start).
-    pub(crate) started_at: i64,
-    /// Its best score at a close, and when.
-    pub(crate) peak_score: f64,
-    /// When that was.
-    pub(crate) peak_at: i64,
-    /// Its score at the last close that saw it, and the close before.
-    pub(crate) last_score: f64,
-    /// The score at the close before the last.
-    pub(crate) prev_score: f64,
-    /// The last close that saw it.
-    pub(crate) last_at: i64,
+    /// Its episode: started at its earliest member episode's start, scored at each close that saw
+    /// it.
+    pub(crate) track: Track,
 }
 
 /// A group of trending topics as matched against the known stories.
@@ -75,7 +68,7 @@ impl Registry {
                 let known: f64 = record.members.values().sum();
                 let overlap = shared / total.min(known).max(f64::MIN_POSITIVE);
                 if shared > 0.0 && overlap >= MIN_OVERLAP {
-                    pairs.push((record.started_at, shared, g, r));
+                    pairs.push((record.track.started_at, shared, g, r));
                 }
             }
         }
@@ -116,28 +109,17 @@ impl Registry {
                 Some(r) => {
                     let record = &mut self.records[r];
                     record.members = members;
-                    record.started_at = record.started_at.min(g.started_at);
-                    record.prev_score = record.last_score;
-                    record.last_score = g.score;
-                    record.last_at = close;
-                    if g.score > record.peak_score {
-                        record.peak_score = g.score;
-                        record.peak_at = close;
-                    }
+                    record.track.started_at = record.track.started_at.min(g.started_at);
+                    record.track.record(g.score, close);
                 }
                 None => self.records.push(StoryRecord {
                     id: new_id(&g.headline, close),
                     members,
-                    started_at: g.started_at,
-                    peak_score: g.score,
-                    peak_at: close,
-                    last_score: g.score,
-                    prev_score: 0.0,
-                    last_at: close,
+                    track: Track::new(g.started_at, g.score, close),
                 }),
             }
         }
-        self.records.retain(|r| close - r.last_at <= memory);
+        self.records.retain(|r| close - r.track.last_at <= memory);
     }
 }
 

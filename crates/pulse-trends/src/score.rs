@@ -145,13 +145,7 @@ pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) ->
             e.passes && !state.tracks.contains_key(&h) && state.key_of(h).is_some_and(|k| state.is_evergreen(&k));
         match state.tracks.get_mut(&h) {
             Some(t) => {
-                t.prev_score = t.last_score;
-                t.last_score = e.score;
-                t.last_at = end;
-                if e.score > t.peak_score {
-                    t.peak_score = e.score;
-                    t.peak_at = end;
-                }
+                t.record(e.score, end);
                 if !e.passes && (t.decayed(config, end) < min_score || e.authors as f64 <= e.expected) {
                     state.tracks.remove(&h);
                 }
@@ -164,17 +158,7 @@ pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) ->
                     .filter(|(s, _)| (from..to).contains(s))
                     .find(|(_, bk)| bk.authors(h) as f64 >= (2.0 * rate).max(1.0))
                     .map_or(from, |(s, _)| s);
-                state.tracks.insert(
-                    h,
-                    Track {
-                        started_at,
-                        peak_score: e.score,
-                        peak_at: end,
-                        last_score: e.score,
-                        prev_score: 0.0,
-                        last_at: end,
-                    },
-                );
+                state.tracks.insert(h, Track::new(started_at, e.score, end));
             }
             None => {}
         }

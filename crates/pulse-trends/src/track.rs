@@ -1,6 +1,8 @@
-//! A trend episode in progress: when it started, its peak, its last scores.
+//! A trend episode in progress: when it started, its peak, its last scores. A trending topic has
+//! one, and so has a story (over its members' closes).
 
 use crate::config::TrendConfig;
+use crate::report::TrendState;
 
 /// One topic's trend episode, from the bucket close where it first passed the gates until it
 /// falls back to its baseline.
@@ -21,6 +23,35 @@ pub(crate) struct Track {
 }
 
 impl Track {
+    /// An episode that starts at `started_at`, first scored `score` at the close `at`.
+    pub(crate) fn new(started_at: i64, score: f64, at: i64) -> Self {
+        Self { started_at, peak_score: score, peak_at: at, last_score: score, prev_score: 0.0, last_at: at }
+    }
+
+    /// Records the score at the close `at`.
+    pub(crate) fn record(&mut self, score: f64, at: i64) {
+        self.prev_score = self.last_score;
+        self.last_score = score;
+        self.last_at = at;
+        if score > self.peak_score {
+            self.peak_score = score;
+            self.peak_at = at;
+        }
+    }
+
+    /// The state of an episode scoring `score` at `as_of`: cooling below half its peak, rising
+    /// above its previous close (the one before `as_of`), hot otherwise.
+    pub(crate) fn state(&self, score: f64, as_of: i64) -> TrendState {
+        let reference = if self.last_at >= as_of { self.prev_score } else { self.last_score };
+        if score < 0.5 * self.peak_score {
+            TrendState::Cooling
+        } else if score > reference {
+            TrendState::Rising
+        } else {
+            TrendState::Hot
+        }
+    }
+
     /// The peak score decayed to `as_of` (Mastodon's decayed maximum): keeps a story listed, as
     /// `cooling`, while its baseline catches up.
     pub(crate) fn decayed(&self, config: &TrendConfig, as_of: i64) -> f64 {
