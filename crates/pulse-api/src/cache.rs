@@ -46,13 +46,19 @@ pub struct CachedReport {
     pub stories: StoriesResponse,
     /// `stories` as the JSON body of `/v1/stories`.
     pub stories_json: Bytes,
+    /// A hash of the stories without the report's time: equal when the list has not changed, so
+    /// an event stream checks for news with one comparison instead of a serialization.
+    pub stories_fingerprint: u64,
 }
 
 impl CachedReport {
     fn new((trends, stories): (TrendsResponse, StoriesResponse)) -> Arc<Self> {
         let trends_json = Bytes::from(serde_json::to_vec(&trends).unwrap_or_default());
         let stories_json = Bytes::from(serde_json::to_vec(&stories).unwrap_or_default());
-        Arc::new(Self { trends, trends_json, stories, stories_json })
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&serde_json::to_vec(&stories.stories).unwrap_or_default(), &mut hasher);
+        let stories_fingerprint = std::hash::Hasher::finish(&hasher);
+        Arc::new(Self { trends, trends_json, stories, stories_json, stories_fingerprint })
     }
 }
 

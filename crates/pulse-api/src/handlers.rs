@@ -32,17 +32,25 @@ fn query<T>(extracted: Result<Query<T>, QueryRejection>) -> Result<T, AppError> 
     extracted.map(|Query(q)| q).map_err(|e| AppError::bad_request("bad_parameter", e.body_text()))
 }
 
+/// The report `/v1/trends` and `/v1/stories` both answer from (one cache entry per window,
+/// language and limit).
+async fn cached_report(
+    state: &AppState,
+    params: TrendParams,
+) -> Result<std::sync::Arc<crate::cache::CachedReport>, AppError> {
+    let windows = Windows::of(state);
+    let window = windows.parse(params.window.as_deref(), windows.trend)?;
+    let lang = params::lang(params.lang.as_deref())?;
+    let limit = params::limit(params.limit.as_deref(), 20)?;
+    Ok(read::report(state, window, lang, limit).await)
+}
+
 /// `GET /v1/trends?window=1h&lang=en&limit=20`
 pub async fn trends(
     State(state): State<AppState>,
     params: Result<Query<TrendParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let params = query(params)?;
-    let windows = Windows::of(&state);
-    let window = windows.parse(params.window.as_deref(), windows.trend)?;
-    let lang = params::lang(params.lang.as_deref())?;
-    let limit = params::limit(params.limit.as_deref(), 20)?;
-    let cached = read::report(&state, window, lang, limit).await;
+    let cached = cached_report(&state, query(params)?).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], cached.trends_json.clone()).into_response())
 }
 
@@ -51,12 +59,7 @@ pub async fn stories(
     State(state): State<AppState>,
     params: Result<Query<TrendParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let params = query(params)?;
-    let windows = Windows::of(&state);
-    let window = windows.parse(params.window.as_deref(), windows.trend)?;
-    let lang = params::lang(params.lang.as_deref())?;
-    let limit = params::limit(params.limit.as_deref(), 20)?;
-    let cached = read::report(&state, window, lang, limit).await;
+    let cached = cached_report(&state, query(params)?).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], cached.stories_json.clone()).into_response())
 }
 
@@ -166,7 +169,7 @@ pub async fn stream(State(state): State<AppState>) -> Response {
     };
     let ticker = tokio::time::interval(STREAM_INTERVAL);
     let stopping = Box::pin(state.shutdown().wait());
-    let start = (state, ticker, String::new(), stopping, slot);
+    let start = (state, ticker, None, stopping, slot);
     let events = stream::unfold(start, |(state, mut ticker, mut last, mut stopping, slot)| async move {
         loop {
             tokio::select! {
@@ -175,11 +178,11 @@ pub async fn stream(State(state): State<AppState>) -> Response {
             }
             let windows = Windows::of(&state);
             let cached = read::report(&state, windows.trend, None, 20).await;
-            // Compare without the timestamp, so unchanged stories are not resent every second.
-            let fingerprint = serde_json::to_string(&cached.stories.stories).unwrap_or_default();
-            if fingerprint != last {
-                last = fingerprint;
-                let event = Event::default().event("stories").json_data(&cached.stories).unwrap_or_default();
+            // Compared without the report's time, so unchanged stories are not resent every second.
+            if last != Some(cached.stories_fingerprint) {
+                last = Some(cached.stories_fingerprint);
+                let json = String::from_utf8_lossy(&cached.stories_json);
+                let event = Event::default().event("stories").data(json);
                 return Some((Ok::<_, Infallible>(event), (state, ticker, last, stopping, slot)));
             }
         }
