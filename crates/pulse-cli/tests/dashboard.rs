@@ -2,10 +2,12 @@
 //! that tries to run script. The story list must fill in from the live stream, the story panel must
 //! open from a deep link, and the hostile text must show as text and never execute.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use pulse_testsuite::server::Served;
 
 /// Text a malicious account posts: a script tag and an image whose error handler marks the page.
 const HOSTILE: &str = "<script>document.title='pwned'</script> <img src=x onerror=\"document.body.dataset.pwned='1'\">";
@@ -55,14 +57,6 @@ fn write_fixture(path: &Path) {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-    }
-}
-
 fn http_get(url: &str) -> Option<serde_json::Value> {
     serde_json::from_str(&ureq::get(url).call().ok()?.into_body().read_to_string().ok()?).ok()
 }
@@ -73,22 +67,12 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = dir.path().join("posts.jsonl");
     write_fixture(&fixture);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
-        .args(["serve", "--replay", fixture.to_str().unwrap(), "--speed", "3600", "--loop", "1", "--bucket", "1m"])
-        .args(["--listen", "127.0.0.1:0", "--state-dir", dir.path().join("data").to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first_line = String::new();
-    stderr.read_line(&mut first_line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    let server = Server(child);
-    let base = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("{first_line}"))
-        .to_string();
+    let server = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_pulse"))
+            .args(["serve", "--replay", fixture.to_str().unwrap(), "--speed", "3600", "--loop", "1", "--bucket", "1m"])
+            .args(["--listen", "127.0.0.1:0", "--state-dir", dir.path().join("data").to_str().unwrap()]),
+    );
+    let base = server.base();
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let story = loop {

@@ -2,55 +2,36 @@
 //! slow and idle connections, and more connections than it accepts. A real process on a real
 //! socket; the limits are set small through the config file so the tests run in seconds.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    address: String,
-}
+use pulse_testsuite::server::Served;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
+struct Server(Served);
 
 impl Server {
     /// `pulse serve` on boston-west at 3600x with `[http]` settings from `http`.
     fn start(dir: &tempfile::TempDir, http: &str) -> Self {
         let config = dir.path().join("pulse.toml");
         std::fs::write(&config, format!("[http]\nlisten = \"127.0.0.1:0\"\n{http}")).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .args(["--state-dir", dir.path().join("state").to_str().unwrap()])
-            .env("PULSE_DATA_DIR", pulse_testsuite::data_dir())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut first_line = String::new();
-        stderr.read_line(&mut first_line).unwrap();
-        // Keep reading, so what it says while shutting down has somewhere to go.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        let address = first_line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("http://"))
-            .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-            .to_string();
-        Self { child, address }
+        Self(Served::start(
+            Command::new(env!("CARGO_BIN_EXE_pulse"))
+                .args(["serve", "--config", config.to_str().unwrap()])
+                .args(["--state-dir", dir.path().join("state").to_str().unwrap()])
+                .env("PULSE_DATA_DIR", pulse_testsuite::data_dir()),
+        ))
     }
 
     fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(&self.address).unwrap();
+        let stream = TcpStream::connect(&self.0.address).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         stream
     }
 
     fn signal(&self, name: &str) {
-        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill").args([&format!("-{name}"), &self.0.child.id().to_string()]).status().unwrap();
         assert!(status.success());
     }
 
@@ -58,7 +39,7 @@ impl Server {
     fn wait(&mut self, limit: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = self.0.child.try_wait().unwrap() {
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -126,7 +107,7 @@ fn a_second_signal_exits_at_once() {
     std::thread::sleep(Duration::from_millis(200));
     server.signal("TERM");
     std::thread::sleep(Duration::from_millis(500));
-    assert!(server.child.try_wait().unwrap().is_none(), "exited before the grace period ended");
+    assert!(server.0.child.try_wait().unwrap().is_none(), "exited before the grace period ended");
     server.signal("INT");
     let status = server.wait(Duration::from_secs(3)).expect("still running after a second signal");
     assert_eq!(status.code(), Some(130), "{status}");
@@ -171,7 +152,7 @@ fn slow_and_idle_connections_are_closed_and_one_over_the_cap_gets_a_json_503() {
     std::thread::sleep(Duration::from_millis(300));
 
     // With the slots free again, requests are served, and the refusal is counted.
-    let metrics = ureq::get(format!("http://{}/metrics", server.address)).call().unwrap().into_body().read_to_string();
+    let metrics = ureq::get(format!("{}/metrics", server.0.base())).call().unwrap().into_body().read_to_string();
     let metrics = metrics.unwrap();
     let refused_total = metrics
         .lines()

@@ -11,9 +11,11 @@
 //!   file or of the `boston-west` replay, raw ([`posts`], [`replayed`]) or analysed as the
 //!   pipeline analyses them ([`analyzed`], [`boston_west_analyzed`], [`index_posts`]).
 //! - [`eval`]: the labelled sentiment sets.
+//! - [`server`]: a server process for end-to-end tests.
 //! - [`zipf`]: synthetic skewed streams and recall, for the sketch tests.
 
 pub mod eval;
+pub mod server;
 pub mod zipf;
 
 use std::path::{Path, PathBuf};

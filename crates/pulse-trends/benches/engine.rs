@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use pulse_sketch::hash_u64;
-use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendQuery};
+use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendQuery, Worker};
 
 fn load() -> Vec<AnalyzedPost> {
     pulse_testsuite::boston_west_analyzed().to_vec()
@@ -150,20 +150,7 @@ fn benches(c: &mut Criterion) {
 
     let cut = chrono::DateTime::parse_from_rfc3339("2013-04-18T02:00:00Z").unwrap().timestamp();
     let engine = TrendEngine::new(config()).unwrap();
-    {
-        let mut w = engine.worker();
-        let mut next = (posts[0].created_at / 600 + 1) * 600;
-        for p in posts.iter().filter(|p| p.created_at < cut) {
-            while p.created_at >= next {
-                w.flush().unwrap();
-                engine.advance_watermark(next);
-                next += 600;
-            }
-            w.ingest(p).unwrap();
-        }
-        w.flush().unwrap();
-        engine.advance_watermark(cut);
-    }
+    replay_until(&engine, &posts, cut, |_, _| {});
     let q = TrendQuery { limit: Some(50), ..Default::default() };
     let report = engine.report(&q);
     eprintln!("top-50 at the cut: {} stories, {} trends", report.stories.len(), report.trends.len());
@@ -194,16 +181,8 @@ fn a_million_posts_in_the_window(posts: &[AnalyzedPost], config: TrendConfig, cu
     let hour_start = cut - 3600;
     let in_hour = posts.iter().filter(|p| (hour_start..cut).contains(&p.created_at)).count();
     let repeats = (1_000_000 / in_hour.max(1)) as u64 + 1;
-    let mut w = engine.worker();
-    let mut next = (posts[0].created_at / 600 + 1) * 600;
     let mut total = 0u64;
-    for p in posts.iter().filter(|p| p.created_at < cut) {
-        while p.created_at >= next {
-            w.flush().unwrap();
-            engine.advance_watermark(next);
-            next += 600;
-        }
-        w.ingest(p).unwrap();
+    replay_until(&engine, posts, cut, |w, p| {
         if p.created_at >= hour_start {
             for k in 1..repeats {
                 let content_hash = if k % 2 == 0 { p.content_hash } else { hash_u64(p.content_hash ^ k) };
@@ -217,11 +196,32 @@ fn a_million_posts_in_the_window(posts: &[AnalyzedPost], config: TrendConfig, cu
             }
             total += repeats;
         }
+    });
+    eprintln!("{total} posts in the hour before the cut");
+    engine
+}
+
+/// Feeds `posts` before `cut` to `engine` in time order, closing each 10-minute bucket as the
+/// replay passes it, and calls `after` with the worker after each post (to add posts of its own).
+fn replay_until(
+    engine: &TrendEngine,
+    posts: &[AnalyzedPost],
+    cut: i64,
+    mut after: impl FnMut(&mut Worker, &AnalyzedPost),
+) {
+    let mut w = engine.worker();
+    let mut next = (posts[0].created_at / 600 + 1) * 600;
+    for p in posts.iter().filter(|p| p.created_at < cut) {
+        while p.created_at >= next {
+            w.flush().unwrap();
+            engine.advance_watermark(next);
+            next += 600;
+        }
+        w.ingest(p).unwrap();
+        after(&mut w, p);
     }
     w.flush().unwrap();
     engine.advance_watermark(cut);
-    eprintln!("{total} posts in the hour before the cut");
-    engine
 }
 
 criterion_group! {
