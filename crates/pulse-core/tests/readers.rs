@@ -173,7 +173,75 @@ fn truncated_csv_keeps_the_good_rows_and_reports_the_cut_one() {
     let (counts, bad) = read_bytes("truncated.csv", bytes, None).unwrap();
     assert!(counts.posts > 4_000, "{counts:?}");
     assert_eq!(counts.malformed, 1);
-    assert!(bad[0].reason.contains("expected 3 fields"), "{}", bad[0].reason);
+    assert!(bad[0].reason.contains("is never closed"), "{}", bad[0].reason);
+}
+
+/// Removes the closing quote of the quoted field on the given 1-based line.
+fn unclose_quote_on_line(bytes: &[u8], line: usize) -> Vec<u8> {
+    let start = bytes.split(|b| *b == b'\n').take(line - 1).map(|l| l.len() + 1).sum::<usize>();
+    let end = start + bytes[start..].iter().position(|b| *b == b'\n').unwrap();
+    let close = start + bytes[start..end].iter().rposition(|b| *b == b'"').unwrap();
+    [&bytes[..close], &bytes[close + 1..]].concat()
+}
+
+#[test]
+fn an_unbalanced_quote_loses_only_its_own_row() {
+    let source = pulse_testsuite::data_dir().join("crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv");
+    let bytes = std::fs::read(&source).unwrap();
+    let (_, all, _) = read_all(PostReader::open(&source, None).unwrap());
+    // Line 101 is the 100th post; its text loses its closing quote, so a plain CSV reader folds
+    // the rows after it into that text.
+    let broken = unclose_quote_on_line(&bytes, 101);
+    let original_line = String::from_utf8_lossy(bytes.split(|b| *b == b'\n').nth(100).unwrap()).into_owned();
+    let (counts, posts, bad) =
+        read_all(PostReader::from_reader(Path::new("t6.csv"), Cursor::new(broken), None).unwrap());
+    assert_eq!(counts, Counts { posts: all.len() - 1, malformed: 1, skipped: 0 });
+    assert_eq!(bad[0].line, 101);
+    assert_eq!(
+        bad[0].reason,
+        "the quote opened on line 101 is not closed before line 102, where the next record starts"
+    );
+    // The dead letter is the row as it stands in the input.
+    assert_eq!(bad[0].raw.len(), original_line.trim_end().len() - 1);
+    let ids = |posts: &[pulse_core::Post]| posts.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    let mut expected = ids(&all);
+    expected.remove(99);
+    assert!(ids(&posts) == expected, "every other row reads as before");
+    assert!(posts.iter().all(|p| !p.text.contains('\n')), "no text swallowed a row");
+}
+
+#[test]
+fn an_unbalanced_quote_among_multi_line_records_loses_only_its_own_row() {
+    // The airline file has 138 posts whose text spans lines: those still read whole.
+    let source = pulse_testsuite::data_dir().join("airline-sentiment/Airline-Sentiment-2-w-AA.csv");
+    let bytes = std::fs::read(&source).unwrap();
+    let (_, all, _) = read_all(PostReader::open(&source, None).unwrap());
+    assert_eq!(all.iter().filter(|p| p.text.contains('\n')).count(), 138);
+    // The first record on one line with a quoted field.
+    let line = 1 + bytes.split(|b| *b == b'\n').position(|l| l.iter().filter(|b| **b == b'"').count() == 2).unwrap();
+    let broken = unclose_quote_on_line(&bytes, line);
+    let (counts, posts, bad) =
+        read_all(PostReader::from_reader(Path::new("airline.csv"), Cursor::new(broken), None).unwrap());
+    assert_eq!(counts, Counts { posts: all.len() - 1, malformed: 1, skipped: 0 }, "{bad:?}");
+    assert_eq!(bad[0].line, line as u64);
+    assert!(bad[0].reason.ends_with(&format!("not closed before line {}, where the next record starts", line + 1)));
+    assert_eq!(posts.iter().filter(|p| p.text.contains('\n')).count(), 138);
+}
+
+#[test]
+fn a_quote_never_closed_breaks_its_line_and_the_lines_after_are_read_again() {
+    let csv = "_unit_id,tweet_id,text\n'323873597825355779',\"two\nlines\",on-topic\n\"'323873597825355778'\",\"open quote,on-topic\nnot a record\nnor, this\n";
+    let (counts, posts, bad) = read_all(
+        PostReader::from_reader(Path::new("t6.csv"), Cursor::new(csv.as_bytes().to_vec()), Some(Format::CrisisLexT6))
+            .unwrap(),
+    );
+    // No line after the open quote on line 4 is a record by itself, so the quote runs to the end
+    // of the input: its line is broken, and the two after it are then malformed each on its own.
+    assert_eq!(counts, Counts { posts: 1, malformed: 3, skipped: 0 }, "{bad:?}");
+    assert_eq!(posts[0].text, "two\nlines", "a quoted line break is text");
+    assert_eq!((bad[0].line, bad[0].reason.as_str()), (4, "the quote opened on line 4 is never closed"));
+    assert_eq!((bad[1].line, bad[1].raw.as_str()), (5, "not a record"));
+    assert_eq!((bad[2].line, bad[2].raw.as_str()), (6, "nor, this"));
 }
 
 #[test]

@@ -20,12 +20,13 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use csv::ByteRecord;
 use flate2::read::MultiGzDecoder;
 
 pub use crate::format::Format;
 pub use crate::malformed::Malformed;
 use crate::{Error, Post, Result};
-use source::CsvRows;
+use source::{CsvRow, CsvRows};
 pub use source::{Line, Lines};
 
 /// Longest record a reader accepts (1 MiB); longer ones are reported as malformed.
@@ -62,7 +63,7 @@ pub struct PostReader {
 enum Rows {
     Jsonl(Lines),
     Jetstream(Lines),
-    Csv(CsvRows, CsvFormat),
+    Csv(Box<CsvRows>, CsvFormat),
 }
 
 /// What a CSV format needs to turn a row into a post.
@@ -70,6 +71,16 @@ enum CsvFormat {
     CrisisLex(crisislex::Columns),
     Airline(airline::Columns),
     Sentiment140(sentiment140::Context),
+}
+
+impl CsvFormat {
+    fn decode(&self, record: &ByteRecord, line: u64) -> std::result::Result<Post, String> {
+        match self {
+            Self::CrisisLex(columns) => columns.decode(record),
+            Self::Airline(columns) => columns.decode(record),
+            Self::Sentiment140(context) => context.decode(record, line),
+        }
+    }
 }
 
 impl PostReader {
@@ -104,18 +115,19 @@ impl PostReader {
             Format::Jetstream => Rows::Jetstream(Lines::new(input)),
             Format::CrisisLexT6 | Format::CrisisLexT26 => {
                 let columns = crisislex::Columns::new(format, &name);
-                Rows::Csv(CsvRows::new(input, true), CsvFormat::CrisisLex(columns))
+                Rows::Csv(Box::new(CsvRows::new(input, true)), CsvFormat::CrisisLex(columns))
             }
             Format::Airline => {
                 let mut rows = CsvRows::new(input, true);
                 let header = rows.header().map_err(io_error)?;
                 let columns = airline::Columns::from_header(&header)
                     .map_err(|reason| Error::UnknownFormat { path: path.into(), reason })?;
-                Rows::Csv(rows, CsvFormat::Airline(columns))
+                Rows::Csv(Box::new(rows), CsvFormat::Airline(columns))
             }
-            Format::Sentiment140 => {
-                Rows::Csv(CsvRows::new(input, false), CsvFormat::Sentiment140(sentiment140::Context::new(&name)))
-            }
+            Format::Sentiment140 => Rows::Csv(
+                Box::new(CsvRows::new(input, false)),
+                CsvFormat::Sentiment140(sentiment140::Context::new(&name)),
+            ),
         };
         Ok(Self { path: path.into(), format, rows, last_line: 0, cut_off: false })
     }
@@ -179,23 +191,15 @@ impl PostReader {
                 Err(e) => return Some(Err(io_error(&self.path, e))),
             },
             Rows::Csv(rows, csv_format) => {
-                let row = match rows.next_row() {
-                    Ok(Some(row)) => row,
+                let is_record = |record: &ByteRecord| csv_format.decode(record, 0).is_ok();
+                match rows.next_row(&is_record) {
+                    Ok(Some(CsvRow::Record { line, record, raw })) => match csv_format.decode(record, line) {
+                        Ok(post) => (line, Ok(Some(post))),
+                        Err(reason) => (line, Err((reason, raw_text(raw)))),
+                    },
+                    Ok(Some(CsvRow::Broken { line, reason, raw })) => (line, Err((reason, raw_text(&raw)))),
                     Ok(None) => return None,
                     Err(e) => return Some(Err(io_error(&self.path, e))),
-                };
-                let decoded = if row.byte_len > MAX_RECORD_BYTES {
-                    Err(too_long())
-                } else {
-                    match csv_format {
-                        CsvFormat::CrisisLex(columns) => columns.decode(row.record).map(Some),
-                        CsvFormat::Airline(columns) => columns.decode(row.record).map(Some),
-                        CsvFormat::Sentiment140(context) => context.decode(row.record, row.line).map(Some),
-                    }
-                };
-                match decoded {
-                    Ok(post) => (row.line, Ok(post)),
-                    Err(reason) => (row.line, Err((reason, source::raw_csv(row.record)))),
                 }
             }
         };
@@ -226,6 +230,12 @@ fn decode_line(
 
 fn too_long() -> String {
     format!("record longer than {} bytes", MAX_RECORD_BYTES)
+}
+
+/// A raw CSV record as dead-letter text: its lines as read, without the last line end.
+fn raw_text(raw: &[u8]) -> String {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    decode_text(raw.strip_suffix(b"\r").unwrap_or(raw)).into_owned()
 }
 
 /// Text from a dataset: UTF-8 when it is valid, else Latin-1 (each byte one character).
