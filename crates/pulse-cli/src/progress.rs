@@ -31,8 +31,6 @@ pub struct Progress {
     malformed_seen: usize,
     /// When the message was last rewritten.
     shown_at: Instant,
-    /// Whether the first write of a dead letter failed (reported once).
-    dead_letter_failed: bool,
 }
 
 impl Progress {
@@ -45,14 +43,7 @@ impl Progress {
             dead_letters: DeadLetters::new(dead_letter_path),
             malformed_seen: 0,
             shown_at: Instant::now() - REFRESH,
-            dead_letter_failed: false,
         }
-    }
-
-    /// The first error writing a dead letter, if any: a replay that could not keep its malformed
-    /// records must not end as a success.
-    pub fn dead_letter_failed(&self) -> bool {
-        self.dead_letter_failed
     }
 }
 
@@ -92,18 +83,12 @@ impl ReplayObserver for Progress {
         });
     }
 
-    fn on_malformed(&mut self, malformed: &Malformed) {
+    fn on_malformed(&mut self, malformed: &Malformed) -> pulse_core::Result<()> {
         self.malformed_seen += 1;
         if self.malformed_seen <= MALFORMED_SHOWN {
             let raw: String = malformed.raw.chars().take(200).collect();
             self.bar.suspend(|| eprintln!("malformed: {malformed}\n  record: {raw}"));
         }
-        if let Err(e) = self.dead_letters.write(malformed)
-            && !self.dead_letter_failed
-        {
-            self.dead_letter_failed = true;
-            let path = self.dead_letters.path().display();
-            self.bar.suspend(|| eprintln!("error: cannot write dead letters to {path}: {e}"));
-        }
+        self.dead_letters.keep(malformed)
     }
 }

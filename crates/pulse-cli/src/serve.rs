@@ -95,22 +95,32 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         loops: if serve.loops == 0 { u32::MAX } else { serve.loops },
         ..ReplayOptions::default()
     };
+    // The replay ending must not stop the server; the replay failing (an input that cannot be
+    // read, a dead letter that cannot be written) does, and the process then exits non-zero.
+    let replay_failed = Arc::new(AtomicBool::new(false));
     let replay_thread = {
         let mut sink = node.sink(stop.clone());
-        let mut observer =
-            SourceObserver::new(stats.clone(), DeadLetters::new(config.index.state_dir.join("dead-letters.jsonl")));
+        let dead_letters = DeadLetters::create(config.index.state_dir.join("dead-letters.jsonl"))?;
+        let mut observer = SourceObserver::new(stats.clone(), dead_letters);
+        let failed = replay_failed.clone();
         std::thread::Builder::new().name("replay".into()).spawn(move || {
             pulse_ingest::node::lower_priority("replay");
-            replay::replay(&inputs, &options, &mut sink, &mut SystemClock::default(), &mut observer)
+            let summary = replay::replay(&inputs, &options, &mut sink, &mut SystemClock::default(), &mut observer);
+            if let Err(error) = &summary
+                && !error.is_stopped()
+            {
+                eprintln!("pulse serve: the replay failed: {error}");
+                failed.store(true, Ordering::Release);
+            }
+            summary
         })?
     };
 
     let pacing = if serve.max { "max speed".to_string() } else { format!("{}x", serve.speed) };
     let replaying: Vec<String> = serve.replay.iter().map(|p| p.display().to_string()).collect();
     let app = pulse_api::router(state.clone());
-    // The replay ending (or failing) must not stop the server, so it gets a flag of its own.
     let front = state.front();
-    server::serve_http(app, &config.http, front, Some(stats), Arc::new(AtomicBool::new(false)), |address| {
+    server::serve_http(app, &config.http, front, Some(stats), replay_failed, |address| {
         eprintln!("pulse serve: http://{address} (replaying {} at {pacing})", replaying.join(", "));
         state.set_ready(true);
     })?;

@@ -160,3 +160,51 @@ fn slow_and_idle_connections_are_closed_and_one_over_the_cap_gets_a_json_503() {
         .unwrap_or_else(|| panic!("no refusal counter in {metrics}"));
     assert_eq!(refused_total.trim(), "1", "{metrics}");
 }
+
+/// Runs `pulse serve` on `input` with the state directory `state` and waits up to 30 s for it to
+/// exit by itself.
+fn serve_until_it_exits(
+    dir: &tempfile::TempDir,
+    input: &std::path::Path,
+    state: &std::path::Path,
+) -> (ExitStatus, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--max", "--loop", "1", "--replay", input.to_str().unwrap()])
+        .args(["--state-dir", state.to_str().unwrap()])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("pulse serve still running 30 s after its dead letters failed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_dead_letter_file_that_cannot_be_written_stops_serve_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("posts.jsonl");
+    std::fs::write(&input, "{\"id\":\"1\",\"created_at\":\"2024-05-01T00:00:00Z\",\"author\":\"a\",\"text\":\"ok\",\"source\":\"test\",\"kind\":\"post\"}\nnot json\n").unwrap();
+    // Found at start: the path is a directory.
+    let state = dir.path().join("unwritable");
+    std::fs::create_dir_all(state.join("dead-letters.jsonl")).unwrap();
+    let (status, said) = serve_until_it_exits(&dir, &input, &state);
+    assert_eq!(status.code(), Some(1), "{said}");
+    assert!(said.contains("cannot write dead letters to"), "{said}");
+    // Found on the first malformed record: the file opens but every write fails (a full disk).
+    let state = dir.path().join("full");
+    std::fs::create_dir_all(&state).unwrap();
+    std::os::unix::fs::symlink("/dev/full", state.join("dead-letters.jsonl")).unwrap();
+    let (status, said) = serve_until_it_exits(&dir, &input, &state);
+    assert_eq!(status.code(), Some(1), "{said}");
+    assert!(said.contains("the replay failed: cannot write dead letters to"), "{said}");
+    assert!(said.contains("No space left on device"), "{said}");
+}

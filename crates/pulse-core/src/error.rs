@@ -47,6 +47,14 @@ pub enum Error {
     /// The replay's output failed, or was stopped ([`crate::sink::SinkError::Stopped`]).
     #[error("output failed")]
     Sink(#[from] crate::sink::SinkError),
+    /// A malformed record could not be written to the dead-letter file: it would be lost.
+    #[error("cannot write dead letters to {path}: {source}")]
+    DeadLetter {
+        /// The dead-letter file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
     /// Standard input was asked to be replayed more than once.
     #[error("standard input can be replayed only once; drop --loop")]
     StdinLooped,

@@ -44,8 +44,24 @@ impl DeadLetters {
         &self.path
     }
 
+    /// Dead letters to `path`, created now (and emptied), so that a path that cannot be written
+    /// is found before anything is read.
+    pub fn create(path: impl Into<PathBuf>) -> crate::Result<Self> {
+        let mut letters = Self::new(path);
+        match File::create(&letters.path) {
+            Ok(file) => letters.file = Some(BufWriter::new(file)),
+            Err(source) => return Err(crate::Error::DeadLetter { path: letters.path, source }),
+        }
+        Ok(letters)
+    }
+
+    /// Appends one record; an error says the record could not be kept.
+    pub fn keep(&mut self, malformed: &Malformed) -> crate::Result<()> {
+        self.write(malformed).map_err(|source| crate::Error::DeadLetter { path: self.path.clone(), source })
+    }
+
     /// Appends one record.
-    pub fn write(&mut self, malformed: &Malformed) -> io::Result<()> {
+    fn write(&mut self, malformed: &Malformed) -> io::Result<()> {
         let file = match &mut self.file {
             Some(file) => file,
             None => self.file.insert(BufWriter::new(File::create(&self.path)?)),

@@ -186,8 +186,11 @@ impl ReplaySummary {
 pub trait ReplayObserver {
     /// A post was delivered to the sink.
     fn on_post(&mut self, _post: &Post, _summary: &ReplaySummary) {}
-    /// A malformed record was skipped.
-    fn on_malformed(&mut self, _malformed: &Malformed) {}
+    /// A malformed record was skipped. An error (the record could not be dead-lettered) ends the
+    /// replay with it: a record is never dropped silently.
+    fn on_malformed(&mut self, _malformed: &Malformed) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// An observer that watches nothing.
@@ -343,7 +346,7 @@ impl SortedInput {
                 }
                 Record::Malformed(malformed) => {
                     counts.malformed += 1;
-                    observer.on_malformed(&malformed);
+                    observer.on_malformed(&malformed)?;
                     if options.strict {
                         return Err(Error::Strict(malformed));
                     }
@@ -527,8 +530,9 @@ mod tests {
         .unwrap();
         struct Seen(Vec<String>);
         impl ReplayObserver for Seen {
-            fn on_malformed(&mut self, malformed: &Malformed) {
+            fn on_malformed(&mut self, malformed: &Malformed) -> Result<()> {
                 self.0.push(malformed.to_string());
+                Ok(())
             }
         }
         let input = ReplayInput { path: path.clone(), format: Some(Format::Jsonl) };

@@ -172,12 +172,10 @@ impl ReplayObserver for SourceObserver {
         self.stats.records_read.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn on_malformed(&mut self, malformed: &Malformed) {
+    fn on_malformed(&mut self, malformed: &Malformed) -> pulse_core::Result<()> {
         self.stats.records_read.fetch_add(1, Ordering::Relaxed);
         self.stats.malformed.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(%malformed, "malformed record skipped");
-        if let Err(error) = self.dead_letters.write(malformed) {
-            tracing::error!(%error, path = %self.dead_letters.path().display(), "cannot write a dead letter");
-        }
+        self.dead_letters.keep(malformed)
     }
 }
