@@ -9,7 +9,7 @@ use clap::Args;
 use pulse_core::readers::{Lines, MAX_RECORD_BYTES, decode_text};
 use pulse_core::replay::ReplayInput;
 use pulse_core::{Format, PostReader, Record};
-use pulse_text::{Analysis, Analyzer};
+use pulse_text::{Analysis, Analyzer, AnalyzerConfig, Scorer};
 
 use crate::inputs;
 
@@ -26,17 +26,26 @@ pub struct AnalyzeArgs {
     /// Input format of post files; detected from each file's first line when not given.
     #[arg(long, alias = "format", conflicts_with = "text", value_parser = inputs::parse_format)]
     input_format: Option<Format>,
+    /// Sentiment scorer: `model` (the trained opinion model, what trends use) or `vader` (plain
+    /// VADER, identical to Python `vaderSentiment` 3.3.2).
+    #[arg(long, default_value = "model", value_parser = clap::builder::ValueParser::new(parse_scorer))]
+    sentiment: Scorer,
+}
+
+fn parse_scorer(text: &str) -> Result<Scorer, String> {
+    text.parse()
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     let inputs = if args.inputs.is_empty() { vec![PathBuf::from("-")] } else { args.inputs };
     let mut out = BufWriter::new(io::stdout().lock());
+    let analyzer = Analyzer::with_config(AnalyzerConfig { scorer: args.sentiment, ..AnalyzerConfig::default() });
     let malformed = if args.text {
-        inputs.iter().map(|path| analyze_lines(path, &mut out)).sum::<Result<u64>>()?
+        inputs.iter().map(|path| analyze_lines(&analyzer, path, &mut out)).sum::<Result<u64>>()?
     } else {
         inputs::resolve(&inputs, args.input_format)?
             .iter()
-            .map(|input| analyze_posts(input, &mut out))
+            .map(|input| analyze_posts(&analyzer, input, &mut out))
             .sum::<Result<u64>>()?
     };
     out.flush()?;
@@ -47,13 +56,13 @@ pub fn run(args: AnalyzeArgs) -> Result<ExitCode> {
 }
 
 /// Analyses every post of `input`; the malformed records it skipped.
-fn analyze_posts(input: &ReplayInput, out: &mut impl Write) -> Result<u64> {
+fn analyze_posts(analyzer: &Analyzer, input: &ReplayInput, out: &mut impl Write) -> Result<u64> {
     let reader = if input.path.as_os_str() == "-" {
         PostReader::from_reader(&input.path, io::stdin(), input.format)?
     } else {
         PostReader::open(&input.path, input.format)?
     };
-    let (analyzer, mut analysis, mut malformed) = (Analyzer::shared(), Analysis::default(), 0);
+    let (mut analysis, mut malformed) = (Analysis::default(), 0);
     for record in reader {
         match record? {
             Record::Post(post) => {
@@ -71,7 +80,7 @@ fn analyze_posts(input: &ReplayInput, out: &mut impl Write) -> Result<u64> {
 }
 
 /// Analyses each non-blank line of `path` as the text of a post; the lines it skipped as too long.
-fn analyze_lines(path: &Path, out: &mut impl Write) -> Result<u64> {
+fn analyze_lines(analyzer: &Analyzer, path: &Path, out: &mut impl Write) -> Result<u64> {
     let input: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
         Box::new(io::BufReader::new(io::stdin()))
     } else {
@@ -79,7 +88,7 @@ fn analyze_lines(path: &Path, out: &mut impl Write) -> Result<u64> {
             std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?,
         ))
     };
-    let (analyzer, mut analysis, mut malformed) = (Analyzer::shared(), Analysis::default(), 0);
+    let (mut analysis, mut malformed) = (Analysis::default(), 0);
     let mut lines = Lines::new(input);
     while let Some(line) = lines.next_line().with_context(|| format!("cannot read {}", path.display()))? {
         if line.too_long {

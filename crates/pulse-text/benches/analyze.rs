@@ -1,5 +1,5 @@
-//! Throughput on real tweets, one core: VADER alone (ours vs the `vader-parity` crate) and the
-//! full `Analyzer::analyze_into`.
+//! Throughput on real tweets, one core: VADER alone (ours vs the `vader-parity` crate), the
+//! opinion model alone, and the full `Analyzer::analyze_into`.
 //!
 //! Texts: the 4,200 VADER paper tweets + the 2,000 TweetEval validation tweets (sentiment), and the
 //! same plus 10,000 CrisisLex T6 Boston tweets (analyze). Besides criterion's report, each group
@@ -12,7 +12,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pulse_text::{Analysis, Analyzer, Masking, Vader, VaderScratch};
+use pulse_text::opinion::OpinionScratch;
+use pulse_text::{Analysis, Analyzer, Masking, Opinion, Vader, VaderScratch};
 
 fn sentiment_texts() -> Vec<String> {
     let eval = pulse_testsuite::eval_dir();
@@ -121,6 +122,13 @@ fn sentiment(c: &mut Criterion) {
     });
     g.bench_function("vader_parity_crate", |b| {
         b.iter(|| texts.iter().map(|t| theirs.polarity_scores(t).compound).sum::<f64>())
+    });
+    // The opinion model alone, given the VADER scores it reads (the analyzer computes them anyway).
+    let masked: Vec<_> = texts.iter().map(|t| ours.score_with(t, Masking::SOCIAL, &mut scratch)).collect();
+    let model = Opinion::shared();
+    let mut opinion = OpinionScratch::default();
+    g.bench_function("opinion_model", |b| {
+        b.iter(|| texts.iter().zip(&masked).map(|(t, v)| model.score(t, v, &mut opinion).compound).sum::<f64>())
     });
     g.finish();
     println!("RESULT sentiment_texts {}", texts.len());

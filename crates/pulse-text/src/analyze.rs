@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::lang;
+use crate::opinion::{Opinion, OpinionScratch};
 use crate::stopwords::Stopwords;
 use crate::tokenize::{Token, TokenKind, Tokens, tokenize};
 use crate::vader::{Masking, Sentiment, Vader, VaderScratch};
@@ -79,10 +80,45 @@ impl Topic {
     }
 }
 
+/// Which sentiment an [`Analyzer`] gives posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scorer {
+    /// The trained [`Opinion`] model: what people think (the default).
+    #[default]
+    Model,
+    /// VADER: the tone of the words, with exact parity to Python `vaderSentiment`.
+    Vader,
+}
+
+impl Scorer {
+    /// The name `pulse analyze --sentiment` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scorer::Model => "model",
+            Scorer::Vader => "vader",
+        }
+    }
+}
+
+impl std::str::FromStr for Scorer {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "model" => Ok(Scorer::Model),
+            "vader" => Ok(Scorer::Vader),
+            other => Err(format!("sentiment scorer {other:?} is not model or vader")),
+        }
+    }
+}
+
 /// Knobs of an [`Analyzer`]; the defaults are what Pulse uses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnalyzerConfig {
-    /// Tokens neutralised when computing [`Analysis::topic_sentiment`].
+    /// The sentiment given to posts.
+    pub scorer: Scorer,
+    /// Tokens neutralised when computing [`Analysis::topic_sentiment`] with VADER (and the VADER
+    /// scores the model reads).
     pub topic_masking: Masking,
     /// Longest capitalised run kept as an entity.
     pub max_entity_words: usize,
@@ -90,7 +126,7 @@ pub struct AnalyzerConfig {
 
 impl Default for AnalyzerConfig {
     fn default() -> Self {
-        AnalyzerConfig { topic_masking: Masking::SOCIAL, max_entity_words: 4 }
+        AnalyzerConfig { scorer: Scorer::Model, topic_masking: Masking::SOCIAL, max_entity_words: 4 }
     }
 }
 
@@ -110,6 +146,7 @@ pub struct Analysis {
     tokens: Tokens,
     // Scratch.
     vader: VaderScratchBox,
+    opinion: OpinionScratch,
     seen: FxHashMap<u64, usize>,
     lang_buf: String,
     key_buf: String,
@@ -138,14 +175,16 @@ impl Analysis {
     pub fn topics(&self) -> &[Topic] {
         &self.topics[..self.n_topics]
     }
-    /// Plain VADER scores of the full text (parity with Python `vaderSentiment` 3.3.2), for
-    /// English and `und`; `None` for other languages (VADER's lexicon is English).
+    /// The post's sentiment, for English and `und`; `None` for other languages (both scorers are
+    /// English). With [`Scorer::Vader`], plain VADER of the full text (parity with Python
+    /// `vaderSentiment` 3.3.2); with [`Scorer::Model`], the [`Opinion`] model's score.
     pub fn sentiment(&self) -> Option<Sentiment> {
         self.sentiment
     }
-    /// VADER scores of the original text (without a `RT @user:` prefix) with mentions, hashtags
-    /// and URLs masked ([`AnalyzerConfig::topic_masking`]): what the trend engine should
-    /// aggregate per topic, so that a topic's own name (`@united`) does not decide its mood.
+    /// What the trend engine aggregates per topic. With [`Scorer::Vader`], VADER of the original
+    /// text (without a `RT @user:` prefix) with mentions, hashtags and URLs masked
+    /// ([`AnalyzerConfig::topic_masking`]), so that a topic's own name (`@united`) does not
+    /// decide its mood; with [`Scorer::Model`], the model's score (which folds mentions itself).
     pub fn topic_sentiment(&self) -> Option<Sentiment> {
         self.topic_sentiment
     }
@@ -311,8 +350,17 @@ impl Analyzer {
             let body_start = text.len() - body.len();
             let (plain, masked) =
                 self.vader.score_plain_and_masked(text, body_start, self.config.topic_masking, &mut out.vader.0);
-            out.sentiment = Some(plain);
-            out.topic_sentiment = Some(masked);
+            match self.config.scorer {
+                Scorer::Vader => {
+                    out.sentiment = Some(plain);
+                    out.topic_sentiment = Some(masked);
+                }
+                Scorer::Model => {
+                    let opinion = Opinion::shared().score(body, &masked, &mut out.opinion);
+                    out.sentiment = Some(opinion);
+                    out.topic_sentiment = Some(opinion);
+                }
+            }
         } else {
             out.sentiment = None;
             out.topic_sentiment = None;

@@ -17,8 +17,8 @@
 //! # Design choices
 //!
 //! * **Pipeline** ([`Analyzer::analyze_into`]): strip `RT @user:` prefixes → tokenize once
-//!   ([`tokenize()`]) with one stopword lookup per word → language ([`lang`]) → VADER on English and
-//!   `und` ([`vader`]) → topic keys from the same tokens. The `Analyzer` is immutable and shared;
+//!   ([`tokenize()`]) with one stopword lookup per word → language ([`lang`]) → sentiment on English
+//!   and `und` ([`opinion`], [`vader`]) → topic keys from the same tokens. The `Analyzer` is immutable and shared;
 //!   the caller owns an [`Analysis`] whose strings and vectors are reused.
 //! * **Language**: a post that carries a language (Jetstream `langs`) keeps it. Otherwise
 //!   stopword evidence decides the clear cases and `whichlang` (≈ 25× faster than `whatlang`) the
@@ -31,7 +31,10 @@
 //!   post's language and English (every list for `und`), numbers, URLs and words under 3
 //!   characters; URLs never become topics. Mentions are topics of their own kind so the trend
 //!   layer can filter them (it does by default).
-//! * **Sentiment**: VADER with exact parity to Python `vaderSentiment` 3.3.2 ([`Vader`]), written
+//! * **Sentiment**: by default the [`Opinion`] model, a linear model over hashed word and
+//!   character n-grams plus VADER's scores, trained on the SemEval 2013–2016 Twitter sets
+//!   (`examples/train_opinion.rs`): it reads what people think, where VADER reads the tone of
+//!   their words ([`Scorer`] chooses). VADER itself has exact parity to Python `vaderSentiment` 3.3.2 ([`Vader`]), written
 //!   for speed after measuring `vader-parity` (exact, but ≈ 80k texts/s; see `benches/`).
 //!   It is applied to English and `und` only; **other languages get no sentiment** (`None`):
 //!   VADER's lexicon is English, and scoring Spanish with it mostly measures English loanwords.
@@ -48,13 +51,15 @@
 pub mod analyze;
 pub mod fold;
 pub mod lang;
+pub mod opinion;
 mod short_table;
 pub mod stopwords;
 mod swar;
 pub mod tokenize;
 pub mod vader;
 
-pub use analyze::{Analysis, AnalysisJson, Analyzer, AnalyzerConfig, Topic, TopicKind};
+pub use analyze::{Analysis, AnalysisJson, Analyzer, AnalyzerConfig, Scorer, Topic, TopicKind};
+pub use opinion::Opinion;
 pub use stopwords::Stopwords;
 pub use tokenize::{Token, TokenKind, Tokens, tokenize};
 pub use vader::{Masking, Sentiment, Vader, VaderScratch};
