@@ -73,8 +73,8 @@ fn trends_over_boston_west_report_both_events() {
     assert!(trend["explanation"].as_str().unwrap().contains("accounts in the last hour"), "{trend}");
 }
 
-/// The headline of the first story in `report` whose terms include one of `words`, lower-cased.
-fn headline(report: &serde_json::Value, words: &[&str]) -> String {
+/// The first story in `report` whose terms include one of `words`.
+fn story<'r>(report: &'r serde_json::Value, words: &[&str]) -> &'r serde_json::Value {
     let story = report["stories"].as_array().unwrap().iter().find(|s| {
         s["terms"]
             .as_array()
@@ -83,10 +83,12 @@ fn headline(report: &serde_json::Value, words: &[&str]) -> String {
             .filter_map(|t| t.as_str())
             .any(|t| t.split(' ').any(|w| words.contains(&w)))
     });
-    story.map_or_else(
-        || panic!("no story about {words:?} in {report}"),
-        |s| s["headline"].as_str().unwrap().to_lowercase(),
-    )
+    story.unwrap_or_else(|| panic!("no story about {words:?} in {report}"))
+}
+
+/// The headline of [`story`], lower-cased.
+fn headline(report: &serde_json::Value, words: &[&str]) -> String {
+    story(report, words)["headline"].as_str().unwrap().to_lowercase()
 }
 
 #[test]
@@ -106,4 +108,14 @@ fn headlines_say_what_happened() {
     let west = headline(at("2013-04-18T03:00:00Z"), &["west", "texas", "fertilizer", "plant"]);
     assert!(["west", "texas", "plant"].iter().any(|w| west.contains(w)), "{west}");
     assert!(west.contains("explosion"), "{west}");
+
+    // What people think, by the opinion model: the bombing is not read as good news (VADER, which
+    // scores "prayers", "safe" and "love", called the Boston story 54 % positive at 21:00).
+    let sentiment = |t: &str, words: &[&str]| story(at(t), words)["sentiment"].clone();
+    let bombing = sentiment("2013-04-15T20:00:00Z", &["boston", "marathon", "explosion", "explosions"]);
+    assert!(bombing["negative"].as_f64() > bombing["positive"].as_f64(), "{bombing}");
+    let evening = sentiment("2013-04-15T21:00:00Z", &["boston", "marathon", "#prayforboston"]);
+    assert!(evening["positive"].as_f64().unwrap() < 0.5, "{evening}");
+    let plant = sentiment("2013-04-18T03:00:00Z", &["west", "texas", "fertilizer", "plant"]);
+    assert!(plant["negative"].as_f64() > plant["positive"].as_f64(), "{plant}");
 }

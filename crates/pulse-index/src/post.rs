@@ -14,7 +14,7 @@ pub struct IndexPost {
     pub post: Arc<Post>,
     /// Detected language code (`en`, `es`, `und`, ...).
     pub lang: String,
-    /// VADER compound score in [−1, 1] (the pipeline uses the topic-masked score); `None` when
+    /// Compound sentiment in [−1, 1] (the analyzer's topic sentiment: the opinion model by default); `None` when
     /// the post has no sentiment (e.g. not English).
     pub sentiment: Option<f64>,
     /// Topic keys of the post (canonical keys: `#bostonmarathon`, `boston marathon`, `@united`).

@@ -215,7 +215,7 @@ pub struct Hit {
     pub text: String,
     /// Language code the pipeline detected (e.g. `en`, `und`).
     pub lang: String,
-    /// VADER compound score in [−1, 1]; `None` when the post has no sentiment.
+    /// Compound sentiment in [−1, 1]; `None` when the post has no sentiment.
     pub sentiment: Option<f64>,
     /// Side of the compound score by the ±0.05 rule; `None` when the post has no sentiment.
     pub sentiment_class: Option<SentimentClass>,

@@ -114,7 +114,7 @@ impl TrendState {
     }
 }
 
-/// Sentiment of a topic's posts in the window (topic-masked VADER compound; ±0.05 classes).
+/// Sentiment of a topic's posts in the window (the analyzer's topic sentiment compound; ±0.05 classes).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SentimentSummary {
     /// Share of scored posts with compound ≥ 0.05.
