@@ -214,3 +214,42 @@ fn analyze_text_reports_an_overlong_line_and_goes_on() {
     assert!(err.contains("lines.txt:3: line longer than 1048576 bytes"), "{err}");
     assert!(err.contains("1 malformed records skipped"), "{err}");
 }
+
+#[test]
+fn a_post_piped_into_replay_comes_out_while_the_pipe_stays_open() {
+    use std::io::{BufRead, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["replay", "-", "--max"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            lines.send((std::time::Instant::now(), line.unwrap())).unwrap();
+        }
+    });
+    // Five posts, one every 200 ms, on a pipe that stays open: each must come out on its own.
+    let mut latencies = Vec::new();
+    for i in 0..5 {
+        let post = format!(
+            "{{\"id\":\"{i}\",\"created_at\":\"2024-05-01T00:00:0{i}Z\",\"author\":\"a\",\"text\":\"post {i}\",\"source\":\"test\",\"kind\":\"post\"}}\n"
+        );
+        let sent = std::time::Instant::now();
+        input.write_all(post.as_bytes()).unwrap();
+        input.flush().unwrap();
+        let (at, line) = received.recv_timeout(std::time::Duration::from_secs(10)).expect("the post came out");
+        assert!(line.contains(&format!("\"id\":\"{i}\"")), "{line}");
+        latencies.push(at - sent);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    latencies.sort();
+    eprintln!("piped post to replayed line: {latencies:?}");
+    assert!(latencies[2] < std::time::Duration::from_millis(100), "median {:?}", latencies[2]);
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}

@@ -7,11 +7,19 @@
 //! inputs are then merged (k-way) into one stream in non-decreasing `created_at` order; ties keep
 //! input order, then file order.
 //!
+//! Standard input may be live (a stream piped in): it is read on a thread of its own and sorted in
+//! batches, each what arrives within [`LIVE_IDLE`] of its first post (at most `sort_buffer`), so a
+//! post never waits for the buffer to fill; when the input has nothing more, the sink is told to
+//! hand on what it holds ([`Sink::idle`]). A post of a live input older than one already emitted
+//! is passed on as it comes (it cannot be put before what is gone; the trend engine counts late
+//! posts).
+//!
 //! Pacing runs against a [`Clock`] so tests control time instead of sleeping.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -96,13 +104,59 @@ impl ReplayInput {
         self.path == Path::new("-")
     }
 
-    fn open(&self) -> Result<PostReader> {
+    fn open(&self) -> Result<Source> {
         if self.is_stdin() {
-            PostReader::from_reader(&self.path, std::io::stdin(), self.format)
+            Ok(Source::live(PostReader::from_reader(&self.path, std::io::stdin(), self.format)?))
         } else {
-            PostReader::open(&self.path, self.format)
+            Ok(Source::File(PostReader::open(&self.path, self.format)?))
         }
     }
+}
+
+/// How long a post of a live input waits for later-read posts that may precede it.
+pub const LIVE_IDLE: Duration = Duration::from_millis(20);
+
+/// Where an input's records come from.
+enum Source {
+    /// A file, read as needed.
+    File(PostReader),
+    /// Standard input, read on its own thread (so a silent pipe can be told from a slow one).
+    Live { path: PathBuf, records: Receiver<Result<Record>> },
+}
+
+impl Source {
+    fn live(reader: PostReader) -> Self {
+        let path = reader.path().to_path_buf();
+        let (sender, records) = std::sync::mpsc::sync_channel(4096);
+        std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || {
+                for record in reader {
+                    if sender.send(record).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("a thread to read standard input");
+        Source::Live { path, records }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Source::File(reader) => reader.path(),
+            Source::Live { path, .. } => path,
+        }
+    }
+}
+
+/// What asking an input for its next record found. (Unboxed: a record is moved once, and boxing
+/// would cost an allocation per post.)
+#[allow(clippy::large_enum_variant)]
+enum Read {
+    Record(Record),
+    /// A live input's batch is complete ([`LIVE_IDLE`] since it began): emit before reading more.
+    BatchComplete,
+    End,
 }
 
 /// What to replay and how.
@@ -229,10 +283,9 @@ pub fn replay(
                 heads.push(Reverse(Head { at: post.created_at, index, post }));
             }
         }
+        // A post is sent before its input is asked for the next one: a live input may make
+        // that wait.
         while let Some(Reverse(Head { index, mut post, .. })) = heads.pop() {
-            if let Some(next) = sorted[index].next(&mut summary.inputs[index], options, observer)? {
-                heads.push(Reverse(Head { at: next.created_at, index, post: next }));
-            }
             if options.limit.is_some_and(|limit| summary.emitted() >= limit) {
                 break 'passes;
             }
@@ -246,6 +299,12 @@ pub fn replay(
             summary.first_at = summary.first_at.or(Some(post.created_at));
             summary.last_at = Some(post.created_at);
             observer.on_post(&post, &summary);
+            if sorted[index].would_wait() {
+                sink.idle()?;
+            }
+            if let Some(next) = sorted[index].next(&mut summary.inputs[index], options, observer)? {
+                heads.push(Reverse(Head { at: next.created_at, index, post: next }));
+            }
         }
         if pass == 0 {
             span_of_first_pass = summary.first_at.zip(summary.last_at).map(|(first, last)| last - first);
@@ -305,24 +364,65 @@ impl Ord for Pending {
 
 /// One input behind a bounded reorder buffer.
 struct SortedInput {
-    reader: PostReader,
+    source: Source,
     buffer: BinaryHeap<Reverse<Pending>>,
     capacity: usize,
     seq: u64,
     last_emitted: Option<DateTime<Utc>>,
     exhausted: bool,
+    /// A live input's batch is complete: its buffer is being emitted without reading more.
+    draining: bool,
+    /// When a live input's current batch began.
+    batch_started: Instant,
 }
 
 impl SortedInput {
-    fn new(reader: PostReader, capacity: usize) -> Self {
+    fn new(source: Source, capacity: usize) -> Self {
         Self {
-            reader,
+            source,
             buffer: BinaryHeap::new(),
             capacity: capacity.max(1),
             seq: 0,
             last_emitted: None,
             exhausted: false,
+            draining: false,
+            batch_started: Instant::now(),
         }
+    }
+
+    /// Whether asking for the next post would wait on a live input that has nothing buffered.
+    fn would_wait(&self) -> bool {
+        matches!(self.source, Source::Live { .. }) && self.buffer.is_empty() && !self.exhausted
+    }
+
+    fn read(&mut self) -> Result<Read> {
+        let record = match &mut self.source {
+            Source::File(reader) => reader.next().transpose()?,
+            // A batch starts with the first post after the buffer ran empty and gathers what
+            // arrives within LIVE_IDLE of it; the batch is then emitted in time order, and what
+            // arrives meanwhile waits in the channel for the next batch.
+            Source::Live { records, .. } => {
+                let received = if self.buffer.is_empty() {
+                    self.draining = false;
+                    let record = records.recv().ok();
+                    self.batch_started = Instant::now();
+                    record
+                } else if self.draining {
+                    return Ok(Read::BatchComplete);
+                } else {
+                    match records.recv_timeout(LIVE_IDLE.saturating_sub(self.batch_started.elapsed())) {
+                        Ok(record) => Some(record),
+                        Err(RecvTimeoutError::Timeout) => {
+                            self.draining = true;
+                            return Ok(Read::BatchComplete);
+                        }
+                        Err(RecvTimeoutError::Disconnected) => None,
+                    }
+                };
+                received.transpose()?
+            }
+        };
+        Ok(record.map_or(Read::End, Read::Record))
     }
 
     /// The input's next post in time order, once the buffer is full or the input is exhausted.
@@ -333,9 +433,13 @@ impl SortedInput {
         observer: &mut dyn ReplayObserver,
     ) -> Result<Option<Post>> {
         while !self.exhausted && self.buffer.len() < self.capacity {
-            let Some(record) = self.reader.next().transpose()? else {
-                self.exhausted = true;
-                break;
+            let record = match self.read()? {
+                Read::Record(record) => record,
+                Read::BatchComplete => break,
+                Read::End => {
+                    self.exhausted = true;
+                    break;
+                }
             };
             counts.read += 1;
             let post = match record {
@@ -358,9 +462,10 @@ impl SortedInput {
                 counts.filtered += 1;
                 continue;
             }
-            if let Some(previous) = self.last_emitted.filter(|previous| at < *previous) {
+            let live = matches!(self.source, Source::Live { .. });
+            if let Some(previous) = self.last_emitted.filter(|previous| at < *previous && !live) {
                 return Err(Error::SortBufferExceeded {
-                    path: self.reader.path().to_path_buf(),
+                    path: self.source.path().to_path_buf(),
                     at: at.to_rfc3339(),
                     previous: previous.to_rfc3339(),
                     capacity: self.capacity,

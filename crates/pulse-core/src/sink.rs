@@ -10,6 +10,11 @@ pub trait Sink {
     fn finish(&mut self) -> std::result::Result<(), SinkError> {
         Ok(())
     }
+    /// Called when the input has nothing more for now (a live stream between posts): hand on
+    /// whatever is buffered, so a post does not wait for the next one.
+    fn idle(&mut self) -> std::result::Result<(), SinkError> {
+        Ok(())
+    }
 }
 
 /// Why a sink stopped taking posts.
@@ -62,6 +67,10 @@ impl<W: std::io::Write> Sink for JsonlSink<W> {
     }
 
     fn finish(&mut self) -> std::result::Result<(), SinkError> {
+        Ok(self.out.flush()?)
+    }
+
+    fn idle(&mut self) -> std::result::Result<(), SinkError> {
         Ok(self.out.flush()?)
     }
 }
