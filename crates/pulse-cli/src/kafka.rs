@@ -165,7 +165,7 @@ pub fn query(args: QueryArgs) -> Result<ExitCode> {
     }
     let kafka = config.kafka.clone();
     let engine = Arc::new(TrendEngine::new(trends)?);
-    let index = server::fresh_index(&config.index)?;
+    let (index, _state_lock) = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
     let state = AppState::new(engine.clone(), index.clone(), stats.clone(), config.http.max_streams);
     let stop = Arc::new(AtomicBool::new(false));

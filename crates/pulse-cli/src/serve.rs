@@ -80,7 +80,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let serve = &config.serve;
     let inputs = inputs::resolve(&serve.replay, None)?;
     let engine = Arc::new(TrendEngine::new(trend_config)?);
-    let index = server::fresh_index(&config.index)?;
+    let (index, _state_lock) = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
     let state = AppState::new(engine.clone(), index.clone(), stats.clone(), config.http.max_streams);
     let stop = Arc::new(AtomicBool::new(false));

@@ -14,15 +14,44 @@ use pulse_ingest::PipelineStats;
 
 use crate::config::{HttpConfig, IndexSection};
 
-/// Opens an empty search index under the state directory. Trend state is rebuilt from the source
-/// on every start, so the index is emptied to match it.
-pub fn fresh_index(settings: &IndexSection) -> Result<Arc<SearchIndex>> {
+/// The state directory held by this process: an exclusive advisory lock on `pulse.lock` in it,
+/// released when the process ends (however it ends). Keep it alive as long as the index is used.
+pub struct StateLock {
+    _file: std::fs::File,
+}
+
+/// Locks the state directory, then opens an empty search index under it. Trend state is rebuilt
+/// from the source on every start, so the index is emptied to match it — which is why a second
+/// process on the same directory must be refused before it touches anything.
+pub fn fresh_index(settings: &IndexSection) -> Result<(Arc<SearchIndex>, StateLock)> {
+    let lock = lock_state_dir(&settings.state_dir)?;
     let dir = settings.state_dir.join("index");
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot reset {}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(Arc::new(SearchIndex::open(&dir, settings.index_config())?))
+    Ok((Arc::new(SearchIndex::open(&dir, settings.index_config())?), lock))
+}
+
+fn lock_state_dir(dir: &std::path::Path) -> Result<StateLock> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join("pulse.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(StateLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another pulse process is using the state directory {} (it holds {}); stop it, or give this one \
+             its own --state-dir",
+            dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
 }
 
 /// Serves `app` as `http` says until SIGINT/SIGTERM or until `stop` is set (a pipeline thread

@@ -208,3 +208,32 @@ fn a_dead_letter_file_that_cannot_be_written_stops_serve_with_an_error() {
     assert!(said.contains("the replay failed: cannot write dead letters to"), "{said}");
     assert!(said.contains("No space left on device"), "{said}");
 }
+
+#[test]
+fn a_second_serve_on_the_same_state_directory_is_refused_and_the_first_keeps_its_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start(&dir, "");
+    let search = |server: &Server| {
+        let mut stream = server.connect();
+        stream.write_all(b"GET /v1/search?q=boston HTTP/1.1\r\nHost: pulse\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+        serde_json::from_str::<serde_json::Value>(&body).map_or(0, |v| v["total"].as_u64().unwrap_or(0))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while search(&first) == 0 {
+        assert!(Instant::now() < deadline, "the first server never indexed a post about boston");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let second = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--state-dir", dir.path().join("state").to_str().unwrap()])
+        .env("PULSE_DATA_DIR", pulse_testsuite::data_dir())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{said}");
+    assert!(said.contains("another pulse process is using the state directory"), "{said}");
+    // The first one's index was not wiped under it.
+    assert!(search(&first) > 0);
+}
