@@ -8,7 +8,9 @@
 //! 1. If one language has ≥ 2 stopwords that belong to no other list, and no other language has
 //!    any such exclusive stopword, that language wins without running a model (most tweets).
 //! 2. Texts with fewer than [`MIN_LETTERS`] letters in words are `und`.
-//! 3. Otherwise `whichlang` runs on the words only (no URLs, mentions, hashtags, emoji). Its
+//! 3. Otherwise `whichlang` runs on the words only (no URLs, mentions, hashtags, emoji),
+//!    lower-cased. When one language has ≥ 2 stopwords in the text, more than any other and more
+//!    than the model's language, it wins over the model. Else the model's
 //!    answer is accepted for a language with a stopword list when the text holds at least one of
 //!    its stopwords or is long (≥ [`LONG_LETTERS`] letters); for the scripts without lists
 //!    (zh, ja, ko, hi, vi) when the text has at least 4 non-ASCII letters. Else the language
@@ -87,15 +89,25 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
     buf.clear();
     for t in tokens.as_slice() {
         if matches!(t.kind, TokenKind::Word | TokenKind::Punct | TokenKind::Number) {
-            buf.push_str(&text[t.span.clone()]);
+            // Lower-cased: shouting ("GROSS GROSS GROSS!!") reads as another language to the model.
+            buf.extend(text[t.span.clone()].chars().flat_map(char::to_lowercase));
             buf.push(' ');
         }
     }
     let code = whichlang_code(whichlang::detect_language(buf));
+    // The language with the most stopwords, when one has more than every other.
+    let (most, most_count) =
+        any.iter().enumerate().max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i))).map_or((0, 0), |(i, n)| (i, *n));
+    let most_is_unique = any.iter().filter(|&&n| n == most_count).count() == 1;
     match Stopwords::lang_bit(code) {
         Some(bit) => {
             let i = bit.trailing_zeros() as usize;
-            if any[i] > 0 || letters >= LONG_LETTERS {
+            if most_is_unique && most_count > any[i] && most_count >= 2 {
+                // Short texts fool the model ("Apparent suicide triggers youth protests against
+                // unemployment" reads as French); two or more stopwords of one language, more
+                // than the model's language has, outweigh it.
+                STOPWORD_LANGS[most]
+            } else if any[i] > 0 || letters >= LONG_LETTERS {
                 code
             } else if best_count >= 2 {
                 STOPWORD_LANGS[best]

@@ -25,7 +25,8 @@ fn english_tweets_are_english_or_und() {
     let texts: Vec<String> = pulse_testsuite::eval::vader_tweets().into_iter().map(|t| t.1).collect();
     let s = shares(&texts);
     println!("VADER tweets: en {:.3}, und {:.3}", share(&s, "en"), share(&s, "und"));
-    // Measured: en 0.897, und 0.094.
+    // Measured: en 0.898, und 0.092 (39 of 4,200 still read as another language, mostly
+    // French, by the model: short shouting or names with no stopword to outweigh it).
     assert!(share(&s, "en") >= 0.88, "{s:?}");
     assert!(share(&s, "en") + share(&s, "und") >= 0.97, "{s:?}");
 }
@@ -33,7 +34,7 @@ fn english_tweets_are_english_or_und() {
 #[test]
 fn crisis_tweets_in_other_languages() {
     for (event, lang, min) in [
-        // Measured 2026-11-28: 0.402, 0.882, 0.648, 0.563, 0.031. These sets are mixed: many of
+        // Measured 2026-12-06: 0.418, 0.877, 0.653, 0.559, 0.068. These sets are mixed: many of
         // their tweets are English (news wires, foreign reactions), and most Philippine flood
         // tweets are English too, so the floors sit a little under the measured shares.
         ("2012_Costa_Rica_earthquake", "es", 0.35),
