@@ -119,10 +119,18 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         return Ok(answer);
     }
     answer.matching_posts = matching_posts(state, &subject).await;
-    let Some(stats) = find_topic(state, &subject, windows.history.min(24 * 3600)).await? else {
+    // The trend window when the topic has posts there; else the last day (a replay that ended,
+    // a topic that was busy this morning), and the answer says which.
+    let day = windows.history.min(24 * 3600);
+    let mut found = find_topic(state, &subject, windows.trend).await?;
+    if found.is_none() && day > windows.trend {
+        found = find_topic(state, &subject, day).await?;
+        answer.window = format_window(day);
+    }
+    let Some(stats) = found else {
         answer.summary.push(format!(
             "Pulse has no topic \"{subject}\" in the last {}; {} posts match those words.",
-            format_window(windows.history.min(24 * 3600)),
+            format_window(day),
             answer.matching_posts
         ));
         return Ok(answer);
@@ -139,7 +147,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         expected: stats.expected,
         ratio: ratio(stats.authors, stats.expected),
     });
-    answer.sentiment = Some(stats.sentiment_now);
+    answer.sentiment = stats.sentiment_now;
     answer.related = stats.related.iter().map(|r| r.topic.clone()).collect();
     answer.story = story;
     answer.representative = Some(rep);
@@ -202,24 +210,25 @@ pub fn summarize(stats: &TopicStats, story: Option<&Story>, rep: &Representative
         let related: Vec<&str> = stats.related.iter().take(4).map(|r| r.topic.as_str()).collect();
         out.push(format!("Related topics: {}.", related.join(", ")));
     }
-    let s = &stats.sentiment_now;
-    let shift = match s.shift {
-        Some(shift) if shift <= -0.05 => format!(", more negative than before ({shift:+.2})"),
-        Some(shift) if shift >= 0.05 => format!(", more positive than before ({shift:+.2})"),
-        Some(shift) => format!(", about as before ({shift:+.2})"),
-        None => String::new(),
-    };
-    let scored = rep.counts.positive + rep.counts.negative + rep.counts.neutral;
-    if scored > 0 {
-        out.push(format!(
-            "What people think: {} negative, {} neutral, {} positive (mean sentiment {:+.2}{shift}).",
-            percent(s.negative),
-            percent(s.neutral),
-            percent(s.positive),
-            s.compound
-        ));
-    } else {
-        out.push("None of its recent posts could be scored for sentiment (sentiment is English-only).".into());
+    match &stats.sentiment_now {
+        Some(s) => {
+            let shift = match s.shift {
+                Some(shift) if shift <= -0.05 => format!(", more negative than before ({shift:+.2})"),
+                Some(shift) if shift >= 0.05 => format!(", more positive than before ({shift:+.2})"),
+                Some(shift) => format!(", about as before ({shift:+.2})"),
+                None => String::new(),
+            };
+            out.push(format!(
+                "What people think: {} negative, {} neutral, {} positive (mean sentiment {:+.2}{shift}).",
+                percent(s.negative),
+                percent(s.neutral),
+                percent(s.positive),
+                s.compound
+            ));
+        }
+        None => out.push(format!(
+            "None of its posts in the last {window} could be scored for sentiment (sentiment is English-only)."
+        )),
     }
     if let Some(hit) = rep.negative.first() {
         out.push(format!("A typical negative post: {}.", quote(hit)));

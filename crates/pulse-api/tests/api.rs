@@ -300,6 +300,24 @@ async fn a_topic_has_its_series_sentiment_and_representative_posts() {
         assert!(hit["sentiment"].as_f64().unwrap() <= -0.05, "{hit}");
         assert!(hit["text"].as_str().unwrap().to_lowercase().contains("boston"), "{hit}");
     }
+    // Posts, sentiment and the series all cover the asked window: the posts are the series' sum,
+    // and a window shows shares only when it has scored posts.
+    for window in ["1h", "6h", "24h"] {
+        let (status, body) = get_json(&router, &format!("/v1/topics/boston?window={window}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_matches("TopicResponse", &body);
+        let series: u64 = body["series"].as_array().unwrap().iter().map(|p| p["posts"].as_u64().unwrap()).sum();
+        assert_eq!(body["posts"].as_u64(), Some(series), "{window}: {body}");
+        let shares = &body["sentiment_now"];
+        let sum: f64 = ["positive", "neutral", "negative"].iter().map(|s| shares[*s].as_f64().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 0.01, "{window}: {shares}");
+    }
+    let (_, day) = get_json(&router, "/v1/topics/boston?window=24h").await;
+    let (_, hour) = get_json(&router, "/v1/topics/boston?window=1h").await;
+    assert!(day["posts"].as_u64() > hour["posts"].as_u64(), "{day} vs {hour}");
+    // The whole replay is in the day: nothing before it to compare with.
+    assert!(day["sentiment_baseline"].is_null(), "{}", day["sentiment_baseline"]);
+    assert!(!hour["sentiment_baseline"].is_null());
     // Free text resolves to the topic key.
     let (status, body) = get_json(&router, "/v1/topics/Boston%20Marathon").await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -339,19 +339,22 @@ impl TrendEngine {
         (headline_post, summary)
     }
 
-    /// Statistics of any topic over the last `span_secs` (default: the whole ring), or `None` if
-    /// it was never seen. Counts come from the count-min, so topics that were never candidates
-    /// have them too; sentiment, surface forms and related topics need the topic to have been
-    /// watched.
+    /// Statistics of any topic over the window of the last `span_secs` (whole buckets; default:
+    /// the trend window), or `None` if it has no post there. Posts, authors, the score against
+    /// the baseline and the sentiment are all over that window, the baseline sentiment over the
+    /// ring before it. Counts come from the count-min, so topics that were never candidates have
+    /// them too; sentiment, surface forms and related topics need the topic to have been watched.
     pub fn topic(&self, key: &str, span_secs: Option<i64>) -> Option<TopicStats> {
         let config = &self.inner.config;
         let state = self.read();
         let as_of = self.default_as_of(&state)?;
         let hash = hash_key(key);
-        let (from, to, _) = score::window(config, as_of, config.window_buckets);
-        let span_from = span_secs.map_or(i64::MIN, |s| to - s);
+        let buckets = span_secs.map_or(config.window_buckets, |s| {
+            ((s + config.bucket_secs - 1) / config.bucket_secs).clamp(1, config.history_buckets as i64) as usize
+        });
+        let (from, to, _) = score::window(config, as_of, buckets);
         let mut series = Vec::new();
-        for (start, b) in state.window.iter().filter(|(s, _)| *s >= span_from && *s < to) {
+        for (start, b) in state.window.iter().filter(|(s, _)| *s >= from && *s < to) {
             let posts = b.topic_posts.estimate(hash);
             let d = b.detail.get(&hash);
             series.push(TopicPoint {
@@ -365,9 +368,9 @@ impl TrendEngine {
             return None;
         }
         let rate = score::baseline_rate(config, &state, hash, from);
-        let e = score::evaluate(config, &state, hash, as_of, config.window_buckets, rate);
+        let e = score::evaluate(config, &state, hash, as_of, buckets, rate);
         let now = Agg::over(&state, hash, from, to);
-        let before = Agg::over(&state, hash, span_from, from);
+        let before = Agg::over(&state, hash, i64::MIN, from);
         let mut related: Vec<(u64, u64)> = now.cooc.iter().map(|(h, n)| (*h, *n)).collect();
         related.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let related = related
@@ -384,8 +387,8 @@ impl TrendEngine {
             authors: e.authors,
             expected: (e.expected * 10.0).round() / 10.0,
             score: (e.score * 10.0).round() / 10.0,
-            sentiment_now: now.summary(&before),
-            sentiment_baseline: before.summary(&Agg::default()),
+            sentiment_now: (now.scored() > 0).then(|| now.summary(&before)),
+            sentiment_baseline: (before.scored() > 0).then(|| before.summary(&Agg::default())),
             related,
             samples: now.samples.clone(),
         })

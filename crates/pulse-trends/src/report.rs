@@ -192,18 +192,18 @@ pub struct TopicStats {
     pub at: String,
     /// Per bucket over the asked span, oldest first.
     pub series: Vec<TopicPoint>,
-    /// Posts in the trend window.
+    /// Posts in the window.
     pub posts: u64,
-    /// Distinct authors in the trend window.
+    /// Distinct authors in the window.
     pub authors: u64,
-    /// Expected authors in the trend window.
+    /// Expected authors in the window, from the baseline.
     pub expected: f64,
-    /// Current score (0 when below baseline).
+    /// Score of the window against the baseline (0 when below it).
     pub score: f64,
-    /// Sentiment in the trend window.
-    pub sentiment_now: SentimentSummary,
-    /// Sentiment over the span before the trend window.
-    pub sentiment_baseline: SentimentSummary,
+    /// Sentiment in the window; `None` when none of its posts was scored.
+    pub sentiment_now: Option<SentimentSummary>,
+    /// Sentiment in the ring before the window; `None` when none of those posts was scored.
+    pub sentiment_baseline: Option<SentimentSummary>,
     /// Co-occurring topics, most shared first.
     pub related: Vec<RelatedTopic>,
     /// A few post ids.
