@@ -104,3 +104,16 @@ pub fn crisislex_t26(event: &str) -> Vec<String> {
     let bytes = read(data_dir().join(format!("crisislex-t26/{event}-tweets_labeled.csv")));
     csv_column(&bytes, true, |r| r.get(1).unwrap_or("").to_string(), usize::MAX)
 }
+
+/// Pearson's correlation coefficient of two equally long series.
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    sxy / (sxx * syy).sqrt()
+}

@@ -19,6 +19,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use pulse_testsuite::eval::{self, pearson};
 use pulse_text::Vader;
 use pulse_text::opinion::{CLASSES, Opinion, features, softmax};
 
@@ -30,10 +31,6 @@ const L2: f32 = 1e-4;
 struct Example {
     label: usize,
     features: Vec<u32>,
-}
-
-fn eval_dir() -> PathBuf {
-    std::env::var_os("PULSE_EVAL_DIR").map_or_else(|| PathBuf::from("../shared/eval/sentiment"), PathBuf::from)
 }
 
 fn label_index(label: &str) -> Option<usize> {
@@ -70,7 +67,7 @@ fn text_key(text: &str) -> String {
 }
 
 fn semeval() -> Vec<(usize, String)> {
-    let dir = eval_dir().join("semeval-2013-2016");
+    let dir = pulse_testsuite::eval_dir().join("semeval-2013-2016");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
@@ -92,9 +89,7 @@ fn semeval() -> Vec<(usize, String)> {
 }
 
 fn tweeteval() -> Vec<(usize, String)> {
-    let texts = std::fs::read_to_string(eval_dir().join("tweeteval-val-text.txt")).expect("tweeteval texts");
-    let labels = std::fs::read_to_string(eval_dir().join("tweeteval-val-labels.txt")).expect("tweeteval labels");
-    labels.lines().map(|l| l.trim().parse().expect("label")).zip(texts.split('\n').map(str::to_string)).collect()
+    eval::tweeteval().into_iter().map(|(label, text)| (usize::from(label), text)).collect()
 }
 
 fn featurise(text: &str, vader: &Vader, word: &mut String) -> Vec<u32> {
@@ -174,18 +169,6 @@ fn train(examples: &[Example], passes: usize) -> (Vec<[f32; CLASSES]>, [f32; CLA
         }
     }
     (weights, bias)
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    sxy / (sxx * syy).sqrt()
 }
 
 fn main() {
@@ -279,15 +262,12 @@ fn report(model: &Opinion, vader: &Vader) {
             recall[2]
         ));
     }
-    let ratings = std::fs::read_to_string(eval_dir().join("vader-tweets-groundtruth.tsv")).expect("VADER ratings");
     let (mut human, mut by_model, mut by_vader) = (Vec::new(), Vec::new(), Vec::new());
-    for line in ratings.lines().filter(|l| !l.trim().is_empty()) {
-        let mut f = line.splitn(3, '\t');
-        let (_, rating, text) = (f.next(), f.next(), f.next().unwrap_or_default());
-        human.push(rating.and_then(|r| r.parse::<f64>().ok()).expect("rating"));
-        let masked = vader.polarity_scores_masked(text, pulse_text::Masking::SOCIAL);
-        by_model.push(model.score(text, &masked, &mut scratch).compound);
-        by_vader.push(vader.polarity_scores(text).compound);
+    for (rating, text) in eval::vader_tweets() {
+        human.push(rating);
+        let masked = vader.polarity_scores_masked(&text, pulse_text::Masking::SOCIAL);
+        by_model.push(model.score(&text, &masked, &mut scratch).compound);
+        by_vader.push(vader.polarity_scores(&text).compound);
     }
     rows.push(format!(
         "VADER paper's 4,200 rated tweets, Pearson r: model {:.3}, VADER {:.3}",

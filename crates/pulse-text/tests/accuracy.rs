@@ -1,18 +1,7 @@
 //! Accuracy of VADER on labelled tweets: the paper's human ratings and TweetEval.
 
+use pulse_testsuite::eval::pearson;
 use pulse_text::Vader;
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    sxy / (sxx * syy).sqrt()
-}
 
 #[test]
 fn compound_correlates_with_human_ratings_like_python() {
