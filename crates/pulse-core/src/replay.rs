@@ -7,7 +7,8 @@
 //! inputs are then merged (k-way) into one stream in non-decreasing `created_at` order; ties keep
 //! input order, then file order.
 //!
-//! Standard input may be live (a stream piped in): it is read on a thread of its own and sorted in
+//! Standard input, unless it is a redirected file, may be live (a stream piped in): it is read on a
+//! thread of its own and sorted in
 //! batches, each what arrives within [`LIVE_IDLE`] of its first post (at most `sort_buffer`), so a
 //! post never waits for the buffer to fill; when the input has nothing more, the sink is told to
 //! hand on what it holds ([`Sink::idle`]). A post of a live input older than one already emitted
@@ -106,7 +107,11 @@ impl ReplayInput {
 
     fn open(&self) -> Result<Source> {
         if self.is_stdin() {
-            Ok(Source::live(PostReader::from_reader(&self.path, std::io::stdin(), self.format)?))
+            let reader = PostReader::from_reader(&self.path, std::io::stdin(), self.format)?;
+            // A file redirected into standard input is read like any file (sorted whole); a pipe,
+            // a socket or a terminal may be live.
+            let redirected_file = std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
+            Ok(if redirected_file { Source::File(reader) } else { Source::live(reader) })
         } else {
             Ok(Source::File(PostReader::open(&self.path, self.format)?))
         }
@@ -425,7 +430,8 @@ impl SortedInput {
         Ok(record.map_or(Read::End, Read::Record))
     }
 
-    /// The input's next post in time order, once the buffer is full or the input is exhausted.
+    /// The input's next post in time order, once the buffer is full, the input is exhausted or a
+    /// live input's batch is complete.
     fn next(
         &mut self,
         counts: &mut InputSummary,
