@@ -16,7 +16,8 @@ speed, forever, each pass shifted in time):
 
 Prints, and writes as JSON with --json: requests and non-2xx per route (a 503 refusal of a stream
 over the cap counts apart), 5xx seen anywhere, the probe's p50/p99/max, and RSS after the warm-up
-(the first fifth of the run) against its maximum and its value at the end.
+(the first fifth of the run) against its maximum and its value at the end, and against the warm-up's
+high-water mark; the series of RSS and searchable posts every 10 s.
 
     PULSE_DATA_DIR=../shared/replay-data python3 benches/soak.py [--minutes 30] [--json out.json]
 """
@@ -46,6 +47,18 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def index_documents(port):
+    """Searchable posts (`pulse_index_documents`), or None when /metrics does not answer."""
+    try:
+        status, body = get(port, "/metrics")
+    except OSError:
+        return None
+    for line in body.decode(errors="replace").splitlines():
+        if line.startswith("pulse_index_documents "):
+            return int(float(line.split()[1]))
+    return None
 
 
 def rss_kib(pid):
@@ -78,6 +91,7 @@ class Soak:
         self.slow = {"sent": 0, "cut_off": 0}
         self.probe_ms = []
         self.rss = []
+        self.documents = []
         self.routes = {}
         self.statuses = {}
 
@@ -156,6 +170,7 @@ class Soak:
     def memory(self):
         while not self.stop.is_set():
             self.rss.append((time.time(), rss_kib(self.pid)))
+            self.documents.append(index_documents(self.port))
             self.stop.wait(10)
 
     def load(self, deadline):
@@ -209,6 +224,11 @@ def main():
         warm = started + args.minutes * 60 / 5
         after_warmup = [kib for at, (kib, _) in soak.rss if at >= warm]
         anon = [kib for at, (_, kib) in soak.rss if at >= warm]
+        # The replay cycles through busy and quiet days of data every few minutes, so memory moves
+        # within a band; the warm-up's high-water mark is the top of that band once every part of
+        # the data has been through the window, and growth past it is what a leak would show.
+        warmup_peak = max(kib for at, (kib, _) in soak.rss if at < warm)
+        warmup_anon_peak = max(kib for at, (_, kib) in soak.rss if at < warm)
         probe = sorted(soak.probe_ms)
         result = {
             "minutes": args.minutes,
@@ -232,7 +252,16 @@ def main():
                 "anon_max_after_warmup": round(max(anon) / 1024, 1),
                 "anon_end": round(anon[-1] / 1024, 1),
                 "anon_growth_after_warmup": round(max(anon) / anon[0] - 1, 3),
+                "warmup_peak": round(warmup_peak / 1024, 1),
+                "growth_over_warmup_peak": round(max(after_warmup) / warmup_peak - 1, 3),
+                "anon_warmup_peak": round(warmup_anon_peak / 1024, 1),
+                "anon_growth_over_warmup_peak": round(max(anon) / warmup_anon_peak - 1, 3),
             },
+            # Every 10 s: seconds since the start, RSS and anonymous RSS in MiB, searchable posts.
+            "series": [
+                [round(at - started), round(kib / 1024, 1), round(anon_kib / 1024, 1), docs]
+                for (at, (kib, anon_kib)), docs in zip(soak.rss, soak.documents + [None])
+            ],
             "server_alive": server.poll() is None,
         }
         print(json.dumps(result, indent=1))

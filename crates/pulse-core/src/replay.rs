@@ -8,10 +8,9 @@
 //! input order, then file order.
 //!
 //! Standard input, unless it is a redirected file, may be live (a stream piped in): it is read on a
-//! thread of its own and sorted in
-//! batches, each what arrives within [`LIVE_IDLE`] of its first post (at most `sort_buffer`), so a
-//! post never waits for the buffer to fill; when the input has nothing more, the sink is told to
-//! hand on what it holds ([`Sink::idle`]). A post of a live input older than one already emitted
+//! thread of its own and sorted in batches, each what arrives within [`LIVE_IDLE`] of its first post
+//! (at most `sort_buffer`), so a post never waits for the buffer to fill; when the input has nothing
+//! more, the sink is told to hand on what it holds ([`Sink::idle`]). A post of a live input older than one already emitted
 //! is passed on as it comes (it cannot be put before what is gone; the trend engine counts late
 //! posts).
 //!
