@@ -35,7 +35,8 @@ pub struct ServeArgs {
     /// Replay as fast as possible instead (a load test).
     #[arg(long)]
     max: bool,
-    /// Passes over the inputs, each shifted past the previous one in time; 0 = forever.
+    /// Passes over the inputs, each shifted past the previous one in time; 0 = forever (standard
+    /// input, a live stream, is read once).
     #[arg(long = "loop", value_name = "N")]
     loops: Option<u32>,
     /// Ingest threads.
@@ -92,7 +93,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let node = IngestNode::start(&engine, Some(&index), stats.clone(), &node_config)?;
     let options = ReplayOptions {
         pacing: if serve.max { Pacing::Max } else { Pacing::Speed(serve.speed) },
-        loops: if serve.loops == 0 { u32::MAX } else { serve.loops },
+        // Standard input can be read only once: a live stream is not looped.
+        loops: if serve.replay.iter().any(|p| p.as_os_str() == "-") {
+            1
+        } else if serve.loops == 0 {
+            u32::MAX
+        } else {
+            serve.loops
+        },
         ..ReplayOptions::default()
     };
     // The replay ending must not stop the server; the replay failing (an input that cannot be

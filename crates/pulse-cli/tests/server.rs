@@ -237,3 +237,38 @@ fn a_second_serve_on_the_same_state_directory_is_refused_and_the_first_keeps_its
     // The first one's index was not wiped under it.
     assert!(search(&first) > 0);
 }
+
+#[test]
+fn a_post_piped_into_serve_is_read_while_the_pipe_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_pulse"))
+            .args(["serve", "--replay", "-", "--listen", "127.0.0.1:0"])
+            .args(["--state-dir", dir.path().join("state").to_str().unwrap()])
+            .stdin(std::process::Stdio::piped()),
+    );
+    let mut input = served.child.stdin.take().unwrap();
+    let server = Server(served);
+    let records_read = || {
+        let mut stream = server.connect();
+        stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: pulse\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+            .lines()
+            .find_map(|l| l.strip_prefix("pulse_records_read_total "))
+            .map_or(0, |n| n.trim().parse::<f64>().unwrap() as u64)
+    };
+    assert_eq!(records_read(), 0);
+    input
+        .write_all(b"{\"id\":\"1\",\"created_at\":\"2024-05-01T00:00:00Z\",\"author\":\"a\",\"text\":\"live post\",\"source\":\"test\",\"kind\":\"post\"}\n")
+        .unwrap();
+    input.flush().unwrap();
+    let sent = Instant::now();
+    while records_read() == 0 {
+        assert!(sent.elapsed() < Duration::from_secs(5), "the piped post was not read");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!("piped post read by serve after {:?}", sent.elapsed());
+    drop(input);
+}
