@@ -45,6 +45,8 @@ pub struct Opinion {
 pub struct OpinionScratch {
     features: Vec<u32>,
     word: String,
+    /// One bit per feature bucket: those found in the post being scored.
+    seen: Vec<u64>,
 }
 
 impl Opinion {
@@ -84,7 +86,7 @@ impl Opinion {
         }
         let f32_at = |at: usize| f32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
         let buckets = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if buckets == 0 || bytes.len() != header + buckets as usize * CLASSES {
+        if !buckets.is_power_of_two() || bytes.len() != header + buckets as usize * CLASSES {
             return Err(format!("model holds {} weight bytes for {buckets} buckets", bytes.len() - header));
         }
         let weights = bytes[header..].chunks_exact(CLASSES).map(|c| [c[0] as i8, c[1] as i8, c[2] as i8]).collect();
@@ -111,6 +113,10 @@ impl Opinion {
                 sum[k] += i32::from(w[k]);
             }
         }
+        self.logits_to_probabilities(sum)
+    }
+
+    fn logits_to_probabilities(&self, sum: [i32; CLASSES]) -> [f32; CLASSES] {
         let logits: [f32; CLASSES] = std::array::from_fn(|k| sum[k] as f32 * self.scale + self.bias[k]);
         softmax(logits)
     }
@@ -118,8 +124,29 @@ impl Opinion {
     /// The model's sentiment of `text`, whose VADER scores (mentions, hashtags and links masked)
     /// are `vader`.
     pub fn score(&self, text: &str, vader: &Sentiment, scratch: &mut OpinionScratch) -> Sentiment {
-        features(text, vader, self.buckets, &mut scratch.word, &mut scratch.features);
-        let p = self.probabilities(&scratch.features);
+        // The weights of each distinct feature, summed as the features are found: a bitmap of
+        // the buckets seen (cleared through the list of those set) stands in for sorting and
+        // de-duplicating them, and integer sums make the order irrelevant, so the result is
+        // exactly `probabilities(features(…))`.
+        let OpinionScratch { features: touched, word, seen } = scratch;
+        seen.resize(self.buckets.div_ceil(64) as usize, 0);
+        touched.clear();
+        let mut sum = [0i32; CLASSES];
+        each_feature(text, vader, self.buckets, word, |f| {
+            let (slot, bit) = ((f / 64) as usize, 1u64 << (f % 64));
+            if seen[slot] & bit == 0 {
+                seen[slot] |= bit;
+                touched.push(f);
+                let w = self.weights[f as usize];
+                for k in 0..CLASSES {
+                    sum[k] += i32::from(w[k]);
+                }
+            }
+        });
+        for &f in touched.iter() {
+            seen[(f / 64) as usize] = 0;
+        }
+        let p = self.logits_to_probabilities(sum);
         let round3 = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
         Sentiment {
             compound: (f64::from(compound(p[2] - p[0], self.neutral_band)) * 10_000.0).round() / 10_000.0,
@@ -158,7 +185,17 @@ pub fn softmax(logits: [f32; CLASSES]) -> [f32; CLASSES] {
 /// `#` dropped (`#fail` is `fail`).
 pub fn features(text: &str, vader: &Sentiment, buckets: u32, word: &mut String, out: &mut Vec<u32>) {
     out.clear();
-    let bucket = |h: u64| (h % u64::from(buckets)) as u32;
+    each_feature(text, vader, buckets, word, |f| out.push(f));
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// Calls `emit` with the bucket of every feature of [`features`], repeats included, in text order.
+/// `buckets` must be a power of two (the bucket is the hash's low bits).
+fn each_feature(text: &str, vader: &Sentiment, buckets: u32, word: &mut String, mut emit: impl FnMut(u32)) {
+    let mask = u64::from(buckets) - 1;
+    let bucket = |h: u64| (h & mask) as u32;
+    let out = &mut emit;
     let mut previous = fnv(FNV_OFFSET, b"<s>");
     let mut negated = false;
     for raw in text.split_whitespace() {
@@ -168,38 +205,37 @@ pub fn features(text: &str, vader: &Sentiment, buckets: u32, word: &mut String, 
         }
         let unigram = fnv(FNV_OFFSET, word.as_bytes());
         // A word in the scope of a negation is a different feature: "not good" is not "good".
-        out.push(bucket(if negated { fnv(unigram, b"~") } else { unigram }));
-        out.push(bucket(fnv(previous ^ BIGRAM, word.as_bytes())));
+        out(bucket(if negated { fnv(unigram, b"~") } else { unigram }));
+        out(bucket(fnv(previous ^ BIGRAM, word.as_bytes())));
         // Character 3- and 4-grams of the word between boundary marks: spellings, stems and
         // elongations the words alone miss.
-        let bytes = word.as_bytes();
-        if bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() {
-            let padded_len = bytes.len() + 2;
-            let at = |i: usize| if i == 0 || i == padded_len - 1 { b' ' } else { bytes[i - 1] };
-            for n in [3, 4] {
-                for start in 0..=padded_len.saturating_sub(n) {
-                    let h = (start..start + n)
-                        .fold(FNV_OFFSET ^ n as u64, |h, i| (h ^ u64::from(at(i))).wrapping_mul(0x0000_0100_0000_01b3));
-                    out.push(bucket(h));
-                }
+        let negation = is_negation(word);
+        if word.len() >= 3 && word.as_bytes()[0].is_ascii_alphabetic() {
+            // The word between spaces, in place (it is not needed as a word any more).
+            word.insert(0, ' ');
+            word.push(' ');
+            let padded = word.as_bytes();
+            for gram in padded.windows(3) {
+                out(bucket(fnv(FNV_OFFSET ^ 3, gram)));
+            }
+            for gram in padded.windows(4) {
+                out(bucket(fnv(FNV_OFFSET ^ 4, gram)));
             }
         }
         previous = unigram;
-        if is_negation(word) {
+        if negation {
             negated = true;
         } else if raw.ends_with(['.', ',', '!', '?', ';', ':']) {
             negated = false;
         }
     }
-    out.push(bucket(fnv(previous ^ BIGRAM, b"</s>")));
+    out(bucket(fnv(previous ^ BIGRAM, b"</s>")));
     // VADER's scores in bins (compound in 20, the positive and negative shares in 10 each): what
     // the lexicon knows, weighed by the data.
     let bin = |x: f64, lo: f64, n: f64| ((x - lo) / (1.0 - lo) * n).floor().clamp(0.0, n - 1.0) as u8;
-    out.push(bucket(fnv(FNV_OFFSET, &[b'v', b'c', bin(vader.compound, -1.0, 20.0)])));
-    out.push(bucket(fnv(FNV_OFFSET, &[b'v', b'p', bin(vader.pos, 0.0, 10.0)])));
-    out.push(bucket(fnv(FNV_OFFSET, &[b'v', b'n', bin(vader.neg, 0.0, 10.0)])));
-    out.sort_unstable();
-    out.dedup();
+    out(bucket(fnv(FNV_OFFSET, &[b'v', b'c', bin(vader.compound, -1.0, 20.0)])));
+    out(bucket(fnv(FNV_OFFSET, &[b'v', b'p', bin(vader.pos, 0.0, 10.0)])));
+    out(bucket(fnv(FNV_OFFSET, &[b'v', b'n', bin(vader.neg, 0.0, 10.0)])));
 }
 
 /// Seed of the bigram hashes.
@@ -235,12 +271,17 @@ fn normalise(raw: &str, word: &mut String) {
     }
     let mut last = '\0';
     let mut run = 0;
-    for c in trimmed.chars().flat_map(char::to_lowercase) {
+    let mut keep = |c: char| {
         run = if c == last { run + 1 } else { 1 };
         last = c;
         if run <= 2 {
             word.push(c);
         }
+    };
+    if trimmed.is_ascii() {
+        trimmed.bytes().for_each(|b| keep(char::from(b.to_ascii_lowercase())));
+    } else {
+        trimmed.chars().flat_map(char::to_lowercase).for_each(keep);
     }
 }
 
@@ -285,6 +326,25 @@ mod tests {
             let c = compound(i as f32 / 100.0, 0.3);
             assert!(c >= last);
             last = c;
+        }
+    }
+
+    #[test]
+    fn scoring_equals_the_probabilities_of_the_features() {
+        let (model, vader) = (Opinion::shared(), crate::Vader::shared());
+        let (mut scratch, mut word, mut found) = (OpinionScratch::default(), String::new(), Vec::new());
+        for text in [
+            "RT @AP: Explosions at the #BostonMarathon finish line. So sad",
+            "the the the thethe",
+            "Ünïcödé WORDS … :) 2,000",
+            "",
+        ] {
+            let masked = vader.polarity_scores_masked(text, crate::Masking::SOCIAL);
+            features(text, &masked, model.buckets(), &mut word, &mut found);
+            let p = model.probabilities(&found);
+            let s = model.score(text, &masked, &mut scratch);
+            let round3 = |x: f32| (f64::from(x) * 1000.0).round() / 1000.0;
+            assert_eq!((s.neg, s.neu, s.pos), (round3(p[0]), round3(p[1]), round3(p[2])), "{text}");
         }
     }
 
