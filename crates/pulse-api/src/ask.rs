@@ -1,7 +1,9 @@
-//! `/v1/ask`: "what's happening with X / what do people think about X", answered from the numbers.
+//! `/v1/ask`: "what's happening with X / what do people think about X / why is X trending", and
+//! "what's trending?", answered from the numbers.
 //!
-//! No language model: the question is reduced to its subject by stripping the usual question
-//! frames, the subject is resolved to a topic the engine knows (and looked up in the search index),
+//! No language model. A general question ([`GENERAL`]) is answered with the top stories. Otherwise
+//! the question is reduced to its subject by stripping the usual question frames and endings
+//! ("why is … trending"), the subject is resolved to a topic the engine knows (and looked up in the search index),
 //! and the summary is a few fixed sentences filled with the topic's counts, velocity, story,
 //! sentiment shares and shift, and one representative post per side. Every sentence can be traced
 //! to a number in the structured part of the answer.
@@ -30,7 +32,45 @@ const FRAMES: &[&str] = &[
     "tell me about",
     "what about",
     "news about",
+    "why are",
+    "why is",
+    "why's",
 ];
+
+/// Question endings removed to find the subject ("why is #prayforboston trending?").
+const ENDINGS: &[&str] = &[" trending right now", " trending now", " trending", " so popular", " in the news"];
+
+/// Questions about everything at once, answered with the top stories (compared lower-cased,
+/// without the final punctuation and a trailing "now" or "today").
+const GENERAL: &[&str] = &[
+    "what's trending",
+    "whats trending",
+    "what is trending",
+    "what's happening",
+    "whats happening",
+    "what is happening",
+    "what's going on",
+    "what is going on",
+    "what's new",
+    "what is new",
+    "what's the news",
+    "trending",
+    "news",
+];
+
+/// Stories listed in the answer to a general question.
+const TOP_STORIES: usize = 3;
+
+/// Whether `question` asks what is going on in general rather than about a subject.
+pub fn is_general(question: &str) -> bool {
+    let lower = question.trim().trim_end_matches(['?', '!', '.']).trim().to_lowercase();
+    let lower = ["right now", "now", "today"]
+        .iter()
+        .find_map(|end| lower.strip_suffix(end))
+        .map_or(lower.as_str(), str::trim_end)
+        .to_string();
+    GENERAL.contains(&lower.as_str())
+}
 
 /// The structured answer; `summary` is the same content in sentences.
 #[derive(Serialize)]
@@ -88,6 +128,13 @@ pub fn subject(question: &str) -> String {
             break;
         }
     }
+    let mut text = text.trim();
+    for ending in ENDINGS {
+        if text.len() >= ending.len() && text[text.len() - ending.len()..].eq_ignore_ascii_case(ending) {
+            text = &text[..text.len() - ending.len()];
+            break;
+        }
+    }
     let text = text.trim();
     let text = text.strip_prefix("the ").unwrap_or(text);
     text.trim().to_string()
@@ -98,6 +145,9 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     let windows = Windows::of(state);
     let subject = subject(question);
     let report = read::report(state, windows.trend, None, 50).await;
+    if is_general(question) {
+        return Ok(top_stories(question, &report.stories.stories, format_window(windows.trend), &report.stories.as_of));
+    }
     let mut answer = Answer {
         question: question.to_string(),
         subject: subject.clone(),
@@ -152,6 +202,44 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     answer.story = story;
     answer.representative = Some(rep);
     Ok(answer)
+}
+
+/// The answer to a general question: the top stories, each in one sentence.
+fn top_stories(question: &str, stories: &[Story], window: String, as_of: &str) -> Answer {
+    let mut summary = Vec::new();
+    if stories.is_empty() {
+        summary.push(format!("Nothing is trending in the last {window}."));
+    } else {
+        summary.push(format!("The top stories of the last {window}:"));
+        for story in stories.iter().take(TOP_STORIES) {
+            let since = chrono::DateTime::parse_from_rfc3339(&story.started_at)
+                .map(|t| format!(" since {}", t.format("%H:%M UTC")))
+                .unwrap_or_default();
+            summary.push(format!(
+                "“{}” — {} posts from {} accounts, {}{since}.",
+                story.headline,
+                story.posts,
+                story.authors,
+                story.state.as_str()
+            ));
+        }
+    }
+    Answer {
+        question: question.to_string(),
+        subject: String::new(),
+        found: !stories.is_empty(),
+        topic: None,
+        display_name: None,
+        window,
+        as_of: as_of.to_string(),
+        volume: None,
+        story: stories.first().cloned(),
+        sentiment: None,
+        related: Vec::new(),
+        representative: None,
+        matching_posts: 0,
+        summary,
+    }
 }
 
 async fn matching_posts(state: &AppState, subject: &str) -> usize {
@@ -249,6 +337,22 @@ mod tests {
         assert_eq!(subject("what's happening with #BostonMarathon"), "#BostonMarathon");
         assert_eq!(subject("  fertilizer plant  "), "fertilizer plant");
         assert_eq!(subject("?"), "");
+        assert_eq!(subject("Why is #PrayForBoston trending?"), "#PrayForBoston");
+        assert_eq!(
+            subject("why are the fertilizer plant explosions trending right now"),
+            "fertilizer plant explosions"
+        );
+        assert_eq!(subject("why is trending"), "trending");
+    }
+
+    #[test]
+    fn general_questions_are_told_from_topic_questions() {
+        for general in ["What's trending?", "what is happening right now", "What's going on today?", "news"] {
+            assert!(is_general(general), "{general}");
+        }
+        for specific in ["what's happening with boston", "why is boston trending", "trending topics in Boston"] {
+            assert!(!is_general(specific), "{specific}");
+        }
     }
 
     #[test]

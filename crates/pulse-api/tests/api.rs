@@ -380,6 +380,26 @@ async fn ask_answers_with_volume_and_a_representative_post() {
         "{summary:#?}"
     );
 
+    // "Why is X trending?" is a question about X.
+    let (status, body) = get_json(&router, "/v1/ask?q=why%20is%20%23prayforboston%20trending%3F").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["subject"].as_str(), body["found"].as_bool()), (Some("#prayforboston"), Some(true)), "{body}");
+    // "What's trending?" is answered with the top stories, each in a sentence.
+    let (_, stories) = get_json(&router, "/v1/stories").await;
+    let (status, body) = get_json(&router, "/v1/ask?q=what%27s%20trending%3F").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_matches("Answer", &body);
+    assert_eq!(body["found"], true);
+    let summary: Vec<&str> = body["summary"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert_eq!(summary[0], "The top stories of the last 1h:");
+    assert_eq!(summary.len(), 1 + stories["stories"].as_array().unwrap().len().min(3), "{summary:#?}");
+    let first = &stories["stories"][0];
+    assert!(
+        summary[1].starts_with(&format!("“{}” — {} posts from ", first["headline"].as_str().unwrap(), first["posts"])),
+        "{summary:#?}"
+    );
+    assert_eq!(body["story"]["id"], first["id"]);
+
     let (status, body) = get_json(&router, "/v1/ask?q=what%27s%20happening%20with%20zzqxnothing").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["found"], false);
