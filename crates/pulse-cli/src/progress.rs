@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use pulse_core::malformed::DeadLetters;
+use pulse_core::dead_letters::DeadLetters;
 use pulse_core::replay::{ReplayObserver, ReplaySummary};
 use pulse_core::{Malformed, Post};
 

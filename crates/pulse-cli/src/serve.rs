@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Result;
 use clap::Args;
 use pulse_api::AppState;
-use pulse_core::malformed::DeadLetters;
+use pulse_core::dead_letters::DeadLetters;
 use pulse_core::replay::{self, Pacing, ReplayOptions, SystemClock};
 use pulse_ingest::{IngestNode, NodeConfig, PipelineStats, SourceObserver};
 use pulse_trends::TrendEngine;

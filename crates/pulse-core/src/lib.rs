@@ -5,6 +5,7 @@
 //! Everything downstream of a reader knows only `Post`; nothing else about where a post came from.
 
 pub mod catalog;
+pub mod dead_letters;
 pub mod error;
 pub mod format;
 pub mod malformed;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use pulse_core::malformed::DeadLetters;
+use pulse_core::dead_letters::DeadLetters;
 use pulse_core::replay::{ReplayObserver, ReplaySummary};
 use pulse_core::sink::{Sink, SinkError};
 use pulse_core::{Malformed, Post};

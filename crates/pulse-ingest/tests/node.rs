@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use pulse_core::malformed::DeadLetters;
+use pulse_core::dead_letters::DeadLetters;
 use pulse_core::replay::{ManualClock, ReplayOptions, replay};
 use pulse_core::sink::Sink;
 use pulse_index::{IndexConfig, SearchIndex, SearchRequest};
