@@ -340,7 +340,7 @@ impl TrendEngine {
     }
 
     /// Statistics of any topic over the window of the last `span_secs` (whole buckets; default:
-    /// the trend window), or `None` if it has no post there. Posts, authors, the score against
+    /// the whole history the ring keeps), or `None` if it has no post there. Posts, authors, the score against
     /// the baseline and the sentiment are all over that window, the baseline sentiment over the
     /// ring before it. Counts come from the count-min, so topics that were never candidates have
     /// them too; sentiment, surface forms and related topics need the topic to have been watched.
@@ -349,7 +349,7 @@ impl TrendEngine {
         let state = self.read();
         let as_of = self.default_as_of(&state)?;
         let hash = hash_key(key);
-        let buckets = span_secs.map_or(config.window_buckets, |s| {
+        let buckets = span_secs.map_or(config.history_buckets, |s| {
             ((s + config.bucket_secs - 1) / config.bucket_secs).clamp(1, config.history_buckets as i64) as usize
         });
         let (from, to, _) = score::window(config, as_of, buckets);
