@@ -130,8 +130,10 @@ pub fn subject(question: &str) -> String {
     }
     let mut text = text.trim();
     for ending in ENDINGS {
-        if text.len() >= ending.len() && text[text.len() - ending.len()..].eq_ignore_ascii_case(ending) {
-            text = &text[..text.len() - ending.len()];
+        // Compared as bytes: the ending is ASCII, so where it matches the cut is a char boundary.
+        let cut = text.len().saturating_sub(ending.len());
+        if text.len() >= ending.len() && text.as_bytes()[cut..].eq_ignore_ascii_case(ending.as_bytes()) {
+            text = &text[..cut];
             break;
         }
     }
@@ -343,6 +345,9 @@ mod tests {
             "fertilizer plant explosions"
         );
         assert_eq!(subject("why is trending"), "trending");
+        // Found by Schemathesis: a question ending inside a multi-byte character.
+        assert_eq!(subject("\u{80}\u{80}00\u{80}\u{80}"), "\u{80}\u{80}00\u{80}\u{80}");
+        assert_eq!(subject("why is é trending"), "é");
     }
 
     #[test]

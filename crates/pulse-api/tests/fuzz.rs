@@ -1,4 +1,4 @@
-//! The query-parameter parsers on generated text: whatever a client sends, a parser answers with a
+//! The query-parameter parsers (and `/v1/ask`'s question reader) on generated text: whatever a client sends, a parser answers with a
 //! value inside its documented range or a 400 error, and never panics. CI runs 5,000 inputs per
 //! parser; the `--ignored` run takes 1,000,000 (benches/RESULTS.md):
 //!
@@ -17,6 +17,7 @@ fn text() -> impl Strategy<Value = String> {
         " ?-?[0-9]{1,20} ?",
         "[a-zA-Z]{0,4}",
         "[0-9]{1,6}-[0-9]{1,3}-[0-9]{1,3}(T[0-9]{1,3}:[0-9]{1,3}:[0-9]{1,3}(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})?)?",
+        "(why is|Why are|what's|what do people think about) ?.{0,12}( trending| TRENDING now| so popular)?[?!.]?",
     ]
 }
 
@@ -46,6 +47,10 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     if let Err(e) = params::time("since", Some(text)) {
         prop_assert!(is_bad_request(&e));
     }
+    // The question of /v1/ask: its subject is part of the question.
+    let subject = pulse_api::ask::subject(text);
+    prop_assert!(text.contains(subject.as_str()), "{text:?} → {subject:?}");
+    let _ = pulse_api::ask::is_general(text);
     Ok(())
 }
 
