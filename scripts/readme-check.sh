@@ -20,7 +20,7 @@ pulse replay boston-west --until 2013-04-15T20:20:00Z --out boston-cut.jsonl 2>/
 pulse serve --replay boston-cut.jsonl --max --loop 1 --workers 1 --listen "127.0.0.1:$port" --state-dir state \
   2>serve.log &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 200); do
   as_of=$(curl -sf "http://127.0.0.1:$port/v1/stories" | python3 -c 'import json, sys; print(json.load(sys.stdin)["as_of"])' \
     2>/dev/null || true)

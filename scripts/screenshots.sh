@@ -13,7 +13,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 "$pulse" serve --replay "$state/cut.jsonl" --max --loop 1 --workers 1 --listen "127.0.0.1:$port" --state-dir "$state/data" \
   2>"$state/serve.log" &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$state"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$state"' EXIT
 story=""
 for _ in $(seq 1 120); do
   story=$(curl -sf "http://127.0.0.1:$port/v1/stories" |
