@@ -110,7 +110,7 @@ impl ReplayInput {
             // A file redirected into standard input is read like any file (sorted whole); a pipe,
             // a socket or a terminal may be live.
             let redirected_file = std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
-            Ok(if redirected_file { Source::File(reader) } else { Source::live(reader) })
+            if redirected_file { Ok(Source::File(reader)) } else { Source::live(reader) }
         } else {
             Ok(Source::File(PostReader::open(&self.path, self.format)?))
         }
@@ -129,7 +129,7 @@ enum Source {
 }
 
 impl Source {
-    fn live(reader: PostReader) -> Self {
+    fn live(reader: PostReader) -> Result<Self> {
         let path = reader.path().to_path_buf();
         let (sender, records) = std::sync::mpsc::sync_channel(4096);
         std::thread::Builder::new()
@@ -141,8 +141,8 @@ impl Source {
                     }
                 }
             })
-            .expect("a thread to read standard input");
-        Source::Live { path, records }
+            .map_err(|source| Error::Io { path: path.clone(), source })?;
+        Ok(Source::Live { path, records })
     }
 
     fn path(&self) -> &Path {
