@@ -105,6 +105,48 @@ pub fn crisislex_t26(event: &str) -> Vec<String> {
     csv_column(&bytes, true, |r| r.get(1).unwrap_or("").to_string(), usize::MAX)
 }
 
+/// The information types CrisisLexT26's crowd gave (posts labelled `Not labeled` or `Not
+/// applicable` are left out).
+pub const T26_TYPES: [&str; 6] = [
+    "Affected individuals",
+    "Caution and advice",
+    "Donations and volunteering",
+    "Infrastructure and utilities",
+    "Other Useful Information",
+    "Sympathy and support",
+];
+
+/// Every CrisisLexT26 crisis with its posts that carry an information type: `(crisis, [(text,
+/// type)])`, crises in file-name order.
+pub fn crisislex_t26_types() -> Vec<(String, Vec<(String, String)>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join("crisislex-t26"))
+        .expect("crisislex-t26 directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").replace("-tweets_labeled.csv", "");
+            let rows = csv_column(
+                &read(path),
+                true,
+                |r| format!("{}\t{}", r.get(3).unwrap_or("").trim(), r.get(1).unwrap_or("")),
+                usize::MAX,
+            );
+            let posts = rows
+                .into_iter()
+                .filter_map(|row| {
+                    let (label, text) = row.split_once('\t')?;
+                    T26_TYPES.contains(&label).then(|| (text.to_owned(), label.to_owned()))
+                })
+                .collect();
+            (name, posts)
+        })
+        .collect()
+}
+
 /// Pearson's correlation coefficient of two equally long series.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;

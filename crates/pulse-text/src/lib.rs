@@ -52,6 +52,7 @@ pub mod analyze;
 pub mod fold;
 pub mod lang;
 pub mod opinion;
+pub mod reactions;
 mod short_table;
 pub mod stopwords;
 mod swar;
@@ -60,6 +61,7 @@ pub mod vader;
 
 pub use analyze::{Analysis, AnalysisJson, Analyzer, AnalyzerConfig, Scorer, Topic, TopicKind};
 pub use opinion::Opinion;
+pub use reactions::Reaction;
 pub use stopwords::Stopwords;
 pub use tokenize::{Token, TokenKind, Tokens, tokenize};
 pub use vader::{Masking, Sentiment, Vader, VaderScratch};
