@@ -49,6 +49,10 @@ try {
     detail_title: document.getElementById("detail-title").textContent,
     posts: [...document.querySelectorAll("#detail .post")].map((n) => n.firstChild.textContent),
     sparklines: document.querySelectorAll("#detail svg.spark polyline").length,
+    reactions: [...document.querySelectorAll("#detail .reaction")].map((n) => ({
+      label: n.querySelector("h4").textContent,
+      posts: [...n.querySelectorAll(".post")].map((p) => p.firstChild.textContent),
+    })),
     sentiment_stroke: getComputedStyle(document.querySelector("#detail .spark-box.sentiment polyline")).stroke,
     negative_colour: getComputedStyle(document.querySelector(".side.negative h3")).color,
     images: document.querySelectorAll("img").length,

@@ -112,6 +112,23 @@ function storyPostNode(post) {
   return node;
 }
 
+/** The story's reaction groups: what people are saying, each with its share of accounts. */
+function reactionsNode(reactions) {
+  const box = el("div", "reactions");
+  box.appendChild(el("h3", null, "What people are saying"));
+  const sampled = reactions.sampled < reactions.posts ? " (a sample of " + reactions.sampled + ")" : "";
+  box.appendChild(el("p", "meta", count(reactions.posts, "post") + " in the window" + sampled + ", " + count(reactions.authors, "account")));
+  for (const group of reactions.groups) {
+    const node = el("div", "reaction " + group.reaction);
+    node.appendChild(el("h4", null, group.label));
+    node.appendChild(el("p", "meta", pct(group.author_share) + " of accounts · " + count(group.posts, "post")));
+    if (group.sentiment.scored > 0) node.appendChild(sharesBar(group.sentiment));
+    for (const hit of group.representative) node.appendChild(postNode(hit));
+    box.appendChild(node);
+  }
+  return box;
+}
+
 let openStory = null;
 
 function renderStories(body) {
@@ -167,6 +184,7 @@ async function showStory(id, refresh) {
     const shift = s.shift === null || s.shift === undefined ? "" : ", shift " + (s.shift >= 0 ? "+" : "") + s.shift.toFixed(2);
     panel.appendChild(el("p", "meta", pct(s.negative) + " negative, " + pct(s.neutral) + " neutral, " + pct(s.positive) + " positive" + shift));
     panel.appendChild(sharesBar(s));
+    panel.appendChild(reactionsNode(story.reactions));
     for (const side of ["negative", "neutral", "positive"]) {
       const box = el("div", "side " + side);
       box.appendChild(el("h3", null, side + " (" + count(story.representative.counts[side], "post") + ")"));

@@ -8,7 +8,7 @@
 //! sentiment shares and shift, and one representative post per side. Every sentence can be traced
 //! to a number in the structured part of the answer.
 
-use pulse_index::{Hit, Representative, SearchRequest};
+use pulse_index::{Hit, Reactions, Representative, SearchRequest};
 use pulse_trends::{SentimentSummary, Story, TopicStats};
 use serde::Serialize;
 
@@ -99,6 +99,9 @@ pub struct Answer {
     pub related: Vec<String>,
     /// One typical post per side.
     pub representative: Option<Representative>,
+    /// What people are saying: the posts of its story (or of the topic alone) in the window, in
+    /// groups of reaction.
+    pub reactions: Option<Reactions>,
     /// Posts in the search index matching the subject's words.
     pub matching_posts: usize,
     /// The answer in plain sentences, each built from the numbers above.
@@ -163,6 +166,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         sentiment: None,
         related: Vec::new(),
         representative: None,
+        reactions: None,
         matching_posts: 0,
         summary: Vec::new(),
     };
@@ -189,7 +193,12 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     };
     let story = report.stories.stories.iter().find(|s| s.topics.iter().any(|t| t.topic == stats.topic)).cloned();
     let rep = representative(state, &stats.topic, 1).await?;
-    answer.summary = summarize(&stats, story.as_ref(), &rep, &answer.window);
+    let topics = story
+        .as_ref()
+        .map_or_else(|| vec![stats.topic.clone()], |s| s.topics.iter().map(|t| t.topic.clone()).collect());
+    let window = if answer.window == format_window(windows.trend) { windows.trend } else { day };
+    let reactions = read::reactions(state, topics, window).await?;
+    answer.summary = summarize(&stats, story.as_ref(), &rep, &reactions, &answer.window);
     answer.found = true;
     answer.topic = Some(stats.topic.clone());
     answer.display_name = Some(stats.display_name.clone());
@@ -203,6 +212,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     answer.related = stats.related.iter().map(|r| r.topic.clone()).collect();
     answer.story = story;
     answer.representative = Some(rep);
+    answer.reactions = Some(reactions);
     Ok(answer)
 }
 
@@ -239,6 +249,7 @@ fn top_stories(question: &str, stories: &[Story], window: String, as_of: &str) -
         sentiment: None,
         related: Vec::new(),
         representative: None,
+        reactions: None,
         matching_posts: 0,
         summary,
     }
@@ -271,7 +282,13 @@ fn quote(hit: &Hit) -> String {
 }
 
 /// The sentences of an answer, each from the numbers it states.
-pub fn summarize(stats: &TopicStats, story: Option<&Story>, rep: &Representative, window: &str) -> Vec<String> {
+pub fn summarize(
+    stats: &TopicStats,
+    story: Option<&Story>,
+    rep: &Representative,
+    reactions: &Reactions,
+    window: &str,
+) -> Vec<String> {
     let mut out = Vec::new();
     let name = &stats.display_name;
     out.push(format!(
@@ -319,6 +336,22 @@ pub fn summarize(stats: &TopicStats, story: Option<&Story>, rep: &Representative
         None => out.push(format!(
             "None of its posts in the last {window} could be scored for sentiment (sentiment is English-only)."
         )),
+    }
+    if reactions.groups.len() > 1 {
+        let groups: Vec<String> = reactions
+            .groups
+            .iter()
+            .map(|g| {
+                let name = g.label.split(':').next().unwrap_or(&g.label).to_lowercase();
+                format!("{name} ({} of accounts)", percent(g.author_share))
+            })
+            .collect();
+        let sample = if reactions.sampled < reactions.posts {
+            format!(", in a sample of {} of its {} posts", reactions.sampled, reactions.posts)
+        } else {
+            String::new()
+        };
+        out.push(format!("What people are saying{sample}: {}.", groups.join(", ")));
     }
     if let Some(hit) = rep.negative.first() {
         out.push(format!("A typical negative post: {}.", quote(hit)));

@@ -80,7 +80,9 @@ pub async fn story(
         AppError::NotFound(format!("no story {id:?} among the stories of the last {}", format_window(window)))
     })?;
     let representative = representative(&state, &detail.story.topic, REPRESENTATIVE_PER_SIDE).await?;
-    Ok(Json(StoryResponse { window: format_window(window), detail, representative }))
+    let topics = detail.story.topics.iter().map(|t| t.topic.clone()).collect();
+    let reactions = read::reactions(&state, topics, window).await?;
+    Ok(Json(StoryResponse { window: format_window(window), detail, representative, reactions }))
 }
 
 /// `GET /v1/topics/{topic}?window=24h`

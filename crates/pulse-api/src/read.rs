@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use pulse_core::Span;
-use pulse_index::Representative;
+use pulse_index::{Reactions, Representative};
 use pulse_trends::{StoryDetail, TopicStats, TrendQuery};
 
 use crate::AppState;
@@ -117,4 +117,27 @@ pub(crate) async fn representative(state: &AppState, key: &str, per_side: usize)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::from)
+}
+
+/// The reaction groups of the posts carrying any of `topics` (a story's, or one topic) over the
+/// `window` ending with the bucket that holds "now". The topics' own words are left out of the
+/// groups' terms (every group shares them).
+pub(crate) async fn reactions(state: &AppState, topics: Vec<String>, window: i64) -> Result<Reactions, AppError> {
+    let windows = Windows::of(state);
+    let until = now(state) + chrono::Duration::seconds(windows.bucket);
+    let since = until - chrono::Duration::seconds(window + windows.bucket);
+    let index = state.index().clone();
+    tokio::task::spawn_blocking(move || {
+        let mut own: Vec<String> = Vec::new();
+        for topic in &topics {
+            let bare = topic.trim_start_matches(['#', '@', '$']);
+            own.extend(bare.split(' ').map(str::to_owned));
+            own.push(bare.replace(' ', ""));
+        }
+        let own: Vec<&str> = own.iter().map(String::as_str).collect();
+        index.reactions(&topics, Some(since), Some(until), &own)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(AppError::from)
 }

@@ -1,6 +1,6 @@
 //! The bodies of the API's responses (described in `schemas/openapi.yaml`).
 
-use pulse_index::Representative;
+use pulse_index::{Reactions, Representative};
 use pulse_trends::{Story, StoryDetail, TopicStats, Trend};
 use serde::Serialize;
 
@@ -37,6 +37,9 @@ pub struct StoryResponse {
     /// Typical posts per side about its best topic over the trend window, with the counts per
     /// side.
     pub representative: Representative,
+    /// What people are saying: the posts carrying any of its topics in the window, in groups of
+    /// reaction with their shares of authors, sentiment and two posts each.
+    pub reactions: Reactions,
 }
 
 /// Body of `/v1/topics/{topic}`.

@@ -28,24 +28,30 @@ impl Sink for Feed {
 /// Boston + West Texas from the start until 22:00 UTC on the day of the bombing (18:49 UTC), with
 /// 10-minute buckets, into an engine and an in-memory index.
 fn replayed_state() -> AppState {
+    replayed_until("2013-04-15T22:00:00Z")
+}
+
+/// Boston + West Texas from the start until `until` (RFC 3339).
+fn replayed_until(until: &str) -> AppState {
+    let until = chrono::DateTime::parse_from_rfc3339(until).unwrap().to_utc();
     let engine = Arc::new(TrendEngine::new(TrendConfig::for_bucket(600)).unwrap());
     let index = Arc::new(SearchIndex::in_ram(IndexConfig::small()).unwrap());
     let inputs = pulse_testsuite::boston_west();
-    let options = ReplayOptions {
-        until: Some(chrono::DateTime::parse_from_rfc3339("2013-04-15T22:00:00Z").unwrap().to_utc()),
-        ..ReplayOptions::default()
-    };
+    let options = ReplayOptions { until: Some(until), ..ReplayOptions::default() };
     let mut feed = Feed(Pipeline::new().with_trends(engine.worker()).with_index(index.sender()));
     let summary = replay::replay(&inputs, &options, &mut feed, &mut ManualClock::default(), &mut ()).unwrap();
-    assert!(summary.emitted() > 1000, "{}", summary.emitted());
+    assert!(summary.emitted() > 500, "{}", summary.emitted());
     feed.0.flush().unwrap();
-    engine.advance_watermark(chrono::DateTime::parse_from_rfc3339("2013-04-15T22:00:00Z").unwrap().timestamp());
+    engine.advance_watermark(until.timestamp());
     index.flush().unwrap();
     AppState::new(engine, index, Arc::new(PipelineStats::default()), pulse_api::server::Limits::default().max_streams)
 }
 
 fn app() -> (AppState, Router) {
-    let state = replayed_state();
+    serving(replayed_state())
+}
+
+fn serving(state: AppState) -> (AppState, Router) {
     state.set_ready(true);
     let router = pulse_api::router(state.clone());
     (state, router)
@@ -121,6 +127,37 @@ async fn stories_tell_the_boston_story_and_trends_name_their_stories() {
     let (status, english) = get_json(&router, "/v1/stories?lang=en").await;
     assert_eq!(status, StatusCode::OK);
     assert_matches("StoriesResponse", &english);
+}
+
+#[tokio::test]
+async fn the_boston_story_at_21_00_groups_sympathy_apart_from_the_news() {
+    let (_, router) = serving(replayed_until("2013-04-15T21:00:00Z"));
+    let (_, body) = get_json(&router, "/v1/stories?window=1h&limit=5").await;
+    let stories = body["stories"].as_array().unwrap();
+    let boston = stories
+        .iter()
+        .find(|t| t["terms"].as_array().unwrap().iter().any(|x| is_boston(x.as_str().unwrap())))
+        .unwrap_or_else(|| panic!("no Boston story in the top 5: {body:#}"));
+    assert!(boston["sentiment"]["positive"].as_f64().unwrap() < 0.5, "mostly positive: {}", boston["sentiment"]);
+    let (status, story) = get_json(&router, &format!("/v1/stories/{}", boston["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("StoryResponse", &story);
+    let reactions = &story["reactions"];
+    let groups = reactions["groups"].as_array().unwrap();
+    let kinds: Vec<&str> = groups.iter().map(|g| g["reaction"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"sympathy") && kinds.contains(&"news"), "{reactions:#}");
+    assert!((2..=6).contains(&groups.len()));
+    let sampled = reactions["sampled"].as_u64().unwrap();
+    // The hour holds a few dozen posts of the story (CrisisLexT6 samples the stream): all are grouped.
+    assert!(sampled >= 20 && sampled == reactions["posts"].as_u64().unwrap(), "{reactions:#}");
+    assert_eq!(groups.iter().map(|g| g["posts"].as_u64().unwrap()).sum::<u64>(), sampled);
+    let sympathy = groups.iter().find(|g| g["reaction"] == "sympathy").unwrap();
+    assert!(sympathy["label"].as_str().unwrap().starts_with("Sympathy and support"), "{sympathy}");
+    let news = groups.iter().find(|g| g["reaction"] == "news").unwrap();
+    let news_text: String =
+        news["representative"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_lowercase()).collect();
+    let about_the_blasts = ["explo", "bomb", "blast"].iter().any(|w| news_text.contains(w));
+    assert!(about_the_blasts, "the news group is not about the explosions: {news}");
 }
 
 /// The first `data:` event of an event stream, parsed.
@@ -373,6 +410,16 @@ async fn ask_answers_with_volume_and_a_representative_post() {
     let summary: Vec<&str> = body["summary"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     assert!(summary[0].starts_with(&format!("{posts} posts from ")), "{summary:#?}");
     assert!(summary.iter().any(|s| s.starts_with("What people think: ")), "{summary:#?}");
+    // What they are saying: the story's reaction groups, each with its share of accounts.
+    let groups = body["reactions"]["groups"].as_array().unwrap();
+    assert!(groups.len() >= 2, "{body:#}");
+    let said =
+        summary.iter().find(|s| s.starts_with("What people are saying")).unwrap_or_else(|| panic!("{summary:#?}"));
+    for g in groups {
+        let name = g["label"].as_str().unwrap().split(':').next().unwrap().to_lowercase();
+        let share = format!("{name} ({:.0}% of accounts)", g["author_share"].as_f64().unwrap() * 100.0);
+        assert!(said.contains(&share), "{said} lacks {share}");
+    }
     let negative = body["representative"]["negative"][0]["text"].as_str().unwrap();
     let first_words: String = negative.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
     assert!(

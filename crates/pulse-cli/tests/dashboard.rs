@@ -115,6 +115,14 @@ fn the_dashboard_fills_in_live_and_shows_hostile_posts_as_text() {
     let posts = seen["posts"].as_array().unwrap();
     assert!(posts.iter().any(|p| p.as_str().unwrap().contains(HOSTILE)), "{seen:#}");
     assert_eq!(seen["sparklines"], 2, "{seen:#}");
+    // What people are saying: "terrible and awful" posts make a group of anger, shown with one of
+    // its posts, as text (the others differ only in their number: near-duplicates, not shown).
+    let reactions = seen["reactions"].as_array().unwrap();
+    let anger = reactions.iter().find(|r| r["label"].as_str().unwrap().starts_with("Anger and complaints"));
+    let anger = anger.unwrap_or_else(|| panic!("no anger group: {seen:#}"));
+    let shown = anger["posts"].as_array().unwrap();
+    assert_eq!(shown.len(), 1, "{seen:#}");
+    assert!(shown.iter().all(|p| p.as_str().unwrap().contains(HOSTILE)), "{seen:#}");
     // The story is negative ("terrible and awful"), and its sentiment line is drawn in the
     // negative colour; the open panel moved on with the replay; nothing failed on the page
     // (the favicon included).

@@ -56,13 +56,14 @@
 //!   per side, candidates by BM25 on the topic key, ranked by relevance plus closeness to the
 //!   side's median compound, then diversified: one post per author, reposts collapsed into
 //!   their original, duplicate and near-duplicate texts dropped.
-//! * **Dependencies**: `pulse-core` only; the pipeline fills an [`IndexPost`] from `pulse-text`.
+//! * **Dependencies**: `pulse-core`, and `pulse-text` for the reaction groups' cue lexicons; the pipeline fills an [`IndexPost`] from `pulse-text`'s analysis.
 //!   tantivy with `mmap` (on-disk index) and `lz4-compression` (doc store) only.
 
 pub mod config;
 pub mod error;
 mod index;
 mod post;
+pub mod reactions;
 pub mod representative;
 pub mod schema;
 pub mod tokenizer;
@@ -72,6 +73,7 @@ pub use config::IndexConfig;
 pub use error::{IndexError, Result};
 pub use index::{IndexStats, MAX_DEPTH, MAX_LIMIT, SearchIndex, SearchPage, SearchRequest, SortOrder};
 pub use post::IndexPost;
+pub use reactions::{ReactionGroup, Reactions};
 pub use representative::{Representative, SideCounts};
 pub use schema::{Hit, SentimentClass};
 pub use writer::{IndexSender, TrySendError};

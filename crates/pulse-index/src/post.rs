@@ -6,8 +6,8 @@ use pulse_core::Post;
 
 /// A post with what the pipeline's analysis found, as the index takes it.
 ///
-/// The index does not analyze text itself (it depends on `pulse-core` only): the pipeline fills
-/// this from `pulse-text`'s analysis.
+/// The index does not analyze the posts it is given: the pipeline fills this from `pulse-text`'s
+/// analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexPost {
     /// The post (shared with the other consumers of the pipeline).

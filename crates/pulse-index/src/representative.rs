@@ -197,7 +197,7 @@ fn rank(hits: Vec<Hit>, class: SentimentClass) -> Vec<Hit> {
 
 /// Picks diverse posts across the sides of one answer.
 #[derive(Default)]
-struct Picker {
+pub(crate) struct Picker {
     authors: HashSet<String>,
     texts: HashSet<u64>,
     words: Vec<HashSet<String>>,
@@ -206,7 +206,7 @@ struct Picker {
 impl Picker {
     /// Takes up to `n` posts from `ranked` (best first), collapsing reposts into originals and
     /// skipping repeated authors and (near-)duplicate texts.
-    fn pick(&mut self, ranked: Vec<Hit>, n: usize) -> Vec<Hit> {
+    pub(crate) fn pick(&mut self, ranked: Vec<Hit>, n: usize) -> Vec<Hit> {
         // Group by normalized text; the group sits at its best rank and shows an original if it has one.
         let mut groups: Vec<(u64, String, Hit)> = Vec::new();
         let mut group_of: HashMap<u64, usize> = HashMap::new();

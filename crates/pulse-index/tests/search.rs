@@ -277,3 +277,66 @@ fn representative_collapses_reposts_into_originals() {
     assert!(SentimentClass::ALL.iter().flat_map(|c| later.side(*c)).all(|h| h.created_at >= since));
     assert!(later.counts.positive + later.counts.negative < answer.counts.positive + answer.counts.negative);
 }
+
+#[test]
+fn reaction_groups_split_a_storys_posts_by_what_people_say() {
+    let f = fixture();
+    let topics = vec!["boston marathon".to_string(), "#prayforboston".to_string()];
+    let carries = |p: &IndexPost| p.topics.iter().any(|t| topics.contains(t));
+    let expected = count(&f.posts, carries);
+    assert!(expected > 1000, "only {expected} posts carry the topics");
+    let r = f.index.reactions(&topics, None, None, &["boston", "marathon", "prayforboston"]).unwrap();
+    assert_eq!(r.posts, expected);
+    assert_eq!(r.sampled, pulse_index::reactions::SAMPLE, "a sample of 1,000 of the {expected}");
+    assert_eq!(r.groups.iter().map(|g| g.posts).sum::<usize>(), r.sampled, "every sampled post is in one group");
+    assert!((2..=6).contains(&r.groups.len()), "{} groups", r.groups.len());
+    let kinds: Vec<&str> = r.groups.iter().map(|g| g.reaction).collect();
+    assert!(kinds.contains(&"sympathy") && kinds.contains(&"news"), "{kinds:?}");
+    let mut shown_authors = HashSet::new();
+    for g in &r.groups {
+        assert!(g.authors <= g.posts && g.author_share <= 1.0 && g.author_share > 0.0, "{g:?}");
+        assert!(g.label.starts_with(match g.reaction {
+            "sympathy" => "Sympathy and support",
+            "news" => "News and other posts",
+            _ => "",
+        }));
+        assert!(g.terms.iter().all(|t| !["boston", "marathon"].contains(&t.as_str())), "{:?}", g.terms);
+        if let (Some(p), Some(n), Some(x)) = (g.sentiment.positive, g.sentiment.neutral, g.sentiment.negative) {
+            assert!((p + n + x - 1.0).abs() < 0.01, "{:?}", g.sentiment);
+        }
+        assert!(!g.representative.is_empty() && g.representative.len() <= 2);
+        for hit in &g.representative {
+            assert!(shown_authors.insert(hit.author.clone()), "author {} shown twice", hit.author);
+            assert!(
+                carries(f.posts.iter().find(|p| p.post.id == hit.id).unwrap()),
+                "{} is not about the story",
+                hit.id
+            );
+        }
+    }
+    for g in &r.groups {
+        println!(
+            "{} — {} posts, {:.0} % of authors: {:?}",
+            g.label,
+            g.posts,
+            g.author_share * 100.0,
+            g.representative.iter().map(|h| &h.text).collect::<Vec<_>>()
+        );
+    }
+    let sympathy = r.groups.iter().find(|g| g.reaction == "sympathy").unwrap();
+    assert!(sympathy.terms.iter().any(|t| t.starts_with("pray")), "{:?}", sympathy.terms);
+    // The same request gives the same sample and the same groups.
+    assert_eq!(f.index.reactions(&topics, None, None, &["boston", "marathon", "prayforboston"]).unwrap(), r);
+    // A time range with nothing in it has no groups; bad requests are errors.
+    let empty = f
+        .index
+        .reactions(
+            &topics,
+            Some(DateTime::<Utc>::from_timestamp(0, 0).unwrap()),
+            Some(DateTime::<Utc>::from_timestamp(1, 0).unwrap()),
+            &[],
+        )
+        .unwrap();
+    assert_eq!((empty.posts, empty.sampled, empty.groups.len()), (0, 0, 0));
+    assert!(matches!(f.index.reactions(&[], None, None, &[]), Err(IndexError::InvalidRequest(_))));
+}

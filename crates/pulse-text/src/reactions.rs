@@ -21,6 +21,8 @@
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
+
+use crate::stopwords::Stopwords;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -209,7 +211,7 @@ pub fn is_cue(word: &str) -> bool {
 
 /// Most groups a set of posts is split into.
 pub const MAX_GROUPS: usize = 6;
-/// A kind with fewer posts than this share of the set (and fewer than [`MIN_POSTS`]) is folded into
+/// A kind with fewer posts than this share of the set, or fewer than [`MIN_POSTS`], is folded into
 /// news: a group of one or two stray posts says nothing about what people think.
 pub const MIN_SHARE: f64 = 0.02;
 /// See [`MIN_SHARE`].
@@ -227,7 +229,7 @@ pub fn group(kinds: &[Reaction]) -> Vec<(Reaction, Vec<usize>)> {
             None => by_kind.push((kind, vec![i])),
         }
     }
-    let small = |n: usize| n < MIN_POSTS && (n as f64) < MIN_SHARE * kinds.len() as f64;
+    let small = |n: usize| n < MIN_POSTS || (n as f64) < MIN_SHARE * kinds.len() as f64;
     let mut news: Vec<usize> = Vec::new();
     by_kind.retain_mut(|(kind, members)| {
         let fold = *kind == Reaction::News || small(members.len());
@@ -259,6 +261,54 @@ pub fn purity<L: PartialEq>(groups: &[(Reaction, Vec<usize>)], labels: &[L]) -> 
         agreeing += best;
     }
     agreeing as f64 / labels.len().max(1) as f64
+}
+
+/// The words that set a group's posts apart from the rest of the story: ranked by the posts of
+/// the group that use them times their lift (their share of the group's posts over their share of
+/// all posts), so a word all posts share ranks by frequency alone. Stopwords, words of fewer than
+/// three characters, numbers and the words in `exclude` (the story's own terms) are left out; a
+/// word must be in at least two of the group's posts. `words[i]` are post `i`'s words (from
+/// [`reaction_words`]).
+pub fn distinctive_terms(words: &[Vec<String>], members: &[usize], exclude: &[&str], n: usize) -> Vec<String> {
+    static STOPWORDS: OnceLock<Stopwords> = OnceLock::new();
+    let stopwords = STOPWORDS.get_or_init(Stopwords::new);
+    let useful = |w: &str| {
+        w.chars().count() >= 3
+            && !w.chars().all(|c| c.is_ascii_digit())
+            && stopwords.mask(w) == 0
+            && !exclude.contains(&w)
+            && !matches!(w, "amp" | "http" | "https")
+    };
+    let all = document_frequency(words.iter(), &useful);
+    let in_group = document_frequency(members.iter().map(|&i| &words[i]), &useful);
+    let (total, size) = (words.len().max(1) as f64, members.len().max(1) as f64);
+    let mut ranked: Vec<(f64, &str)> = in_group
+        .into_iter()
+        .filter(|(_, dg)| *dg >= 2)
+        .map(|(w, dg)| {
+            let lift = (dg as f64 / size) / (all[w] as f64 / total);
+            (dg as f64 * lift, w)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    ranked.into_iter().take(n).map(|(_, w)| w.to_owned()).collect()
+}
+
+/// In how many of `posts` each useful word appears.
+fn document_frequency<'w>(
+    posts: impl Iterator<Item = &'w Vec<String>>,
+    useful: &dyn Fn(&str) -> bool,
+) -> FxHashMap<&'w str, usize> {
+    let mut df: FxHashMap<&str, usize> = FxHashMap::default();
+    for post in posts {
+        let mut seen: Vec<&str> = post.iter().map(String::as_str).filter(|w| useful(w)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    df
 }
 
 fn priority(kind: Reaction) -> usize {
@@ -326,5 +376,21 @@ mod tests {
         let labels = ["a", "a", "b", "b", "b"];
         assert_eq!(purity(&[(News, vec![0, 1, 2, 3, 4])], &labels), 0.6);
         assert_eq!(purity(&[(News, vec![0, 1]), (Sympathy, vec![2, 3, 4])], &labels), 1.0);
+    }
+
+    #[test]
+    fn distinctive_terms_rank_a_groups_own_words_above_the_storys() {
+        let posts = [
+            "Prayers for Boston and the victims",
+            "Sending prayers to Boston, thoughts with the families",
+            "Thoughts and prayers with Boston tonight",
+            "Explosion at the Boston marathon finish",
+            "Second explosion near the finish in Boston",
+        ];
+        let words: Vec<Vec<String>> = posts.iter().map(|p| reaction_words(p)).collect();
+        assert_eq!(distinctive_terms(&words, &[0, 1, 2], &["boston"], 3), ["prayers", "thoughts"]);
+        assert_eq!(distinctive_terms(&words, &[3, 4], &["boston"], 3), ["explosion", "finish"]);
+        // One group of everything: by frequency; the story's own term is left out.
+        assert_eq!(distinctive_terms(&words, &[0, 1, 2, 3, 4], &["boston"], 1), ["prayers"]);
     }
 }
