@@ -120,12 +120,15 @@ pub(crate) async fn representative(state: &AppState, key: &str, per_side: usize)
 }
 
 /// The reaction groups of the posts carrying any of `topics` (a story's, or one topic) over the
-/// `window` ending with the bucket that holds "now". The topics' own words are left out of the
-/// groups' terms (every group shares them).
+/// same buckets as the engine's `window`: whole buckets, the last one the bucket that holds "now"
+/// (as the story's own counts). The topics' own words are left out of the groups' terms (every
+/// group shares them).
 pub(crate) async fn reactions(state: &AppState, topics: Vec<String>, window: i64) -> Result<Reactions, AppError> {
-    let windows = Windows::of(state);
-    let until = now(state) + chrono::Duration::seconds(windows.bucket);
-    let since = until - chrono::Duration::seconds(window + windows.bucket);
+    let bucket = Windows::of(state).bucket;
+    let window = (window + bucket - 1) / bucket * bucket;
+    let last = (now(state).timestamp() - 1).div_euclid(bucket) * bucket;
+    let until = Utc.timestamp_opt(last + bucket, 0).single().unwrap_or_else(Utc::now);
+    let since = until - chrono::Duration::seconds(window);
     let index = state.index().clone();
     tokio::task::spawn_blocking(move || {
         let mut own: Vec<String> = Vec::new();
