@@ -1,11 +1,13 @@
-//! `/v1/ask`: "what's happening with X / what do people think about X / why is X trending", and
-//! "what's trending?", answered from the numbers.
+//! `/v1/ask`: "what happened at X / what's happening with X / what do people think about X / why is
+//! X trending", and "what's trending?", answered from the numbers.
 //!
 //! No language model. A general question ([`GENERAL`]) is answered with the top stories. Otherwise
 //! the question is reduced to its subject by stripping the usual question frames and endings
 //! ("why is … trending"), the subject is resolved to a topic the engine knows (and looked up in the search index),
 //! and the summary is a few fixed sentences filled with the topic's counts, velocity, story,
-//! sentiment shares and shift, and one representative post per side. Every sentence can be traced
+//! sentiment shares and shift, reaction groups and one representative post per side; a "what
+//! happened" question starts with the story's headline and summary posts. An unknown subject is
+//! never made a topic: the answer says so and names the known topics closest to it. Every sentence can be traced
 //! to a number in the structured part of the answer.
 
 use pulse_index::{Hit, Reactions, Representative, SearchRequest};
@@ -18,6 +20,11 @@ use crate::read::{self, Windows, find_topic, format_window, representative};
 
 /// Question frames removed to find the subject, longest first.
 const FRAMES: &[&str] = &[
+    "what happened at",
+    "what happened in",
+    "what happened on",
+    "what happened to",
+    "what happened with",
     "what do people think about",
     "what do people think of",
     "what are people saying about",
@@ -27,6 +34,8 @@ const FRAMES: &[&str] = &[
     "whats happening with",
     "what is going on with",
     "what's going on with",
+    "what is going on at",
+    "what's going on at",
     "what is happening in",
     "what's happening in",
     "tell me about",
@@ -60,6 +69,25 @@ const GENERAL: &[&str] = &[
 
 /// Stories listed in the answer to a general question.
 const TOP_STORIES: usize = 3;
+
+/// Closest topics named when the subject is unknown.
+const CLOSEST: usize = 5;
+
+/// Whether `question` asks what happened (answered with the story's headline and summary first)
+/// rather than what people think.
+pub fn asks_what_happened(question: &str) -> bool {
+    let lower = question.trim().to_lowercase();
+    [
+        "what happened ",
+        "what is happening ",
+        "what's happening ",
+        "whats happening ",
+        "what is going on ",
+        "what's going on ",
+    ]
+    .iter()
+    .any(|frame| lower.starts_with(frame))
+}
 
 /// Whether `question` asks what is going on in general rather than about a subject.
 pub fn is_general(question: &str) -> bool {
@@ -104,6 +132,8 @@ pub struct Answer {
     pub reactions: Option<Reactions>,
     /// Posts in the search index matching the subject's words.
     pub matching_posts: usize,
+    /// When the subject is unknown: the topics sharing a word with it, busiest first.
+    pub closest: Vec<String>,
     /// The answer in plain sentences, each built from the numbers above.
     pub summary: Vec<String>,
 }
@@ -168,6 +198,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         representative: None,
         reactions: None,
         matching_posts: 0,
+        closest: Vec::new(),
         summary: Vec::new(),
     };
     if subject.is_empty() {
@@ -184,11 +215,15 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         answer.window = format_window(day);
     }
     let Some(stats) = found else {
+        answer.closest = read::closest_topics(state, &subject, CLOSEST).await;
         answer.summary.push(format!(
-            "Pulse has no topic \"{subject}\" in the last {}; {} posts match those words.",
+            "Pulse has no posts about \"{subject}\" in the last {}; {} posts match those words.",
             format_window(day),
             answer.matching_posts
         ));
+        if !answer.closest.is_empty() {
+            answer.summary.push(format!("The closest topics: {}.", answer.closest.join(", ")));
+        }
         return Ok(answer);
     };
     let story = report.stories.stories.iter().find(|s| s.topics.iter().any(|t| t.topic == stats.topic)).cloned();
@@ -199,6 +234,10 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     let window = if answer.window == format_window(windows.trend) { windows.trend } else { day };
     let reactions = read::reactions(state, topics, window).await?;
     answer.summary = summarize(&stats, story.as_ref(), &rep, &reactions, &answer.window);
+    if let Some(story) = story.as_ref().filter(|_| asks_what_happened(question)) {
+        let told = what_happened(story);
+        answer.summary.splice(0..0, told);
+    }
     answer.found = true;
     answer.topic = Some(stats.topic.clone());
     answer.display_name = Some(stats.display_name.clone());
@@ -251,6 +290,7 @@ fn top_stories(question: &str, stories: &[Story], window: String, as_of: &str) -
         representative: None,
         reactions: None,
         matching_posts: 0,
+        closest: Vec::new(),
         summary,
     }
 }
@@ -267,6 +307,11 @@ fn ratio(authors: u64, expected: f64) -> f64 {
     if expected > 0.0 { (authors as f64 / expected * 10.0).round() / 10.0 } else { 0.0 }
 }
 
+/// "1 post", "2 posts".
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
@@ -281,6 +326,26 @@ fn quote(hit: &Hit) -> String {
     format!("“{short}{ellipsis}” (@{}, {})", hit.author, hit.created_at.format("%H:%M UTC"))
 }
 
+/// What happened, in the story's words: its headline and summary posts, each with who and when.
+fn what_happened(story: &Story) -> Vec<String> {
+    let mut out = Vec::new();
+    let by = |author: &str, at: &str| {
+        let at =
+            chrono::DateTime::parse_from_rfc3339(at).map(|t| t.format("%H:%M UTC").to_string()).unwrap_or_default();
+        format!("@{author}, {at}")
+    };
+    match &story.headline_post {
+        Some(post) => {
+            out.push(format!("What happened: “{}” ({}).", story.headline, by(&post.author, &post.created_at)))
+        }
+        None => out.push(format!("What happened: {}.", story.headline)),
+    }
+    for post in &story.summary {
+        out.push(format!("Also said: “{}” ({}).", post.text, by(&post.author, &post.created_at)));
+    }
+    out
+}
+
 /// The sentences of an answer, each from the numbers it states.
 pub fn summarize(
     stats: &TopicStats,
@@ -292,9 +357,9 @@ pub fn summarize(
     let mut out = Vec::new();
     let name = &stats.display_name;
     out.push(format!(
-        "{} posts from {} accounts mentioned {name} in the last {window}, {}× the usual ({:.0} accounts expected).",
-        stats.posts,
-        stats.authors,
+        "{} from {} mentioned {name} in the last {window}, {}× the usual ({:.0} accounts expected).",
+        count(stats.posts, "post"),
+        count(stats.authors, "account"),
         ratio(stats.authors, stats.expected),
         stats.expected
     ));

@@ -144,3 +144,9 @@ pub(crate) async fn reactions(state: &AppState, topics: Vec<String>, window: i64
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(AppError::from)
 }
+
+/// The topics closest to an unknown subject (see [`pulse_trends::TrendEngine::closest_topics`]).
+pub(crate) async fn closest_topics(state: &AppState, subject: &str, n: usize) -> Vec<String> {
+    let (app, subject) = (state.clone(), subject.to_string());
+    tokio::task::spawn_blocking(move || app.engine().closest_topics(&subject, n)).await.unwrap_or_default()
+}

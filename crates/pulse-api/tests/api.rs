@@ -158,6 +158,23 @@ async fn the_boston_story_at_21_00_groups_sympathy_apart_from_the_news() {
         news["representative"].as_array().unwrap().iter().map(|h| h["text"].as_str().unwrap().to_lowercase()).collect();
     let about_the_blasts = ["explo", "bomb", "blast"].iter().any(|w| news_text.contains(w));
     assert!(about_the_blasts, "the news group is not about the explosions: {news}");
+
+    // "What happened at X?" is told with X's story: its headline, then its summary posts.
+    let (status, body) = get_json(&router, "/v1/ask?q=what%20happened%20at%20the%20finish%20line%3F").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_matches("Answer", &body);
+    assert_eq!((body["subject"].as_str(), body["found"].as_bool()), (Some("finish line"), Some(true)), "{body}");
+    let headline = body["story"]["headline"].as_str().unwrap().to_lowercase();
+    assert!(headline.contains("explosion") && headline.contains("finish line"), "{headline}");
+    let story = &body["story"];
+    let summary: Vec<&str> = body["summary"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(
+        summary[0].starts_with(&format!("What happened: “{}” (@", story["headline"].as_str().unwrap())),
+        "{summary:#?}"
+    );
+    let also = summary.iter().filter(|s| s.starts_with("Also said: “")).count();
+    assert_eq!(also, story["summary"].as_array().unwrap().len(), "{summary:#?}");
+    assert!(summary[1 + also].contains("posts from"), "{summary:#?}");
 }
 
 /// The first `data:` event of an event stream, parsed.
@@ -450,7 +467,21 @@ async fn ask_answers_with_volume_and_a_representative_post() {
     let (status, body) = get_json(&router, "/v1/ask?q=what%27s%20happening%20with%20zzqxnothing").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["found"], false);
-    assert!(body["summary"][0].as_str().unwrap().contains("no topic \"zzqxnothing\""));
+    assert!(body["summary"][0].as_str().unwrap().contains("no posts about \"zzqxnothing\""), "{body}");
+    assert_eq!(body["closest"], serde_json::json!([]));
+
+    // An unknown subject is not made a topic: the answer names the closest topics it knows.
+    let (status, body) =
+        get_json(&router, "/v1/ask?q=what%20do%20people%20think%20about%20marathon%20parking%20fees").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("Answer", &body);
+    assert_eq!((body["found"].as_bool(), body["topic"].as_str()), (Some(false), None), "{body}");
+    let closest: Vec<&str> = body["closest"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert!(
+        !closest.is_empty() && closest.iter().all(|t| ["marathon", "parking", "fees"].iter().any(|w| t.contains(w))),
+        "{closest:?}"
+    );
+    assert_eq!(body["summary"][1], format!("The closest topics: {}.", closest.join(", ")));
 }
 
 #[tokio::test]

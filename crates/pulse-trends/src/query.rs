@@ -394,6 +394,39 @@ impl TrendEngine {
         })
     }
 
+    /// The watched topics of the ring that share a word with `text` (case-folded, sigils ignored),
+    /// those sharing the most words first, then the busiest: what an unknown subject is closest to.
+    pub fn closest_topics(&self, text: &str, n: usize) -> Vec<String> {
+        let words: Vec<String> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_'))
+            .filter(|w| w.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect();
+        if words.is_empty() || n == 0 {
+            return Vec::new();
+        }
+        let state = self.read();
+        let mut posts: FxHashMap<&str, u64> = FxHashMap::default();
+        for (_, b) in state.window.iter() {
+            for d in b.detail.values() {
+                *posts.entry(d.key.as_str()).or_default() += d.posts;
+            }
+        }
+        let mut close: Vec<(usize, u64, &str)> = posts
+            .into_iter()
+            .filter_map(|(key, p)| {
+                let shared = key
+                    .trim_start_matches(['#', '@', '$'])
+                    .split(' ')
+                    .filter(|w| words.iter().any(|x| x == w || (w.len() > x.len() && w.contains(x.as_str()))))
+                    .count();
+                (shared > 0).then_some((shared, p, key))
+            })
+            .collect();
+        close.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+        close.into_iter().take(n).map(|(_, _, k)| k.to_owned()).collect()
+    }
+
     /// Maps free text (`Boston Marathon`, `#BostonMarathon`, `@AP`) to the topic key the engine
     /// knows best: the normal forms of the text (lower-cased, words joined by one space; a
     /// hashtag as itself and as its CamelCase words), whichever has the most posts in the ring.
