@@ -11,8 +11,9 @@
 //! 3. Otherwise `whichlang` runs on the words only (no URLs, mentions, hashtags, emoji),
 //!    lower-cased. When one language has ≥ 2 stopwords in the text, more than any other and more
 //!    than the model's language, it wins over the model. Else the model's
-//!    answer is accepted for a language with a stopword list when the text holds at least one of
-//!    its stopwords or is long (≥ [`LONG_LETTERS`] letters); for the scripts without lists
+//!    answer is accepted for a language with a stopword list when the text is long (≥
+//!    [`LONG_LETTERS`] letters) or its stopwords back it: for English any of them, for another
+//!    language one of its own or two shared ones, more than English has; for the scripts without lists
 //!    (zh, ja, ko, hi, vi) when the text has at least 4 non-ASCII letters. Else the language
 //!    with exclusive stopwords wins when there is one, and `und` otherwise.
 //!
@@ -107,7 +108,7 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
                 // unemployment" reads as French); two or more stopwords of one language, more
                 // than the model's language has, outweigh it.
                 STOPWORD_LANGS[most]
-            } else if any[i] > 0 || letters >= LONG_LETTERS {
+            } else if supports(i, letters, &exclusive, &any) {
                 code
             } else if best_count >= 2 {
                 STOPWORD_LANGS[best]
@@ -118,6 +119,21 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
         None if non_ascii_letters >= 4 => code,
         None => "und",
     }
+}
+
+/// Whether the text backs the model's language `i`. English: any of its stopwords, or a long text
+/// (≥ [`LONG_LETTERS`] letters). Another language: one stopword that is its alone, or more of its
+/// stopwords than English has — two or more on a short text. Short and shouted English shares
+/// words with other lists ("as", "o", "die") or has none at all ("ARRESTED DEVELOPMENT!"), and the
+/// model reads it as French or German; without evidence for that language it stays `und`, which is
+/// scored.
+fn supports(i: usize, letters: usize, exclusive: &[u16], any: &[u16]) -> bool {
+    let en = STOPWORD_LANGS.iter().position(|l| *l == "en").unwrap_or(0);
+    if i == en {
+        return any[i] > 0 || letters >= LONG_LETTERS;
+    }
+    let needed = if letters >= LONG_LETTERS { 1 } else { 2 };
+    exclusive[i] > 0 || (any[i] >= needed && any[i] > any[en])
 }
 
 #[cfg(test)]
@@ -142,5 +158,9 @@ mod tests {
         assert_eq!(lang("東京で大きな地震がありました"), "ja");
         assert_eq!(lang("#prayforboston"), "und");
         assert_eq!(lang("lol"), "und");
+        // Short English that shares a stopword with another list is not that language.
+        for text in ["Nervous as hell!", "Steve Jobs resigns as Apple CEO", "Yay progress! \\o/"] {
+            assert!(matches!(lang(text), "en" | "und"), "{text}: {}", lang(text));
+        }
     }
 }

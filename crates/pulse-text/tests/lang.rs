@@ -25,16 +25,19 @@ fn english_tweets_are_english_or_und() {
     let texts: Vec<String> = pulse_testsuite::eval::vader_tweets().into_iter().map(|t| t.1).collect();
     let s = shares(&texts);
     println!("VADER tweets: en {:.3}, und {:.3}", share(&s, "en"), share(&s, "und"));
-    // Measured: en 0.898, und 0.092 (39 of 4,200 still read as another language, mostly
-    // French, by the model: short shouting or names with no stopword to outweigh it).
+    // Measured: en 0.898, und 0.099; 14 of 4,200 (0.33 %) read as another language, 5 of them
+    // rightly (Turkish, Dutch, Spanish tweets in the set), the rest on one exclusive stopword
+    // ("Give 'em hell" as Portuguese, "Im so excited" as German).
     assert!(share(&s, "en") >= 0.88, "{s:?}");
-    assert!(share(&s, "en") + share(&s, "und") >= 0.97, "{s:?}");
+    let other = 1.0 - share(&s, "en") - share(&s, "und");
+    assert!(other <= 0.004, "{:.4} of the English tweets get no sentiment: {s:?}", other);
 }
 
 #[test]
 fn crisis_tweets_in_other_languages() {
     for (event, lang, min) in [
-        // Measured 2026-12-06: 0.418, 0.877, 0.653, 0.559, 0.068. These sets are mixed: many of
+        // Measured 2026-12-06: 0.406, 0.867, 0.624, 0.539, 0.068 (a short text backed only by
+        // stopwords English shares is `und` and scored in English). These sets are mixed: many of
         // their tweets are English (news wires, foreign reactions), and most Philippine flood
         // tweets are English too, so the floors sit a little under the measured shares.
         ("2012_Costa_Rica_earthquake", "es", 0.35),
