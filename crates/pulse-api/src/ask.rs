@@ -70,6 +70,9 @@ const GENERAL: &[&str] = &[
 /// Stories listed in the answer to a general question.
 const TOP_STORIES: usize = 3;
 
+/// Fewer posts than this in the trend window, and the answer is over the last day instead.
+const MIN_POSTS: u64 = 20;
+
 /// Closest topics named when the subject is unknown.
 const CLOSEST: usize = 5;
 
@@ -206,12 +209,16 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
         return Ok(answer);
     }
     answer.matching_posts = matching_posts(state, &subject).await;
-    // The trend window when the topic has posts there; else the last day (a replay that ended,
-    // a topic that was busy this morning), and the answer says which.
+    // The trend window when the topic has enough posts there for shares to mean something; else
+    // the last day (a replay that ended, a topic that was busy this morning), and the answer says
+    // which.
     let day = windows.history.min(24 * 3600);
     let mut found = find_topic(state, &subject, windows.trend).await?;
-    if found.is_none() && day > windows.trend {
-        found = find_topic(state, &subject, day).await?;
+    if found.as_ref().is_none_or(|s| s.posts < MIN_POSTS)
+        && day > windows.trend
+        && let Some(wider) = find_topic(state, &subject, day).await?
+    {
+        found = Some(wider);
         answer.window = format_window(day);
     }
     let Some(stats) = found else {

@@ -96,10 +96,9 @@ pub(crate) async fn find_topic(state: &AppState, text: &str, span: i64) -> Resul
     let (app, text) = (state.clone(), text.trim().to_string());
     tokio::task::spawn_blocking(move || {
         let engine = app.engine();
-        let key = text.to_lowercase();
-        engine
-            .topic(&key, Some(span))
-            .or_else(|| engine.resolve_topic(&text).and_then(|k| engine.topic(&k, Some(span))))
+        // The busiest of the text's forms and aliases ("united" → `@united`), else the text as a key.
+        let key = engine.resolve_topic(&text).unwrap_or_else(|| text.to_lowercase());
+        engine.topic(&key, Some(span)).or_else(|| engine.topic(&text.to_lowercase(), Some(span)))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))

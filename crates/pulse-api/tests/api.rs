@@ -34,15 +34,22 @@ fn replayed_state() -> AppState {
 /// Boston + West Texas from the start until `until` (RFC 3339).
 fn replayed_until(until: &str) -> AppState {
     let until = chrono::DateTime::parse_from_rfc3339(until).unwrap().to_utc();
+    replayed(pulse_testsuite::boston_west(), Some(until))
+}
+
+/// `inputs` replayed once (until `until`, when given) into an engine with 10-minute buckets and an
+/// in-memory index.
+fn replayed(inputs: Vec<pulse_core::replay::ReplayInput>, until: Option<chrono::DateTime<chrono::Utc>>) -> AppState {
     let engine = Arc::new(TrendEngine::new(TrendConfig::for_bucket(600)).unwrap());
     let index = Arc::new(SearchIndex::in_ram(IndexConfig::small()).unwrap());
-    let inputs = pulse_testsuite::boston_west();
-    let options = ReplayOptions { until: Some(until), ..ReplayOptions::default() };
+    let options = ReplayOptions { until, ..ReplayOptions::default() };
     let mut feed = Feed(Pipeline::new().with_trends(engine.worker()).with_index(index.sender()));
     let summary = replay::replay(&inputs, &options, &mut feed, &mut ManualClock::default(), &mut ()).unwrap();
     assert!(summary.emitted() > 500, "{}", summary.emitted());
     feed.0.flush().unwrap();
-    engine.advance_watermark(until.timestamp());
+    if let Some(until) = until {
+        engine.advance_watermark(until.timestamp());
+    }
     index.flush().unwrap();
     AppState::new(engine, index, Arc::new(PipelineStats::default()), pulse_api::server::Limits::default().max_streams)
 }
@@ -541,4 +548,54 @@ async fn the_stream_sends_the_stories_as_an_event() {
     let data: Value = serde_json::from_str(text.trim_start_matches("event: stories\ndata: ").trim()).unwrap();
     assert_matches("StoriesResponse", &data);
     assert!(!data["stories"].as_array().unwrap().is_empty());
+}
+
+/// `/v1/ask "what do people think about <airline>"` after one pass of the airline set, against
+/// the crowd's labels of the same posts (those carrying the topic the answer names, in the
+/// buckets of its window). Prints the table.
+#[tokio::test]
+async fn airline_negative_shares_against_the_crowd() {
+    let input =
+        pulse_core::replay::ReplayInput { path: pulse_testsuite::dataset(pulse_testsuite::AIRLINE), format: None };
+    let (_, router) = serving(replayed(vec![input], None));
+    let labels = pulse_testsuite::eval::airline_labels();
+    let posts = pulse_testsuite::index_posts(pulse_testsuite::AIRLINE);
+    println!("| airline | topic | window | posts | Pulse negative | crowd negative | error |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut errors = Vec::new();
+    for airline in ["Virgin America", "United", "Southwest Airlines", "US Airways", "American Airlines", "JetBlue"] {
+        let q = format!("/v1/ask?q=what%20do%20people%20think%20about%20{}", airline.replace(' ', "%20"));
+        let (status, body) = get_json(&router, &q).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_matches("Answer", &body);
+        let topic = body["topic"].as_str().unwrap_or_else(|| panic!("{airline}: {body:#}"));
+        assert!(topic.starts_with('@'), "{airline} resolved to {topic}, not the airline's handle");
+        let window = match body["window"].as_str().unwrap() {
+            "1h" => 3600,
+            "1d" => 86_400,
+            other => panic!("window {other}"),
+        };
+        let as_of = chrono::DateTime::parse_from_rfc3339(body["as_of"].as_str().unwrap()).unwrap().timestamp();
+        let to = (as_of - 1).div_euclid(600) * 600 + 600;
+        let crowd: Vec<&str> = posts
+            .iter()
+            .filter(|p| p.topics.iter().any(|t| t == topic))
+            .filter(|p| (to - window..to).contains(&p.post.created_at.timestamp()))
+            .map(|p| labels[&p.post.id].as_str())
+            .collect();
+        let crowd_negative = crowd.iter().filter(|l| **l == "negative").count() as f64 / crowd.len() as f64;
+        let pulse_negative = body["sentiment"]["negative"].as_f64().unwrap_or_else(|| panic!("{airline}: {body:#}"));
+        let error = (pulse_negative - crowd_negative).abs();
+        println!(
+            "| {airline} | {topic} | {} | {} | {pulse_negative:.3} | {crowd_negative:.3} | {error:.3} |",
+            body["window"].as_str().unwrap(),
+            crowd.len()
+        );
+        assert!(crowd.len() >= 10, "{airline}: {} posts", crowd.len());
+        errors.push(error);
+    }
+    let mae = errors.iter().sum::<f64>() / errors.len() as f64;
+    println!("mean absolute error {mae:.3}");
+    // The goal is 0.12; this holds what the opinion model does today.
+    assert!(mae <= 0.25, "mean absolute error {mae:.3}");
 }

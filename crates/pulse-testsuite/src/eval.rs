@@ -147,6 +147,16 @@ pub fn crisislex_t26_types() -> Vec<(String, Vec<(String, String)>)> {
         .collect()
 }
 
+/// The airline set's crowd labels by post id (`_unit_id`, the id the replay gives the post):
+/// `negative`, `neutral` or `positive`.
+pub fn airline_labels() -> std::collections::HashMap<String, String> {
+    let airline = read(data_dir().join("airline-sentiment/Airline-Sentiment-2-w-AA.csv"));
+    csv_column(&airline, true, |r| format!("{}\t{}", r.get(0).unwrap_or(""), r.get(5).unwrap_or("")), usize::MAX)
+        .into_iter()
+        .filter_map(|row| row.split_once('\t').map(|(id, label)| (id.to_owned(), label.to_owned())))
+        .collect()
+}
+
 /// Pearson's correlation coefficient of two equally long series.
 pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
     let n = x.len() as f64;

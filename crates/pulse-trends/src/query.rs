@@ -427,9 +427,11 @@ impl TrendEngine {
         close.into_iter().take(n).map(|(_, _, k)| k.to_owned()).collect()
     }
 
-    /// Maps free text (`Boston Marathon`, `#BostonMarathon`, `@AP`) to the topic key the engine
-    /// knows best: the normal forms of the text (lower-cased, words joined by one space; a
-    /// hashtag as itself and as its CamelCase words), whichever has the most posts in the ring.
+    /// Maps free text (`Boston Marathon`, `#BostonMarathon`, `@AP`, `American Airlines`) to the
+    /// topic key the engine knows best: the normal forms of the text (lower-cased, words joined by
+    /// one space; a hashtag as itself and as its CamelCase words; plain words also as a hashtag,
+    /// a handle, and the handles and hashtags the ring holds that shorten them, see
+    /// [`handle_aliases`]), whichever has the most posts in the ring.
     pub fn resolve_topic(&self, text: &str) -> Option<String> {
         let state = self.read();
         let mut forms = Vec::new();
@@ -454,9 +456,11 @@ impl TrendEngine {
             forms.push(words(&camel));
         } else {
             let w = words(text);
-            forms.push(w.replace(' ', ""));
-            forms.insert(0, w);
-            forms[1] = format!("#{}", forms[1]);
+            let joined = w.replace(' ', "");
+            forms.push(w.clone());
+            forms.push(format!("#{joined}"));
+            forms.push(format!("@{joined}"));
+            forms.extend(handle_aliases(&state, &w));
         }
         forms
             .into_iter()
@@ -470,6 +474,34 @@ impl TrendEngine {
             .max_by(|a, b| a.0.cmp(&b.0))
             .map(|(_, f)| f)
     }
+}
+
+/// The handles and hashtags in the ring that shorten the words `words` (lower case, one space
+/// apart) the way accounts name themselves: a prefix of the words run together that keeps the
+/// whole first word and part of the next (`American Airlines` → `@americanair`, `Southwest
+/// Airlines` → `@southwestair`). The first word alone is not enough: `#marathon` does not stand
+/// for "marathon parking fees" (and "United" finds `@united` as its own handle form). Learned from
+/// the keys the engine saw, not from a list of brands.
+fn handle_aliases(state: &State, words: &str) -> Vec<String> {
+    let first = words.split(' ').next().unwrap_or("");
+    let joined = words.replace(' ', "");
+    if first.chars().count() < 3 || !words.contains(' ') {
+        return Vec::new();
+    }
+    let shortens = |key: &str| {
+        key.strip_prefix(['@', '#'])
+            .is_some_and(|body| body.len() > first.len() && body.len() < joined.len() && joined.starts_with(body))
+    };
+    let mut aliases: Vec<String> = Vec::new();
+    for (_, b) in state.window.iter() {
+        let keys = b.detail.values().map(|d| d.key.as_str()).chain(b.top.iter().map(|h| h.item.as_str()));
+        for key in keys {
+            if shortens(key) && !aliases.iter().any(|a| a == key) {
+                aliases.push(key.to_owned());
+            }
+        }
+    }
+    aliases
 }
 
 /// A story's point in the bucket starting at `start`: posts and sentiment over the union of its
