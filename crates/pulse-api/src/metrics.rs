@@ -41,6 +41,7 @@ pub struct Metrics {
     posts_ingested: Counter,
     posts_late: Family<OutcomeLabel, Counter>,
     rollups: Family<OutcomeLabel, Counter>,
+    source_posts: Family<OutcomeLabel, Counter>,
     ingest_rate: Gauge<f64, AtomicU64>,
     event_time_lag: Gauge<f64, AtomicU64>,
     queue_depth: Family<QueueLabel, Gauge>,
@@ -76,6 +77,12 @@ impl Default for Metrics {
         registry.register("records_read", "Records read from the source", records_read.clone());
         let malformed = Counter::default();
         registry.register("records_malformed", "Malformed records (reported and dead-lettered)", malformed.clone());
+        let source_posts = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "source_posts_lost",
+            "Live source posts not ingested: dropped because ingest fell behind, or duplicates of a resume",
+            source_posts.clone(),
+        );
         let posts_ingested = Counter::default();
         registry.register("posts_ingested", "Posts merged into the trend state", posts_ingested.clone());
         let posts_late = Family::<OutcomeLabel, Counter>::default();
@@ -150,6 +157,7 @@ impl Default for Metrics {
             posts_ingested,
             posts_late,
             rollups,
+            source_posts,
             ingest_rate,
             event_time_lag,
             queue_depth,
@@ -205,6 +213,12 @@ impl Metrics {
         raise(&self.index_errors, index.errors);
         raise(&self.index_lost, index.lost);
         self.index_up.set(i64::from(index.writer_down.is_none()));
+        for (outcome, count) in [("dropped", &pipeline.source_dropped), ("duplicate", &pipeline.source_duplicates)] {
+            raise(
+                &self.source_posts.get_or_create(&OutcomeLabel { outcome: outcome.into() }),
+                count.load(Ordering::Relaxed),
+            );
+        }
         for (outcome, count) in [
             ("merged", &pipeline.rollups_merged),
             ("duplicate", &pipeline.rollups_duplicate),

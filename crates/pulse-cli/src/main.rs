@@ -6,6 +6,7 @@ mod data;
 mod inputs;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod live;
 mod progress;
 mod replay;
 mod serve;

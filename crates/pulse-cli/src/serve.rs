@@ -20,7 +20,7 @@ use pulse_ingest::{IngestNode, NodeConfig, PipelineStats, SourceObserver};
 use pulse_trends::TrendEngine;
 
 use crate::config::{ConfigArg, HttpArgs, IndexArgs, TrendArgs};
-use crate::{inputs, server};
+use crate::{inputs, live, server};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Ingest threads.
     #[arg(long)]
     workers: Option<usize>,
+    /// Serve Bluesky's live firehose through Jetstream instead of a replay (default: a public
+    /// instance; any `ws://` or `wss://` `…/subscribe` URL).
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = pulse_jetstream::DEFAULT_URL, conflicts_with_all = ["replay", "speed", "max", "loops"])]
+    jetstream: Option<String>,
     #[command(flatten)]
     http: HttpArgs,
     #[command(flatten)]
@@ -79,7 +83,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let serve = &config.serve;
-    let inputs = inputs::resolve(&serve.replay, None)?;
+    let inputs = if args.jetstream.is_some() { Vec::new() } else { inputs::resolve(&serve.replay, None)? };
     let engine = Arc::new(TrendEngine::new(trend_config)?);
     let (index, _state_lock) = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
@@ -106,6 +110,27 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     // The replay ending must not stop the server; the replay failing (an input that cannot be
     // read, a dead letter that cannot be written) does, and the process then exits non-zero.
     let replay_failed = Arc::new(AtomicBool::new(false));
+    if let Some(url) = args.jetstream {
+        let dead_letters = DeadLetters::create(config.index.state_dir.join("dead-letters.jsonl"))?;
+        let observer = SourceObserver::new(stats.clone(), dead_letters);
+        let sink = node.sink(stop.clone());
+        let live =
+            live::Live::start(&url, sink, observer, state.clone(), stats.clone(), stop.clone(), replay_failed.clone())?;
+        let app = pulse_api::router(state.clone());
+        let front = state.front();
+        // Ready once the first post has arrived (see `live`).
+        server::serve_http(app, &config.http, front, Some(stats), replay_failed, |address| {
+            eprintln!("pulse serve: http://{address} (live from {url})");
+        })?;
+        eprintln!("pulse serve: shutting down");
+        state.set_ready(false);
+        stop.store(true, Ordering::Release);
+        let posts = live.finish()?;
+        node.finish()?;
+        index.shutdown()?;
+        eprintln!("pulse serve: {posts} posts from Jetstream");
+        return Ok(ExitCode::SUCCESS);
+    }
     let replay_thread = {
         let mut sink = node.sink(stop.clone());
         let dead_letters = DeadLetters::create(config.index.state_dir.join("dead-letters.jsonl"))?;

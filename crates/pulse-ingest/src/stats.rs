@@ -24,6 +24,10 @@ pub struct PipelineStats {
     pub rollups_duplicate: AtomicU64,
     /// Query nodes: rollups dropped because they overlap what was applied (a zombie worker).
     pub rollups_overlap: AtomicU64,
+    /// Live source: posts dropped because ingest did not keep up with the stream.
+    pub source_dropped: AtomicU64,
+    /// Live source: posts received twice (replayed by a resume) and dropped.
+    pub source_duplicates: AtomicU64,
 }
 
 impl PipelineStats {

@@ -12,8 +12,20 @@ use crate::{Post, PostKind};
 #[derive(Deserialize)]
 struct Event {
     did: String,
+    /// Jetstream's cursor: microseconds since the epoch when Jetstream saw the event.
+    #[serde(default)]
+    time_us: i64,
     kind: String,
     commit: Option<Commit>,
+}
+
+/// One Jetstream event as a live source needs it: its cursor and the post it creates, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JetstreamEvent {
+    /// The event's `time_us` (what a reconnect resumes from).
+    pub time_us: i64,
+    /// The new post, or `None` for any other event (identity, account, update, delete, like …).
+    pub post: Option<Post>,
 }
 
 #[derive(Deserialize)]
@@ -63,7 +75,18 @@ enum EmbeddedRecord {
 
 /// Decodes one event: `Ok(None)` for events that are not new posts.
 pub(crate) fn decode(line: &[u8]) -> Result<Option<Post>, String> {
+    decode_event(line).map(|event| event.post)
+}
+
+/// Decodes one event (a line of a recording, or a WebSocket text frame) with its cursor.
+pub fn decode_event(line: &[u8]) -> Result<JetstreamEvent, String> {
     let event: Event = serde_json::from_slice(line).map_err(|e| format!("not a Jetstream event: {e}"))?;
+    let time_us = event.time_us;
+    let post = post_of(event)?;
+    Ok(JetstreamEvent { time_us, post })
+}
+
+fn post_of(event: Event) -> Result<Option<Post>, String> {
     let Some(commit) = event.commit.filter(|_| event.kind == "commit") else {
         return Ok(None);
     };

@@ -11,6 +11,7 @@
 mod airline;
 mod crisislex;
 mod jetstream;
+pub use jetstream::{JetstreamEvent, decode_event as decode_jetstream_event};
 mod jsonl;
 mod sentiment140;
 mod source;

@@ -1,0 +1,92 @@
+//! `pulse serve --jetstream`: Bluesky's live firehose fed to the ingest node.
+//!
+//! The Jetstream client (`pulse_jetstream`) runs on a one-thread tokio runtime of its own and
+//! hands posts through its bounded queue to a feed thread, which sends them to the node's sink,
+//! dead-letters malformed frames, and tells the sink to hand on what it holds whenever the
+//! stream pauses ([`LIVE_IDLE`]). The clock is the stream's: the trend engine's watermark follows
+//! the posts' times. The server is ready (`/readyz` 200) once the first post has arrived.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+use anyhow::{Context, Result};
+use pulse_api::AppState;
+use pulse_core::replay::{LIVE_IDLE, ReplayObserver};
+use pulse_core::sink::Sink;
+use pulse_ingest::{NodeSink, PipelineStats, SourceObserver};
+use pulse_jetstream::{Item, Jetstream, JetstreamConfig, RecvTimeoutError};
+
+/// The running live feed.
+pub struct Live {
+    runtime: tokio::runtime::Runtime,
+    feed: JoinHandle<Result<u64>>,
+}
+
+impl Live {
+    /// Connects to `url` and starts feeding `sink`; a feed that fails (a dead letter that cannot be
+    /// written, the node gone) sets `failed`, which stops the server.
+    pub fn start(
+        url: &str,
+        sink: NodeSink,
+        observer: SourceObserver,
+        state: AppState,
+        stats: Arc<PipelineStats>,
+        stop: Arc<AtomicBool>,
+        failed: Arc<AtomicBool>,
+    ) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("jetstream")
+            .enable_all()
+            .build()
+            .context("starting the Jetstream client's runtime")?;
+        let jetstream = Jetstream::start(JetstreamConfig::new(url), runtime.handle());
+        let feed = std::thread::Builder::new().name("live".into()).spawn(move || {
+            let result = feed(&jetstream, sink, observer, &state, &stats, &stop);
+            if let Err(error) = &result {
+                eprintln!("pulse serve: the live feed failed: {error:#}");
+                failed.store(true, Ordering::Release);
+            }
+            result
+        })?;
+        Ok(Live { runtime, feed })
+    }
+
+    /// Waits for the feed to stop (after `stop` is set) and closes the connection; the posts fed.
+    pub fn finish(self) -> Result<u64> {
+        let posts = self.feed.join().map_err(|_| anyhow::anyhow!("the live feed panicked"))?;
+        self.runtime.shutdown_background();
+        posts
+    }
+}
+
+fn feed(
+    jetstream: &Jetstream,
+    mut sink: NodeSink,
+    mut observer: SourceObserver,
+    state: &AppState,
+    stats: &PipelineStats,
+    stop: &AtomicBool,
+) -> Result<u64> {
+    let mut posts = 0u64;
+    while !stop.load(Ordering::Acquire) {
+        match jetstream.items.recv_timeout(LIVE_IDLE) {
+            Ok(Item::Post(post)) => {
+                stats.records_read.fetch_add(1, Ordering::Relaxed);
+                sink.send(&post)?;
+                posts += 1;
+                if posts == 1 {
+                    state.set_ready(true);
+                }
+            }
+            // Counted (read and malformed) and dead-lettered by the observer.
+            Ok(Item::Malformed(malformed)) => observer.on_malformed(&malformed)?,
+            Err(RecvTimeoutError::Timeout) => sink.idle()?,
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        stats.source_dropped.store(jetstream.stats.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
+        stats.source_duplicates.store(jetstream.stats.duplicates.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+    Ok(posts)
+}

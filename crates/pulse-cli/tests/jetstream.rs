@@ -1,0 +1,116 @@
+//! `pulse serve --jetstream` against a local WebSocket server playing Jetstream events: not ready
+//! before the first post, then stories over HTTP from the stream alone, and malformed frames
+//! counted in `/metrics`.
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use pulse_testsuite::server::Served;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+/// Six quiet hours of chatter, then for two hours thirty accounts every ten minutes post about a
+/// flood; and one frame that is not an event. Jetstream's shape: commits creating posts.
+fn frames() -> Vec<String> {
+    let start = chrono::DateTime::parse_from_rfc3339("2024-11-05T00:00:00Z").unwrap().to_utc();
+    let mut out = Vec::new();
+    let mut post = |minute: i64, n: usize, author: String, text: String| {
+        let at = start + chrono::Duration::minutes(minute) + chrono::Duration::seconds(n as i64 % 60);
+        let time_us = at.timestamp_micros() + n as i64;
+        out.push(
+            json!({"did": author, "time_us": time_us, "kind": "commit",
+                   "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post", "rkey": format!("k{n}"), "cid": "c",
+                              "record": {"$type": "app.bsky.feed.post", "createdAt": at.to_rfc3339(), "langs": ["en"], "text": text}}})
+            .to_string(),
+        );
+    };
+    let chatter = ["coffee this morning", "traffic again today", "nice weather for a walk", "new music friday"];
+    let mut n = 0;
+    for minute in 0..360 {
+        for k in 0..3 {
+            n += 1;
+            post(minute, n, format!("did:plc:user{}", (minute * 3 + k) % 300), chatter[n % chatter.len()].to_string());
+        }
+    }
+    for minute in (360..480).step_by(10) {
+        for k in 0..30 {
+            n += 1;
+            let text = format!("#floodwarning the river is over the bridge downtown, report {n}");
+            post(minute + k % 10, n, format!("did:plc:witness{k}_{minute}"), text);
+        }
+    }
+    out.insert(100, "{\"did\": \"did:plc:broken\"".to_string());
+    out
+}
+
+/// Serves `frames` to the first connection once `go` is set, then holds it open.
+fn serve(frames: Vec<String>, go: Arc<AtomicBool>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/subscribe", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut socket = tungstenite::accept(stream).unwrap();
+        while !go.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for frame in frames {
+            socket.send(Message::text(frame)).unwrap();
+        }
+        std::thread::sleep(Duration::from_secs(120));
+    });
+    url
+}
+
+fn get(url: &str) -> (u16, String) {
+    match ureq::get(url).call() {
+        Ok(mut response) => (response.status().as_u16(), response.body_mut().read_to_string().unwrap()),
+        Err(ureq::Error::StatusCode(code)) => (code, String::new()),
+        Err(e) => panic!("{url}: {e}"),
+    }
+}
+
+#[test]
+fn serve_jetstream_shows_stories_from_the_live_stream() {
+    let go = Arc::new(AtomicBool::new(false));
+    let url = serve(frames(), go.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let server = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_pulse"))
+            .args(["serve", "--jetstream", &url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
+            .args(["--state-dir", dir.path().join("state").to_str().unwrap()]),
+    );
+    let base = server.base();
+    // Connected, but nothing has arrived: not ready.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(get(&format!("{base}/readyz")).0, 503);
+    go.store(true, Ordering::Release);
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let story = loop {
+        let (_, body) = get(&format!("{base}/v1/stories"));
+        let stories: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let found = stories["stories"].as_array().and_then(|s| {
+            s.iter().find(|s| s["terms"].as_array().unwrap().iter().any(|t| t == "#floodwarning")).cloned()
+        });
+        if let Some(story) = found {
+            break story;
+        }
+        assert!(Instant::now() < deadline, "no flood story: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(get(&format!("{base}/readyz")).0, 200);
+    assert!(story["headline"].as_str().unwrap().contains("river is over the bridge"), "{story}");
+    assert!(story["authors"].as_u64().unwrap() >= 30, "{story}");
+    let (_, stories) = get(&format!("{base}/v1/stories"));
+    assert!(stories.contains("\"as_of\":\"2024-11-05T0"), "the clock is the stream's: {stories}");
+    // The broken frame was counted and dead-lettered; nothing was dropped.
+    let (_, metrics) = get(&format!("{base}/metrics"));
+    assert!(metrics.lines().any(|l| l == "pulse_records_malformed_total 1"), "{metrics}");
+    assert!(metrics.lines().any(|l| l == "pulse_source_posts_lost_total{outcome=\"dropped\"} 0"), "{metrics}");
+    let dead = std::fs::read_to_string(dir.path().join("state/dead-letters.jsonl")).unwrap();
+    assert!(dead.contains("did:plc:broken"), "{dead}");
+    drop(server);
+}
