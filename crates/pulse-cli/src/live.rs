@@ -82,6 +82,8 @@ fn feed(
             }
             // Counted (read and malformed) and dead-lettered by the observer.
             Ok(Item::Malformed(malformed)) => observer.on_malformed(&malformed)?,
+            // Raw frames are only for recording; this client is not configured for them.
+            Ok(Item::Raw(_)) => {}
             Err(RecvTimeoutError::Timeout) => sink.idle()?,
             Err(RecvTimeoutError::Disconnected) => break,
         }

@@ -8,6 +8,7 @@ mod inputs;
 mod kafka;
 mod live;
 mod progress;
+mod record;
 mod replay;
 mod serve;
 mod server;
@@ -35,6 +36,8 @@ enum Command {
     Trends(trends::TrendsArgs),
     /// Replay a firehose through analysis, trends and search, and serve the API and dashboard.
     Serve(serve::ServeArgs),
+    /// Record Bluesky's live firehose (Jetstream events, gzip JSONL) for replays and load tests.
+    Record(record::RecordArgs),
     /// List, download and locate the public datasets Pulse can replay.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(args),
         Command::Trends(args) => trends::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Record(args) => record::run(args),
         #[cfg(feature = "kafka")]
         Command::Ingest(args) => kafka::ingest(args),
         #[cfg(feature = "kafka")]

@@ -115,7 +115,8 @@ async fn measure_rate(stats: Arc<PipelineStats>) {
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves at the first SIGINT or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -19,7 +19,8 @@ fn frames() -> Vec<String> {
     let mut out = Vec::new();
     let mut post = |minute: i64, n: usize, author: String, text: String| {
         let at = start + chrono::Duration::minutes(minute) + chrono::Duration::seconds(n as i64 % 60);
-        let time_us = at.timestamp_micros() + n as i64;
+        // Jetstream's own clock: when it saw the event, increasing (not the post's createdAt).
+        let time_us = start.timestamp_micros() + n as i64 * 1000;
         out.push(
             json!({"did": author, "time_us": time_us, "kind": "commit",
                    "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post", "rkey": format!("k{n}"), "cid": "c",
@@ -113,4 +114,49 @@ fn serve_jetstream_shows_stories_from_the_live_stream() {
     let dead = std::fs::read_to_string(dir.path().join("state/dead-letters.jsonl")).unwrap();
     assert!(dead.contains("did:plc:broken"), "{dead}");
     drop(server);
+}
+
+#[test]
+fn record_captures_the_events_as_they_came_and_replay_reads_them_back() {
+    let frames = frames();
+    let url = serve(frames.clone(), Arc::new(AtomicBool::new(true)));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bluesky.jsonl.gz");
+    let status = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args(["record", "--jetstream", &url, "--out", out.to_str().unwrap(), "--limit", "500"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Every event as received, one per line, in a whole gzip stream: the first 500 frames,
+    // the broken one (the 101st) included.
+    let mut recorded = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(std::fs::File::open(&out).unwrap()), &mut recorded)
+        .unwrap();
+    let lines: Vec<&str> = recorded.lines().collect();
+    assert_eq!(lines.len(), 500);
+    let differing = lines.iter().zip(&frames).position(|(line, frame)| line != frame);
+    assert_eq!(differing, None, "the first differing line");
+    // `pulse replay` reads the recording back: 499 posts, the broken frame reported.
+    let replayed = Command::new(env!("CARGO_BIN_EXE_pulse"))
+        .args([
+            "replay",
+            out.to_str().unwrap(),
+            "--max",
+            "--dead-letter",
+            dir.path().join("dl.jsonl").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(replayed.status.success(), "{}", String::from_utf8_lossy(&replayed.stderr));
+    let posts: Vec<serde_json::Value> =
+        String::from_utf8(replayed.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(posts.len(), 499);
+    assert_eq!(posts[0]["source"], "bluesky");
+    assert!(posts[0]["id"].as_str().unwrap().starts_with("at://did:plc:user0/app.bsky.feed.post/"), "{}", posts[0]);
+    assert!(
+        String::from_utf8_lossy(&replayed.stderr).contains("1 malformed")
+            || String::from_utf8_lossy(&replayed.stderr).contains("     1 "),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
 }

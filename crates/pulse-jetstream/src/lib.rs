@@ -50,6 +50,9 @@ pub struct JetstreamConfig {
     pub backoff_min: Duration,
     /// Longest wait before reconnecting.
     pub backoff_max: Duration,
+    /// Hand on every event's frame as it came ([`Item::Raw`], for recording) instead of posts; a
+    /// resume's repeats are still dropped (by `time_us`).
+    pub raw: bool,
 }
 
 impl JetstreamConfig {
@@ -61,6 +64,7 @@ impl JetstreamConfig {
             rewind: Duration::from_secs(5),
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(30),
+            raw: false,
         }
     }
 
@@ -90,7 +94,7 @@ pub struct JetstreamStats {
     pub connect_errors: AtomicU64,
     /// Frames received.
     pub frames: AtomicU64,
-    /// Posts handed on.
+    /// Posts handed on (in raw mode, frames handed on).
     pub posts: AtomicU64,
     /// Well-formed events that are not new posts.
     pub skipped: AtomicU64,
@@ -111,6 +115,8 @@ pub enum Item {
     Post(Box<Post>),
     /// A frame that is not a Jetstream event, with where it came from.
     Malformed(Malformed),
+    /// An event's frame as received ([`JetstreamConfig::raw`]).
+    Raw(String),
 }
 
 /// A running client: read [`Jetstream::items`]; dropping it (or the receiver) stops the client.
@@ -140,7 +146,7 @@ impl Drop for Jetstream {
 
 /// Connects, reads, and reconnects until the consumer is gone.
 async fn run(config: JetstreamConfig, sender: flume::Sender<Item>, stats: Arc<JetstreamStats>) {
-    let mut client = Client { config, sender, stats, seen: Recent::default(), frame: 0 };
+    let mut client = Client { config, sender, stats, seen: Recent::default(), frame: 0, last_raw: (0, Vec::new()) };
     let mut backoff = client.config.backoff_min;
     loop {
         let cursor = client.resume_from();
@@ -196,6 +202,8 @@ struct Client {
     stats: Arc<JetstreamStats>,
     seen: Recent,
     frame: u64,
+    /// Raw mode: the newest `time_us` handed on and the hashes of the frames handed on at it.
+    last_raw: (i64, Vec<u64>),
 }
 
 impl Client {
@@ -215,6 +223,9 @@ impl Client {
     }
 
     fn handle(&mut self, frame: &[u8], url: &str) -> bool {
+        if self.config.raw {
+            return self.raw(frame);
+        }
         let event = match decode_jetstream_event(frame) {
             Ok(event) => event,
             Err(reason) => return self.malformed(reason, String::from_utf8_lossy(frame).into_owned(), url),
@@ -232,6 +243,32 @@ impl Client {
             return true;
         }
         self.hand_on(Item::Post(Box::new(post)), true)
+    }
+
+    /// Raw mode: hands the frame on unless a resume repeats it (events come in `time_us` order,
+    /// so one at or before the newest handed on is a repeat, unless it is a different frame at
+    /// that same microsecond). A frame without a `time_us` is handed on as it is.
+    fn raw(&mut self, frame: &[u8]) -> bool {
+        let time_us = decode_jetstream_event(frame).map_or(0, |e| e.time_us);
+        if time_us > 0 {
+            let hash = {
+                let mut hasher = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(frame, &mut hasher);
+                std::hash::Hasher::finish(&hasher)
+            };
+            let (last, hashes) = &mut self.last_raw;
+            if time_us < *last || (time_us == *last && hashes.contains(&hash)) {
+                self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                return true;
+            }
+            if time_us > *last {
+                *last = time_us;
+                hashes.clear();
+            }
+            hashes.push(hash);
+            self.stats.cursor.fetch_max(time_us, Ordering::Relaxed);
+        }
+        self.hand_on(Item::Raw(String::from_utf8_lossy(frame).into_owned()), true)
     }
 
     fn malformed(&mut self, reason: String, raw: String, url: &str) -> bool {
