@@ -317,3 +317,35 @@ fn two_workers_and_a_query_node_match_serve_and_survive_a_kill() {
     assert_same_stories("killed run vs uninterrupted run", &node, &clean_node);
     drop((steady, restarted));
 }
+
+/// `pulse record --to kafka` feeds the distributed mode from a live Jetstream: every post of the
+/// recorded frames reaches the posts topic once, and a query node indexes them.
+#[test]
+fn record_feeds_kafka_from_jetstream() {
+    let names = Names::new("record");
+    create_topics(&names);
+    let frames = pulse_testsuite::jetstream::frames();
+    let url = pulse_testsuite::jetstream::serve(
+        frames.clone(),
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // The first 600 posts: the 101st frame is not an event, so 601 frames are read.
+    run_ok(
+        pulse()
+            .env("PULSE_KAFKA_BATCH_NUM_MESSAGES", "1")
+            .args(["record", "--jetstream", &url, "--to", "kafka", "--limit", "600", "--dead-letter"])
+            .arg(dir.path().join("dl.jsonl"))
+            .args(names.args()),
+    );
+    let dead = std::fs::read_to_string(dir.path().join("dl.jsonl")).unwrap();
+    assert_eq!(dead.lines().count(), 1, "{dead}");
+    let query = query(&names, &dir.path().join("query"));
+    let coffee = frames[..601].iter().filter(|f| f.contains("coffee this morning")).count() as u64;
+    assert!(coffee > 100);
+    wait_for("the query node to index the recorded posts", Duration::from_secs(60), || {
+        query.get("/v1/search?q=coffee&limit=1")["total"].as_u64() == Some(coffee)
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(query.get("/v1/search?q=coffee&limit=1")["total"].as_u64(), Some(coffee), "each post once");
+}

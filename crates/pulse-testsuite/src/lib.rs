@@ -15,6 +15,7 @@
 //! - [`zipf`]: synthetic skewed streams and recall, for the sketch tests.
 
 pub mod eval;
+pub mod jetstream;
 pub mod server;
 pub mod zipf;
 
