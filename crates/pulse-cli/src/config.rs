@@ -99,11 +99,15 @@ pub struct ServeConfig {
     /// Ingest threads; omitted, one per core.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workers: Option<usize>,
+    /// Serve Bluesky's live firehose from this Jetstream `…/subscribe` URL instead of replaying
+    /// (`replay`, `speed`, `max` and `loop` are then unused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jetstream: Option<String>,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        Self { replay: vec!["boston-west".into()], speed: 3600.0, max: false, loops: 0, workers: None }
+        Self { replay: vec!["boston-west".into()], speed: 3600.0, max: false, loops: 0, workers: None, jetstream: None }
     }
 }
 

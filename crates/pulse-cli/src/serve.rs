@@ -73,6 +73,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     if args.workers.is_some() {
         serve.workers = args.workers;
     }
+    if args.jetstream.is_some() {
+        serve.jetstream = args.jetstream;
+    }
     args.http.apply(&mut config.http);
     args.trends.apply(&mut config.trends);
     args.index.apply(&mut config.index);
@@ -83,7 +86,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let serve = &config.serve;
-    let inputs = if args.jetstream.is_some() { Vec::new() } else { inputs::resolve(&serve.replay, None)? };
+    let inputs = if serve.jetstream.is_some() { Vec::new() } else { inputs::resolve(&serve.replay, None)? };
     let engine = Arc::new(TrendEngine::new(trend_config)?);
     let (index, _state_lock) = server::fresh_index(&config.index)?;
     let stats = Arc::new(PipelineStats::default());
@@ -110,7 +113,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     // The replay ending must not stop the server; the replay failing (an input that cannot be
     // read, a dead letter that cannot be written) does, and the process then exits non-zero.
     let replay_failed = Arc::new(AtomicBool::new(false));
-    if let Some(url) = args.jetstream {
+    if let Some(url) = serve.jetstream.clone() {
         let dead_letters = DeadLetters::create(config.index.state_dir.join("dead-letters.jsonl"))?;
         let observer = SourceObserver::new(stats.clone(), dead_letters);
         let sink = node.sink(stop.clone());

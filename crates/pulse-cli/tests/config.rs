@@ -37,6 +37,14 @@ fn flags_override_the_file_and_old_names_still_work() {
     assert!(printed.contains("state_dir = \"/tmp/old-name\""), "{printed}");
     let printed = stdout(&pulse(&["serve", "--config", config, "--data-dir", "/tmp/flag", "--print-config"]));
     assert!(printed.contains("state_dir = \"/tmp/flag\""), "{printed}");
+    // The live source: off by default, from the flag (its default URL when bare) or the file.
+    assert!(!printed.contains("jetstream"), "{printed}");
+    let printed = stdout(&pulse(&["serve", "--config", config, "--jetstream", "--print-config"]));
+    assert!(printed.contains("jetstream = \"wss://jetstream2.us-east.bsky.network/subscribe\""), "{printed}");
+    let live = dir.path().join("live.toml");
+    std::fs::write(&live, "[serve]\njetstream = \"ws://127.0.0.1:9/subscribe\"\n").unwrap();
+    let printed = stdout(&pulse(&["serve", "--config", live.to_str().unwrap(), "--print-config"]));
+    assert!(printed.contains("jetstream = \"ws://127.0.0.1:9/subscribe\""), "{printed}");
 }
 
 #[test]

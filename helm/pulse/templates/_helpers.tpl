@@ -97,6 +97,9 @@ loop = {{ int64 $v.embedded.replay.loop }}
 {{- if gt (int64 $v.embedded.workers) 0 }}
 workers = {{ int64 $v.embedded.workers }}
 {{- end }}
+{{- if $v.embedded.jetstream }}
+jetstream = {{ toJson $v.embedded.jetstream }}
+{{- end }}
 {{- end }}
 
 [http]
