@@ -10,6 +10,7 @@
 //! never made a topic: the answer says so and names the known topics closest to it. Every sentence can be traced
 //! to a number in the structured part of the answer.
 
+use pulse_index::reactions::GroupSentiment;
 use pulse_index::{Hit, Reactions, Representative, SearchRequest};
 use pulse_trends::{SentimentSummary, Story, TopicStats};
 use serde::Serialize;
@@ -405,9 +406,20 @@ pub fn summarize(
                 s.compound
             ));
         }
-        None => out.push(format!(
-            "None of its posts in the last {window} could be scored for sentiment (sentiment is English-only)."
-        )),
+        // Not watched by the trend engine: the shares of its posts in the search index instead.
+        None => match &reactions.sentiment {
+            GroupSentiment { scored, positive: Some(p), neutral: Some(n), negative: Some(x) } if *scored > 0 => {
+                out.push(format!(
+                    "What people think, from the {scored} of its posts in the search index that could be scored: {} negative, {} neutral, {} positive.",
+                    percent(*x),
+                    percent(*n),
+                    percent(*p)
+                ))
+            }
+            _ => out.push(format!(
+                "None of its posts in the last {window} could be scored for sentiment (sentiment is English-only)."
+            )),
+        },
     }
     if reactions.groups.len() > 1 {
         let groups: Vec<String> = reactions

@@ -477,6 +477,24 @@ async fn ask_answers_with_volume_and_a_representative_post() {
     assert!(body["summary"][0].as_str().unwrap().contains("no posts about \"zzqxnothing\""), "{body}");
     assert_eq!(body["closest"], serde_json::json!([]));
 
+    // A topic the trend engine does not watch still gets the sentiment of its posts in the index,
+    // from the same window as the rest of the answer.
+    let (status, body) = get_json(&router, "/v1/ask?q=what%20do%20people%20think%20about%20marathon%20runners").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_matches("Answer", &body);
+    assert_eq!((body["found"].as_bool(), body["sentiment"].is_null()), (Some(true), true), "{body}");
+    let s = &body["reactions"]["sentiment"];
+    let scored = s["scored"].as_u64().unwrap();
+    assert!(scored > 0, "{body}");
+    let pct = |k: &str| format!("{:.0}%", s[k].as_f64().unwrap() * 100.0);
+    let expected = format!(
+        "What people think, from the {scored} of its posts in the search index that could be scored: {} negative, {} neutral, {} positive.",
+        pct("negative"),
+        pct("neutral"),
+        pct("positive")
+    );
+    assert!(body["summary"].as_array().unwrap().iter().any(|l| l == &expected), "{body:#}");
+
     // An unknown subject is not made a topic: the answer names the closest topics it knows.
     let (status, body) =
         get_json(&router, "/v1/ask?q=what%20do%20people%20think%20about%20marathon%20parking%20fees").await;

@@ -42,6 +42,8 @@ pub struct Reactions {
     pub sampled: usize,
     /// Distinct authors among the posts grouped.
     pub authors: usize,
+    /// Sentiment shares over all the posts grouped that have sentiment.
+    pub sentiment: GroupSentiment,
     /// The groups, largest first.
     pub groups: Vec<ReactionGroup>,
 }
@@ -160,7 +162,8 @@ fn group_hits(hits: Vec<Hit>, posts: usize, exclude: &[&str]) -> Reactions {
             }
         })
         .collect();
-    Reactions { posts, sampled: hits.len(), authors, groups }
+    let sentiment = sentiment(hits.iter().map(|h| h.sentiment_class));
+    Reactions { posts, sampled: hits.len(), authors, sentiment, groups }
 }
 
 fn sentiment(classes: impl Iterator<Item = Option<SentimentClass>>) -> GroupSentiment {
