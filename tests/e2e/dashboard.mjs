@@ -41,6 +41,9 @@ try {
     const now = await lastBucket();
     updated = now !== null && now !== firstSeen;
   }
+  // At 3600× the window's newest posts may not be searchable yet when the panel refreshes (the
+  // index commits about once a second): wait for a refresh that shows some.
+  await page.locator("#detail .post").first().waitFor({ timeout: 30000 });
   const report = await page.evaluate(() => ({
     title: document.title,
     status: document.getElementById("status").textContent,
