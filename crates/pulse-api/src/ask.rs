@@ -142,6 +142,30 @@ pub struct Answer {
     pub summary: Vec<String>,
 }
 
+impl Answer {
+    /// An answer to `question` about `subject` with nothing found yet.
+    fn unanswered(question: &str, subject: &str, window: String, as_of: &str) -> Self {
+        Answer {
+            question: question.to_string(),
+            subject: subject.to_string(),
+            found: false,
+            topic: None,
+            display_name: None,
+            window,
+            as_of: as_of.to_string(),
+            volume: None,
+            story: None,
+            sentiment: None,
+            related: Vec::new(),
+            representative: None,
+            reactions: None,
+            matching_posts: 0,
+            closest: Vec::new(),
+            summary: Vec::new(),
+        }
+    }
+}
+
 /// How much is being said.
 #[derive(Serialize)]
 pub struct Volume {
@@ -187,24 +211,7 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     if is_general(question) {
         return Ok(top_stories(question, &report.stories.stories, format_window(windows.trend), &report.stories.as_of));
     }
-    let mut answer = Answer {
-        question: question.to_string(),
-        subject: subject.clone(),
-        found: false,
-        topic: None,
-        display_name: None,
-        window: format_window(windows.trend),
-        as_of: report.stories.as_of.clone(),
-        volume: None,
-        story: None,
-        sentiment: None,
-        related: Vec::new(),
-        representative: None,
-        reactions: None,
-        matching_posts: 0,
-        closest: Vec::new(),
-        summary: Vec::new(),
-    };
+    let mut answer = Answer::unanswered(question, &subject, format_window(windows.trend), &report.stories.as_of);
     if subject.is_empty() {
         answer.summary.push("Ask about a topic, e.g. \"what do people think about boston?\"".into());
         return Ok(answer);
@@ -214,12 +221,14 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     // the last day (a replay that ended, a topic that was busy this morning), and the answer says
     // which.
     let day = windows.history.min(24 * 3600);
-    let mut found = find_topic(state, &subject, windows.trend).await?;
+    let mut window = windows.trend;
+    let mut found = find_topic(state, &subject, window).await?;
     if found.as_ref().is_none_or(|s| s.posts < MIN_POSTS)
         && day > windows.trend
         && let Some(wider) = find_topic(state, &subject, day).await?
     {
         found = Some(wider);
+        window = day;
         answer.window = format_window(day);
     }
     let Some(stats) = found else {
@@ -239,7 +248,6 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     let topics = story
         .as_ref()
         .map_or_else(|| vec![stats.topic.clone()], |s| s.topics.iter().map(|t| t.topic.clone()).collect());
-    let window = if answer.window == format_window(windows.trend) { windows.trend } else { day };
     let reactions = read::reactions(state, topics, window).await?;
     answer.summary = summarize(&stats, story.as_ref(), &rep, &reactions, &answer.window);
     if let Some(story) = story.as_ref().filter(|_| asks_what_happened(question)) {
@@ -284,22 +292,10 @@ fn top_stories(question: &str, stories: &[Story], window: String, as_of: &str) -
         }
     }
     Answer {
-        question: question.to_string(),
-        subject: String::new(),
         found: !stories.is_empty(),
-        topic: None,
-        display_name: None,
-        window,
-        as_of: as_of.to_string(),
-        volume: None,
         story: stories.first().cloned(),
-        sentiment: None,
-        related: Vec::new(),
-        representative: None,
-        reactions: None,
-        matching_posts: 0,
-        closest: Vec::new(),
         summary,
+        ..Answer::unanswered(question, "", window, as_of)
     }
 }
 

@@ -35,12 +35,7 @@ impl Live {
         stop: Arc<AtomicBool>,
         failed: Arc<AtomicBool>,
     ) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("jetstream")
-            .enable_all()
-            .build()
-            .context("starting the Jetstream client's runtime")?;
+        let runtime = pulse_jetstream::runtime().context("starting the Jetstream client's runtime")?;
         let jetstream = Jetstream::start(JetstreamConfig::new(url), runtime.handle());
         let feed = std::thread::Builder::new().name("live".into()).spawn(move || {
             let result = feed(&jetstream, sink, observer, &state, &stats, &stop);

@@ -133,12 +133,7 @@ pub fn run(args: RecordArgs) -> Result<std::process::ExitCode> {
         bail!("--limit must be at least 1");
     }
     let mut recorder = Recorder::open(&args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("jetstream")
-        .enable_all()
-        .build()
-        .context("starting the Jetstream client's runtime")?;
+    let runtime = pulse_jetstream::runtime().context("starting the Jetstream client's runtime")?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();

@@ -295,11 +295,8 @@ fn reaction_groups_split_a_storys_posts_by_what_people_say() {
     let mut shown_authors = HashSet::new();
     for g in &r.groups {
         assert!(g.authors <= g.posts && g.author_share <= 1.0 && g.author_share > 0.0, "{g:?}");
-        assert!(g.label.starts_with(match g.reaction {
-            "sympathy" => "Sympathy and support",
-            "news" => "News and other posts",
-            _ => "",
-        }));
+        let kind = pulse_text::reactions::KINDS.iter().find(|k| k.as_str() == g.reaction).expect("a known kind");
+        assert!(g.label.starts_with(kind.name()), "{} for {}", g.label, g.reaction);
         assert!(g.terms.iter().all(|t| !["boston", "marathon"].contains(&t.as_str())), "{:?}", g.terms);
         if let (Some(p), Some(n), Some(x)) = (g.sentiment.positive, g.sentiment.neutral, g.sentiment.negative) {
             assert!((p + n + x - 1.0).abs() < 0.01, "{:?}", g.sentiment);

@@ -138,6 +138,12 @@ impl Jetstream {
     }
 }
 
+/// A tokio runtime of one worker thread for the client, for a program that has none of its own
+/// (the client needs little: one socket and a queue).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).thread_name("jetstream").enable_all().build()
+}
+
 impl Drop for Jetstream {
     fn drop(&mut self) {
         self.task.abort();

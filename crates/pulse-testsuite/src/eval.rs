@@ -69,13 +69,7 @@ pub fn reference_texts() -> Vec<(String, usize, String)> {
     {
         out.push(("airline".to_string(), i, t));
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join("crisislex-t26"))
-        .expect("crisislex-t26 directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
-    for path in files {
+    for path in t26_files() {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -105,6 +99,17 @@ pub fn crisislex_t26(event: &str) -> Vec<String> {
     csv_column(&bytes, true, |r| r.get(1).unwrap_or("").to_string(), usize::MAX)
 }
 
+/// The CrisisLexT26 files, in name order.
+fn t26_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join("crisislex-t26"))
+        .expect("crisislex-t26 directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The information types CrisisLexT26's crowd gave (posts labelled `Not labeled` or `Not
 /// applicable` are left out).
 pub const T26_TYPES: [&str; 6] = [
@@ -119,13 +124,7 @@ pub const T26_TYPES: [&str; 6] = [
 /// Every CrisisLexT26 crisis with its posts that carry an information type: `(crisis, [(text,
 /// type)])`, crises in file-name order.
 pub fn crisislex_t26_types() -> Vec<(String, Vec<(String, String)>)> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(data_dir().join("crisislex-t26"))
-        .expect("crisislex-t26 directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
-    files
+    t26_files()
         .into_iter()
         .map(|path| {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").replace("-tweets_labeled.csv", "");

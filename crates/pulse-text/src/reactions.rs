@@ -45,6 +45,17 @@ pub enum Reaction {
     News,
 }
 
+/// Every kind, news included.
+pub const KINDS: [Reaction; 7] = [
+    Reaction::Sympathy,
+    Reaction::Caution,
+    Reaction::Donations,
+    Reaction::Affected,
+    Reaction::Disruption,
+    Reaction::Anger,
+    Reaction::News,
+];
+
 impl Reaction {
     /// Every kind, in the order ties are broken (the more specific first); [`Reaction::News`]
     /// takes what no cue word claims.
