@@ -132,6 +132,7 @@ pub fn run(args: RecordArgs) -> Result<std::process::ExitCode> {
     if args.limit == Some(0) {
         bail!("--limit must be at least 1");
     }
+    JetstreamConfig::new(url.as_str()).check().map_err(anyhow::Error::msg)?;
     let mut recorder = Recorder::open(&args)?;
     let runtime = pulse_jetstream::runtime().context("starting the Jetstream client's runtime")?;
     let stop = Arc::new(AtomicBool::new(false));

@@ -86,6 +86,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let serve = &config.serve;
+    if let Some(url) = &serve.jetstream {
+        pulse_jetstream::JetstreamConfig::new(url.as_str()).check().map_err(anyhow::Error::msg)?;
+    }
     let inputs = if serve.jetstream.is_some() { Vec::new() } else { inputs::resolve(&serve.replay, None)? };
     let engine = Arc::new(TrendEngine::new(trend_config)?);
     let (index, _state_lock) = server::fresh_index(&config.index)?;

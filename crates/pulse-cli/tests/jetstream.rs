@@ -105,3 +105,18 @@ fn record_captures_the_events_as_they_came_and_replay_reads_them_back() {
         String::from_utf8_lossy(&replayed.stderr)
     );
 }
+
+#[test]
+fn a_url_that_cannot_be_jetstream_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    for args in [
+        vec!["serve", "--jetstream", "https://jetstream.example/subscribe", "--state-dir", state.to_str().unwrap()],
+        vec!["record", "--jetstream", "jetstream.example", "--out", "/dev/null"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_pulse")).args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("is not a Jetstream URL: expected ws://HOST/subscribe"), "{args:?}: {stderr}");
+    }
+}

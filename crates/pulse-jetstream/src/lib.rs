@@ -68,6 +68,19 @@ impl JetstreamConfig {
         }
     }
 
+    /// Whether the URL can be a Jetstream endpoint: `ws://` or `wss://` and a host. A URL that
+    /// cannot would otherwise only fail to connect, again and again, with backoff.
+    pub fn check(&self) -> Result<(), String> {
+        let rest = self.url.strip_prefix("wss://").or_else(|| self.url.strip_prefix("ws://"));
+        match rest {
+            Some(rest) if !rest.is_empty() && !rest.starts_with(['/', '?', ':']) => Ok(()),
+            _ => Err(format!(
+                "{:?} is not a Jetstream URL: expected ws://HOST/subscribe or wss://HOST/subscribe",
+                self.url
+            )),
+        }
+    }
+
     /// The URL to connect to, resuming from `cursor` (µs) when given.
     pub fn subscribe_url(&self, cursor: Option<i64>) -> String {
         let mut url = self.url.clone();
@@ -183,8 +196,9 @@ async fn run(config: JetstreamConfig, sender: flume::Sender<Item>, stats: Arc<Je
                     }
                 }
             }
-            Err(_) => {
+            Err(error) => {
                 client.stats.connect_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%url, %error, retry_in = ?backoff, "cannot connect to Jetstream");
             }
         }
         if client.sender.is_disconnected() {
@@ -338,6 +352,11 @@ mod tests {
         );
         let own = JetstreamConfig::new("wss://x/subscribe?wantedCollections=app.bsky.feed.like");
         assert_eq!(own.subscribe_url(None), "wss://x/subscribe?wantedCollections=app.bsky.feed.like");
+        assert_eq!(config.check(), Ok(()));
+        for bad in ["https://jetstream.example/subscribe", "ws://", "wss:///subscribe", "jetstream.example"] {
+            let error = JetstreamConfig::new(bad).check().unwrap_err();
+            assert!(error.contains("is not a Jetstream URL"), "{bad}: {error}");
+        }
     }
 
     #[test]
