@@ -7,12 +7,13 @@
 //! step per candidate, not a pass over the ring.
 
 use pulse_sketch::Window;
+use serde::{Deserialize, Serialize};
 
 use crate::bucket::TrendBucket;
 use crate::config::TrendConfig;
 
 /// Cached baseline of one topic: decayed sums fed with every bucket before `next`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Baseline {
     /// Start of the next bucket to feed.
     pub(crate) next: i64,

@@ -51,6 +51,27 @@ impl TextCopies {
     }
 }
 
+impl TextCopies {
+    /// Every open bucket's counts, for a checkpoint.
+    pub(crate) fn export(&self) -> Vec<(i64, Vec<(u64, u32)>)> {
+        let buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        buckets
+            .iter()
+            .map(|(&start, copies)| (start, copies.iter().map(|e| (*e.key(), *e.value())).collect()))
+            .collect()
+    }
+
+    /// Adds the counts of a checkpoint ([`TextCopies::export`]).
+    pub(crate) fn import(&self, saved: Vec<(i64, Vec<(u64, u32)>)>) {
+        for (start, counts) in saved {
+            let copies = self.bucket(start);
+            for (content, n) in counts {
+                *copies.entry(content).or_insert(0) += n;
+            }
+        }
+    }
+}
+
 /// Counts one more copy of `content`; the copies of it seen so far, this one included.
 #[inline]
 pub(crate) fn count(copies: &CopyCounts, content: u64) -> u32 {

@@ -1,7 +1,7 @@
 //! The shared engine, its workers, watermarks, bucket close, snapshots and metrics.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use pulse_sketch::{Mergeable, Persist, Window, hash_key, hash_u64};
@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::bucket::{MAX_SAMPLES, TopicDetail, TrendBucket};
+use crate::checkpoint::{EngineCheckpoint, SeenKeys, WorkerSeen};
 use crate::config::TrendConfig;
 use crate::copies::{self, CopyCounts, TextCopies};
 use crate::error::{Result, TrendError};
@@ -52,6 +53,9 @@ pub(crate) struct Inner {
     watermark: AtomicI64,
     counters: Counters,
     copies: TextCopies,
+    /// A restored engine's de-duplication sets of its open buckets, handed to every worker it
+    /// makes ([`crate::checkpoint`]); forgotten bucket by bucket as they close.
+    restored: Mutex<WorkerSeen>,
 }
 
 #[derive(Default)]
@@ -106,6 +110,7 @@ impl TrendEngine {
                 watermark: AtomicI64::new(i64::MIN),
                 counters: Counters::default(),
                 copies: TextCopies::default(),
+                restored: Mutex::new(WorkerSeen::default()),
             }),
         })
     }
@@ -119,7 +124,7 @@ impl TrendEngine {
     /// worker (e.g. by `author_hash % workers`) so per-bucket author de-duplication is exact before
     /// the author sets of watched topics even come into play.
     pub fn worker(&self) -> Worker {
-        Worker {
+        let mut worker = Worker {
             engine: self.clone(),
             local: FxHashMap::default(),
             spare: Vec::new(),
@@ -133,7 +138,85 @@ impl TrendEngine {
             pair_keys: Vec::new(),
             new_pairs: Vec::new(),
             auto_flush: true,
+        };
+        // Copied out first: a bucket close takes the state lock, then this one.
+        let restored = self.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if !restored.is_empty() {
+            let empty = self.read().window.prototype().clone();
+            for (&start, keys) in &restored.buckets {
+                let local = LocalBucket {
+                    bucket: empty.clone(),
+                    pairs: PairSet::from_keys(&keys.authors, &keys.pairs),
+                    contents: SeenSet::from_keys(&keys.contents),
+                    copies: self.inner.copies.bucket(start),
+                    stored: SeenSet::from_keys(&keys.stored),
+                    dirty: false,
+                };
+                worker.local.insert(start, local);
+                worker.newest_start = worker.newest_start.max(start);
+            }
         }
+        worker
+    }
+
+    /// The engine's whole state as one blob ([`crate::checkpoint`]), with `seen`: the union of
+    /// every worker's [`Worker::seen`], each taken after the worker's last flush. Nothing may be
+    /// ingested between those flushes and this call.
+    pub fn checkpoint(&self, seen: WorkerSeen) -> Result<Vec<u8>> {
+        let state = self.read();
+        let c = &self.inner.counters;
+        let checkpoint = EngineCheckpoint {
+            window: state.window.clone(),
+            closed_through: state.closed_through,
+            first_start: state.first_start,
+            watermark: self.watermark(),
+            baselines: state.baselines.iter().map(|(&h, &b)| (h, b)).collect(),
+            tracks: state.tracks.iter().map(|(&h, &t)| (h, t)).collect(),
+            stories: state.stories.clone(),
+            counters: [&c.ingested, &c.duplicates, &c.late_counted, &c.late_dropped, &c.flushes]
+                .map(|n| n.load(Ordering::Relaxed)),
+            copies: self.inner.copies.export(),
+            seen,
+        };
+        Ok(checkpoint.to_bytes()?)
+    }
+
+    /// An engine with `config` in the state a [`TrendEngine::checkpoint`] blob holds. A blob
+    /// that is corrupt, of another format version, or from an engine with another ring or other
+    /// sketch sizes is refused.
+    pub fn restore(config: TrendConfig, blob: &[u8]) -> Result<Self> {
+        let engine = Self::new(config)?;
+        let saved = EngineCheckpoint::from_bytes(blob)?;
+        let config = &engine.inner.config;
+        let shape = |width: i64, len: usize| format!("{len} buckets of {width} s");
+        if saved.window.width() != config.bucket_secs || saved.window.len() != config.history_buckets {
+            return Err(TrendError::CheckpointShape {
+                expected: shape(config.bucket_secs, config.history_buckets),
+                found: shape(saved.window.width(), saved.window.len()),
+            });
+        }
+        {
+            let mut state = engine.write();
+            state.window.prototype().check_mergeable(saved.window.prototype())?;
+            state.window = saved.window;
+            state.closed_through = saved.closed_through;
+            state.first_start = saved.first_start;
+            state.baselines = saved.baselines.into_iter().collect();
+            state.tracks = saved.tracks.into_iter().collect();
+            state.stories = saved.stories;
+            let c = &engine.inner.counters;
+            for (counter, value) in [&c.ingested, &c.duplicates, &c.late_counted, &c.late_dropped, &c.flushes]
+                .into_iter()
+                .zip(saved.counters)
+            {
+                counter.store(value, Ordering::Relaxed);
+            }
+            engine.inner.watermark.store(saved.watermark.unwrap_or(i64::MIN), Ordering::Release);
+            engine.inner.copies.import(saved.copies);
+            *engine.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = saved.seen;
+            engine.publish_watch(&state);
+        }
+        Ok(engine)
     }
 
     /// The watermark (Unix s), if any.
@@ -175,6 +258,10 @@ impl TrendEngine {
             // The bucket that just closed keeps its copy counts until the next close, for
             // workers still flushing into it.
             self.inner.copies.forget_before(next - width);
+            let mut restored = self.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !restored.is_empty() {
+                restored.buckets.retain(|&start, _| start >= next - width);
+            }
         }
         state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
         state.window.advance(at.saturating_sub(1));
@@ -197,7 +284,8 @@ impl TrendEngine {
         }
     }
 
-    /// The whole ring as one blob (a checkpoint): [`pulse_sketch::Window`] of [`TrendBucket`].
+    /// The whole ring as one blob: [`pulse_sketch::Window`] of [`TrendBucket`] (what other
+    /// engines merge; [`TrendEngine::checkpoint`] holds the rest of the state too).
     pub fn snapshot(&self) -> Result<Vec<u8>> {
         Ok(self.read().window.to_bytes()?)
     }
@@ -559,6 +647,27 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// The keys of this worker's de-duplication sets for the buckets it still holds, for a
+    /// checkpoint ([`TrendEngine::checkpoint`]); take them right after a [`Worker::flush`].
+    pub fn seen(&self) -> WorkerSeen {
+        debug_assert!(self.local.values().all(|l| !l.dirty), "seen is taken after a flush");
+        let buckets = self
+            .local
+            .iter()
+            .map(|(&start, local)| {
+                let (authors, pairs) = local.pairs.keys();
+                let keys = SeenKeys {
+                    authors,
+                    pairs,
+                    contents: local.contents.keys().collect(),
+                    stored: local.stored.keys().collect(),
+                };
+                (start, keys)
+            })
+            .collect();
+        WorkerSeen { buckets }
     }
 
     /// Merges everything aggregated locally into the engine, moves the automatic watermark, and

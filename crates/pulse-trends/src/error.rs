@@ -17,6 +17,14 @@ pub enum TrendError {
         /// The snapshot's bucket width.
         found: i64,
     },
+    /// A checkpoint was taken by an engine with another ring than this one's.
+    #[error("the checkpoint's ring is {found}, this engine's is {expected}")]
+    CheckpointShape {
+        /// This engine's ring (bucket width × buckets).
+        expected: String,
+        /// The checkpoint's.
+        found: String,
+    },
 }
 
 /// Result alias of this crate.

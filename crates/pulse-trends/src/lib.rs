@@ -99,6 +99,7 @@
 pub mod authors;
 mod baseline;
 pub mod bucket;
+pub mod checkpoint;
 pub mod config;
 mod copies;
 pub mod engine;
@@ -120,6 +121,7 @@ mod track;
 mod trending;
 
 pub use bucket::{TopicDetail, TrendBucket};
+pub use checkpoint::WorkerSeen;
 pub use config::{TrendConfig, TrendSettings};
 pub use engine::{EngineMetrics, TrendEngine, Worker};
 pub use error::{Result, TrendError};

@@ -15,6 +15,7 @@
 
 use pulse_sketch::hash_key;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::track::Track;
 
@@ -22,7 +23,7 @@ use crate::track::Track;
 pub const MIN_OVERLAP: f64 = 0.3;
 
 /// A story the engine knows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StoryRecord {
     /// The id it is known by.
     pub(crate) id: String,
@@ -46,7 +47,7 @@ pub(crate) struct Group {
 }
 
 /// The stories an engine knows, with their ids.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Registry {
     records: Vec<StoryRecord>,
 }

@@ -69,6 +69,20 @@ impl SeenSet {
         self.len = 0;
     }
 
+    /// The keys held, in no particular order (a key 0 reads as 1, as it is stored).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots.iter().copied().filter(|&k| k != 0)
+    }
+
+    /// A set holding `keys`.
+    pub(crate) fn from_keys(keys: &[u64]) -> Self {
+        let mut set = Self::with_capacity(keys.len());
+        for &key in keys {
+            set.insert(key);
+        }
+        set
+    }
+
     #[cold]
     fn grow(&mut self) {
         let doubled = vec![0; self.slots.len() * 2];
@@ -152,6 +166,24 @@ impl PairSet {
                 std::hint::black_box(touched);
                 new.extend(keys.iter().map(|&key| self.pairs.insert(key)));
             }
+        }
+    }
+
+    /// The authors seen and every pair, in no particular order.
+    pub(crate) fn keys(&self) -> (Vec<u64>, Vec<u64>) {
+        let authors = self.authors.keys().copied().collect();
+        let mut pairs: Vec<u64> = self.pairs.keys().collect();
+        pairs.extend_from_slice(&self.first_pairs);
+        (authors, pairs)
+    }
+
+    /// A set that answers as one that saw `authors` post `pairs`: every author counts as seen
+    /// before (its pairs asked of the pair set), which gives the same answers as the list.
+    pub(crate) fn from_keys(authors: &[u64], pairs: &[u64]) -> Self {
+        Self {
+            pairs: SeenSet::from_keys(pairs),
+            authors: authors.iter().map(|&a| (a, MOVED)).collect(),
+            first_pairs: Vec::new(),
         }
     }
 

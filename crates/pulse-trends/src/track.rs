@@ -1,12 +1,14 @@
 //! A trend episode in progress: when it started, its peak, its last scores. A trending topic has
 //! one, and so has a story (over its members' closes).
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::TrendConfig;
 use crate::report::TrendState;
 
 /// One topic's trend episode, from the bucket close where it first passed the gates until it
 /// falls back to its baseline.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Track {
     /// First bucket of the window in which the topic had at least twice its baseline.
     pub(crate) started_at: i64,
