@@ -181,6 +181,20 @@ pub struct ReplayOptions {
     pub loops: u32,
     /// Fail on the first malformed record instead of skipping it.
     pub strict: bool,
+    /// Where an earlier run of the same replay stopped: what it had handed on is read again but
+    /// not handed on, paced or reported.
+    pub resume: ReplayPosition,
+}
+
+/// How far a replay has got: posts handed to the sink and malformed records reported, over all
+/// inputs and passes. A replay is deterministic (same inputs and options, same order), so this
+/// is enough to resume it ([`ReplayOptions::resume`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReplayPosition {
+    /// Posts handed to the sink.
+    pub posts: u64,
+    /// Malformed records reported.
+    pub malformed: u64,
 }
 
 impl Default for ReplayOptions {
@@ -193,6 +207,7 @@ impl Default for ReplayOptions {
             until: None,
             loops: 1,
             strict: false,
+            resume: ReplayPosition::default(),
         }
     }
 }
@@ -271,6 +286,8 @@ pub fn replay(
     };
     let mut pacer = Pacer::new(options.pacing);
     let mut span_of_first_pass = None;
+    // Malformed records met so far, over all inputs and passes (for `resume`).
+    let mut malformed = 0;
     'passes: for pass in 0..options.loops.max(1) {
         let shift = match (pass, span_of_first_pass) {
             (0, _) => chrono::Duration::zero(),
@@ -283,7 +300,7 @@ pub fn replay(
         }
         let mut heads = BinaryHeap::new();
         for (index, input) in sorted.iter_mut().enumerate() {
-            if let Some(post) = input.next(&mut summary.inputs[index], options, observer)? {
+            if let Some(post) = input.next(&mut summary.inputs[index], &mut malformed, options, observer)? {
                 heads.push(Reverse(Head { at: post.created_at, index, post }));
             }
         }
@@ -297,16 +314,21 @@ pub fn replay(
                 post.created_at += shift;
                 post.id = format!("{}~{pass}", post.id);
             }
-            pacer.wait(post.created_at, clock);
-            sink.send(&post)?;
+            let resumed = summary.emitted() >= options.resume.posts;
+            if resumed {
+                pacer.wait(post.created_at, clock);
+                sink.send(&post)?;
+            }
             summary.inputs[index].emitted += 1;
             summary.first_at = summary.first_at.or(Some(post.created_at));
             summary.last_at = Some(post.created_at);
-            observer.on_post(&post, &summary);
+            if resumed {
+                observer.on_post(&post, &summary);
+            }
             if sorted[index].would_wait() {
                 sink.idle()?;
             }
-            if let Some(next) = sorted[index].next(&mut summary.inputs[index], options, observer)? {
+            if let Some(next) = sorted[index].next(&mut summary.inputs[index], &mut malformed, options, observer)? {
                 heads.push(Reverse(Head { at: next.created_at, index, post: next }));
             }
         }
@@ -434,6 +456,7 @@ impl SortedInput {
     fn next(
         &mut self,
         counts: &mut InputSummary,
+        reported: &mut u64,
         options: &ReplayOptions,
         observer: &mut dyn ReplayObserver,
     ) -> Result<Option<Post>> {
@@ -455,7 +478,10 @@ impl SortedInput {
                 }
                 Record::Malformed(malformed) => {
                     counts.malformed += 1;
-                    observer.on_malformed(&malformed)?;
+                    if *reported >= options.resume.malformed {
+                        observer.on_malformed(&malformed)?;
+                    }
+                    *reported += 1;
                     if options.strict {
                         return Err(Error::Strict(malformed));
                     }
@@ -563,6 +589,42 @@ mod tests {
         assert_eq!(times(&sink.0), ["10:00:01", "10:00:02", "10:00:03", "10:00:04", "10:00:05"]);
         assert_eq!(summary.emitted(), 5);
         assert_eq!((summary.inputs[0].emitted, summary.inputs[1].emitted), (3, 2));
+    }
+
+    #[test]
+    fn a_resumed_replay_hands_on_exactly_what_the_first_run_had_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.jsonl");
+        let post = |i: u32| {
+            format!(
+                r#"{{"id":"{i}","created_at":"2013-04-15T10:00:0{i}Z","author":"a","text":"t","source":"s","kind":"post"}}"#
+            )
+        };
+        std::fs::write(&path, [post(1), "broken".into(), post(2), post(3), "broken".into(), post(4)].join("\n"))
+            .unwrap();
+        #[derive(Default)]
+        struct Seen(u64);
+        impl ReplayObserver for Seen {
+            fn on_malformed(&mut self, _: &Malformed) -> Result<()> {
+                self.0 += 1;
+                Ok(())
+            }
+        }
+        let inputs = [ReplayInput { path, format: Some(Format::Jsonl) }];
+        let run = |options: &ReplayOptions| {
+            let (mut sink, mut seen) = (Collect::default(), Seen::default());
+            let summary = replay(&inputs, options, &mut sink, &mut ManualClock::default(), &mut seen).unwrap();
+            let ids: Vec<String> = sink.0.iter().map(|p| p.id.clone()).collect();
+            (ids, seen.0, summary.emitted())
+        };
+        let looped = ReplayOptions { loops: 2, ..Default::default() };
+        let (all, malformed, emitted) = run(&looped);
+        assert_eq!((all.len(), malformed, emitted), (8, 4, 8));
+        // Stopped after 5 posts, 3 malformed records reported (the reader is one record ahead).
+        let resume = ReplayPosition { posts: 5, malformed: 3 };
+        let (rest, malformed, emitted) = run(&ReplayOptions { resume, ..looped });
+        assert_eq!(rest, all[5..], "the posts of the second pass after the first one");
+        assert_eq!((malformed, emitted), (1, 8), "the last broken record once; counts as a whole run's");
     }
 
     #[test]

@@ -266,6 +266,15 @@ impl SearchIndex {
         self.sender.flush()
     }
 
+    /// Deletes every post numbered ([`crate::IndexPost::seq`]) after `seq` and commits: what a process
+    /// indexed after its last checkpoint, before it stopped, and will index again when it
+    /// resumes from that checkpoint. Blocks until done.
+    pub fn forget_after(&self, seq: u64) -> Result<()> {
+        let (ack, done) = flume::bounded(1);
+        self.sender.tx.send(Msg::ForgetAfter(seq, ack)).map_err(|_| IndexError::Closed)?;
+        done.recv().map_err(|_| IndexError::Closed)?
+    }
+
     /// Stops the writer: the posts already queued are indexed, committed, merges finish. Later
     /// sends fail with [`IndexError::Closed`]; search keeps working on what was committed.
     pub fn shutdown(&self) -> Result<()> {

@@ -21,17 +21,27 @@ pub struct IndexPost {
     pub topics: Vec<String>,
     /// Whether the post is a repost (`RT @user: ...` or a native repost).
     pub is_repost: bool,
+    /// The post's place in its source, counted from 1 (0: not counted). `pulse serve` numbers
+    /// its posts so that a restart from a checkpoint can delete what was indexed after it
+    /// ([`crate::SearchIndex::forget_after`]) and index it again without duplicates.
+    pub seq: u64,
 }
 
 impl IndexPost {
     /// A post with its language and sentiment, no topics, not a repost.
     pub fn new(post: impl Into<Arc<Post>>, lang: impl Into<String>, sentiment: Option<f64>) -> Self {
-        Self { post: post.into(), lang: lang.into(), sentiment, topics: Vec::new(), is_repost: false }
+        Self { post: post.into(), lang: lang.into(), sentiment, topics: Vec::new(), is_repost: false, seq: 0 }
     }
 
     /// Sets the topic keys.
     pub fn with_topics<S: Into<String>>(mut self, topics: impl IntoIterator<Item = S>) -> Self {
         self.topics = topics.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the post's place in its source.
+    pub fn with_seq(mut self, seq: u64) -> Self {
+        self.seq = seq;
         self
     }
 

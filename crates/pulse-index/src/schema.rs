@@ -92,6 +92,7 @@ pub(crate) struct Fields {
     pub source: Field,
     pub url: Field,
     pub is_repost: Field,
+    pub seq: Field,
 }
 
 pub(crate) const CREATED_AT: &str = "created_at";
@@ -109,6 +110,8 @@ pub(crate) const SENTIMENT: &str = "sentiment";
 /// * `sentiment_class`: `positive` / `negative` / `neutral` / `none`, indexed, not stored.
 /// * `topics`: the topic keys, one raw term each, indexed with frequencies for BM25, not stored.
 /// * `url`: stored only. `is_repost`: stored only.
+/// * `seq`: the post's place in its source ([`IndexPost::seq`]), fast, not stored: what a restart
+///   from a checkpoint deletes past ([`crate::SearchIndex::forget_after`]); absent when 0.
 pub(crate) fn build_schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let id = builder.add_text_field("id", STORED);
@@ -130,8 +133,9 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
     let source = builder.add_text_field("source", STRING | STORED);
     let url = builder.add_text_field("url", STORED);
     let is_repost = builder.add_bool_field("is_repost", STORED);
+    let seq = builder.add_u64_field("seq", NumericOptions::default().set_fast());
     let fields =
-        Fields { id, created_at, author, text, lang, sentiment, sentiment_class, topics, source, url, is_repost };
+        Fields { id, created_at, author, text, lang, sentiment, sentiment_class, topics, source, url, is_repost, seq };
     (builder.build(), fields)
 }
 
@@ -175,6 +179,9 @@ impl Fields {
             doc.add_text(self.url, url);
         }
         doc.add_bool(self.is_repost, item.is_repost);
+        if item.seq > 0 {
+            doc.add_u64(self.seq, item.seq);
+        }
         doc
     }
 

@@ -32,6 +32,8 @@ pub(crate) enum Msg {
     Post(IndexPost),
     /// Commit everything received so far and reload the reader, then answer.
     Flush(flume::Sender<Result<()>>),
+    /// Delete every post numbered after this, commit, then answer.
+    ForgetAfter(u64, flume::Sender<Result<()>>),
     /// Drain the queue, commit, wait for merges, answer and stop.
     Shutdown(flume::Sender<Result<()>>),
 }
@@ -199,12 +201,15 @@ impl Worker {
                 Ok(Msg::Flush(ack)) => {
                     let _ = ack.send(self.commit());
                 }
+                Ok(Msg::ForgetAfter(seq, ack)) => {
+                    let _ = ack.send(self.forget_after(seq).and_then(|()| self.commit()));
+                }
                 Ok(Msg::Shutdown(ack)) => {
                     // Everything queued before (or racing with) the shutdown is still indexed.
                     while let Ok(msg) = self.rx.try_recv() {
                         match msg {
                             Msg::Post(post) => self.add(&post),
-                            Msg::Flush(other) | Msg::Shutdown(other) => {
+                            Msg::Flush(other) | Msg::ForgetAfter(_, other) | Msg::Shutdown(other) => {
                                 let _ = other.send(Err(IndexError::Closed));
                             }
                         }
@@ -278,6 +283,14 @@ impl Worker {
         let Some(writer) = &self.writer else { return Ok(()) };
         writer.delete_query(Box::new(RangeQuery::new(Bound::Unbounded, Bound::Excluded(upper))))?;
         self.deleted_before_ms = Some(cutoff);
+        Ok(())
+    }
+
+    /// Sends a delete for every post numbered after `seq`.
+    fn forget_after(&mut self, seq: u64) -> Result<()> {
+        let Some(writer) = &self.writer else { return Err(IndexError::Closed) };
+        let lower = Term::from_field_u64(self.fields.seq, seq);
+        writer.delete_query(Box::new(RangeQuery::new(Bound::Excluded(lower), Bound::Unbounded)))?;
         Ok(())
     }
 

@@ -51,6 +51,32 @@ fn reopening_an_on_disk_index_keeps_its_posts() {
 }
 
 #[test]
+fn a_reopened_index_forgets_the_posts_numbered_after_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = &pulse_testsuite::boston_index_posts()[..1_000];
+    {
+        let index = SearchIndex::open(dir.path(), IndexConfig::small()).unwrap();
+        let sender = index.sender();
+        for (seq, post) in (1..).zip(posts) {
+            sender.send(post.clone().with_seq(seq)).unwrap();
+        }
+        // Unnumbered posts (a Kafka query node's) are never forgotten.
+        sender.send(posts[0].clone()).unwrap();
+        index.shutdown().unwrap();
+    }
+    let index = SearchIndex::open(dir.path(), IndexConfig::small()).unwrap();
+    assert_eq!(index.stats().num_docs, 1_001);
+    index.forget_after(600).unwrap();
+    assert_eq!(index.stats().num_docs, 601, "posts 1 to 600 and the unnumbered one");
+    let sender = index.sender();
+    for (seq, post) in (601..).zip(&posts[600..]) {
+        sender.send(post.clone().with_seq(seq)).unwrap();
+    }
+    index.flush().unwrap();
+    assert_eq!(index.stats().num_docs, 1_001, "indexed again once each");
+}
+
+#[test]
 fn posts_become_searchable_within_the_commit_interval_without_flush() {
     let config = IndexConfig { commit_interval_ms: 300, ..IndexConfig::small() };
     let index = SearchIndex::in_ram(config).unwrap();
