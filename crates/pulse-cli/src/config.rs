@@ -16,6 +16,7 @@
 //! max = false                  # as fast as possible instead
 //! loop = 0                     # passes, 0 = forever
 //! workers = 2                  # ingest threads (omit: one per core)
+//! checkpoint_interval = "30s"  # state saved to the state directory this often and at shutdown
 //!
 //! [http]
 //! listen = "127.0.0.1:8080"
@@ -103,11 +104,22 @@ pub struct ServeConfig {
     /// (`replay`, `speed`, `max` and `loop` are then unused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jetstream: Option<String>,
+    /// How often the trend state, the index and the source's position are saved to the state
+    /// directory (and at shutdown), for a restart to resume from.
+    pub checkpoint_interval: Span,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        Self { replay: vec!["boston-west".into()], speed: 3600.0, max: false, loops: 0, workers: None, jetstream: None }
+        Self {
+            replay: vec!["boston-west".into()],
+            speed: 3600.0,
+            max: false,
+            loops: 0,
+            workers: None,
+            jetstream: None,
+            checkpoint_interval: Span::from_secs(30),
+        }
     }
 }
 
@@ -301,6 +313,7 @@ const FLAG_KEYS: &[(&str, &str)] = &[
     ("speed", "serve.speed"),
     ("loops", "serve.loop"),
     ("workers", "serve.workers"),
+    ("checkpoint_interval", "serve.checkpoint_interval"),
     ("listen", "http.listen"),
     ("bucket", "trends.bucket"),
     ("window", "trends.window"),

@@ -24,10 +24,12 @@ pub struct Live {
 }
 
 impl Live {
-    /// Connects to `url` and starts feeding `sink`; a feed that fails (a dead letter that cannot be
+    /// Connects to `url` (resuming after `resume`, a checkpoint's stream position) and starts feeding `sink`; a feed that fails (a dead letter that cannot be
     /// written, the node gone) sets `failed`, which stops the server.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         url: &str,
+        resume: Option<(i64, Vec<String>)>,
         sink: NodeSink,
         observer: SourceObserver,
         state: AppState,
@@ -36,7 +38,8 @@ impl Live {
         failed: Arc<AtomicBool>,
     ) -> Result<Self> {
         let runtime = pulse_jetstream::runtime().context("starting the Jetstream client's runtime")?;
-        let jetstream = Jetstream::start(JetstreamConfig::new(url), runtime.handle());
+        let config = JetstreamConfig { resume, ..JetstreamConfig::new(url) };
+        let jetstream = Jetstream::start(config, runtime.handle());
         let feed = std::thread::Builder::new().name("live".into()).spawn(move || {
             let result = feed(&jetstream, sink, observer, &state, &stats, &stop);
             if let Err(error) = &result {
@@ -67,9 +70,9 @@ fn feed(
     let mut posts = 0u64;
     while !stop.load(Ordering::Acquire) {
         match jetstream.items.recv_timeout(LIVE_IDLE) {
-            Ok(Item::Post(post)) => {
+            Ok(Item::Post { post, time_us }) => {
                 stats.records_read.fetch_add(1, Ordering::Relaxed);
-                sink.send(&post)?;
+                sink.send_streamed(&post, time_us)?;
                 posts += 1;
                 if posts == 1 {
                     state.set_ready(true);
@@ -85,5 +88,7 @@ fn feed(
         stats.source_dropped.store(jetstream.stats.dropped.load(Ordering::Relaxed), Ordering::Relaxed);
         stats.source_duplicates.store(jetstream.stats.duplicates.load(Ordering::Relaxed), Ordering::Relaxed);
     }
+    // Stopped: what was handed on is saved, and a restart resumes the stream after it.
+    sink.checkpoint()?;
     Ok(posts)
 }

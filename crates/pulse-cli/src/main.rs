@@ -12,6 +12,7 @@ mod record;
 mod replay;
 mod serve;
 mod server;
+mod state;
 mod trends;
 
 use std::process::ExitCode;

@@ -94,7 +94,7 @@ impl Recorder {
                 out.write_all(b"\n")?;
                 Ok(true)
             }
-            (Recorder::Kafka(sink, _), Item::Post(post)) => {
+            (Recorder::Kafka(sink, _), Item::Post { post, .. }) => {
                 sink.send(&post)?;
                 Ok(true)
             }

@@ -97,6 +97,7 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         until: args.until,
         loops: args.loops,
         strict: args.strict,
+        ..ReplayOptions::default()
     };
     let total = inputs::known_posts(&args.inputs).map(|posts| posts * u64::from(args.loops));
     let total = match (total, args.limit) {

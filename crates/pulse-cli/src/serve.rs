@@ -3,8 +3,12 @@
 //! broker.
 //!
 //! Shutdown (SIGINT/SIGTERM): the replay stops at the next post, the node drains its queue and
-//! flushes, the index commits, the server finishes open requests, exit 0. Trend state is rebuilt
-//! from the replay on every start, so the index directory is emptied at start to match it.
+//! flushes, a last checkpoint is written, the index commits, the server finishes open requests,
+//! exit 0. A checkpoint is also written every `--checkpoint-interval`; on start, the state
+//! directory's checkpoint of the same run (same inputs and trend settings) is resumed from
+//! (`state`): the engine as it was, the index without what it took after the checkpoint, the
+//! replay skipping what it had handed on. Standard input cannot be read again: a restart keeps the
+//! state and reads what the pipe brings. `--fresh` starts empty.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,13 +18,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Result;
 use clap::Args;
 use pulse_api::AppState;
+use pulse_core::Span;
 use pulse_core::dead_letters::DeadLetters;
 use pulse_core::replay::{self, Pacing, ReplayOptions, SystemClock};
-use pulse_ingest::{IngestNode, NodeConfig, PipelineStats, SourceObserver};
-use pulse_trends::TrendEngine;
+use pulse_ingest::checkpoint::SourcePosition;
+use pulse_ingest::{Checkpoints, IngestNode, NodeConfig, PipelineStats, SourceObserver};
 
-use crate::config::{ConfigArg, HttpArgs, IndexArgs, TrendArgs};
-use crate::{inputs, live, server};
+use crate::config::{Config, ConfigArg, HttpArgs, IndexArgs, TrendArgs};
+use crate::{inputs, live, server, state};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -46,6 +51,12 @@ pub struct ServeArgs {
     /// instance; any `ws://` or `wss://` `…/subscribe` URL).
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = pulse_jetstream::DEFAULT_URL, conflicts_with_all = ["replay", "speed", "max", "loops"])]
     jetstream: Option<String>,
+    /// How often the state is saved for a restart to resume from (also at shutdown).
+    #[arg(long, value_name = "SPAN")]
+    checkpoint_interval: Option<Span>,
+    /// Start empty: discard the state directory's checkpoint and index instead of resuming.
+    #[arg(long)]
+    fresh: bool,
     #[command(flatten)]
     http: HttpArgs,
     #[command(flatten)]
@@ -76,6 +87,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     if args.jetstream.is_some() {
         serve.jetstream = args.jetstream;
     }
+    if let Some(every) = args.checkpoint_interval {
+        serve.checkpoint_interval = every;
+    }
     args.http.apply(&mut config.http);
     args.trends.apply(&mut config.trends);
     args.index.apply(&mut config.index);
@@ -90,26 +104,47 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         pulse_jetstream::JetstreamConfig::new(url.as_str()).check().map_err(anyhow::Error::msg)?;
     }
     let inputs = if serve.jetstream.is_some() { Vec::new() } else { inputs::resolve(&serve.replay, None)? };
-    let engine = Arc::new(TrendEngine::new(trend_config)?);
-    let (index, _state_lock) = server::fresh_index(&config.index)?;
-    let stats = Arc::new(PipelineStats::default());
-    let state = AppState::new(engine.clone(), index.clone(), stats.clone(), config.http.max_streams);
-    let stop = Arc::new(AtomicBool::new(false));
-
+    let fingerprint = fingerprint(&config, &inputs)?;
     let mut node_config = NodeConfig::default();
     if let Some(workers) = serve.workers {
         node_config.workers = workers;
     }
+    let state::ServeState { engine, index, lock: _state_lock, resumed } =
+        state::open(&config.index, trend_config, &fingerprint, args.fresh, node_config.workers)?;
+    let stats = Arc::new(PipelineStats::default());
+    if let Some(checkpoint) = &resumed {
+        checkpoint.counts.restore(&stats);
+    }
+    let checkpoints = Checkpoints {
+        dir: config.index.state_dir.clone(),
+        every: serve.checkpoint_interval.to_std(),
+        fingerprint,
+        engine: (*engine).clone(),
+        index: index.clone(),
+    };
+    let resumed_seq = resumed.as_ref().map_or(0, |c| c.seq);
+    let resumed_note = match &resumed {
+        Some(checkpoint) => format!(", resuming after post {} of the last checkpoint", checkpoint.seq),
+        None => String::new(),
+    };
+    let state = AppState::new(engine.clone(), index.clone(), stats.clone(), config.http.max_streams);
+    let stop = Arc::new(AtomicBool::new(false));
+
     let node = IngestNode::start(&engine, Some(&index), stats.clone(), &node_config)?;
+    let stdin = serve.replay.iter().any(|p| p.as_os_str() == "-");
     let options = ReplayOptions {
         pacing: if serve.max { Pacing::Max } else { Pacing::Speed(serve.speed) },
         // Standard input can be read only once: a live stream is not looped.
-        loops: if serve.replay.iter().any(|p| p.as_os_str() == "-") {
+        loops: if stdin {
             1
         } else if serve.loops == 0 {
             u32::MAX
         } else {
             serve.loops
+        },
+        resume: match resumed.as_ref().map(|c| &c.position) {
+            Some(SourcePosition::Replay(position)) if !stdin => *position,
+            _ => Default::default(),
         },
         ..ReplayOptions::default()
     };
@@ -119,14 +154,28 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     if let Some(url) = serve.jetstream.clone() {
         let dead_letters = DeadLetters::create(config.index.state_dir.join("dead-letters.jsonl"))?;
         let observer = SourceObserver::new(stats.clone(), dead_letters);
-        let sink = node.sink(stop.clone());
-        let live =
-            live::Live::start(&url, sink, observer, state.clone(), stats.clone(), stop.clone(), replay_failed.clone())?;
+        let mut sink = node.sink(stop.clone()).numbered_from(resumed_seq).with_checkpoints(checkpoints);
+        let mut cursor = None;
+        if let Some(SourcePosition::Jetstream { time_us, ids }) = resumed.map(|c| c.position) {
+            sink = sink.resume_stream(time_us, ids.clone());
+            cursor = Some((time_us, ids));
+        }
+        let live = live::Live::start(
+            &url,
+            cursor,
+            sink,
+            observer,
+            state.clone(),
+            stats.clone(),
+            stop.clone(),
+            replay_failed.clone(),
+        )?;
         let app = pulse_api::router(state.clone());
         let front = state.front();
-        // Ready once the first post has arrived (see `live`).
+        // Ready once the first post has arrived (see `live`), or at once with resumed state.
+        state.set_ready(resumed_seq > 0);
         server::serve_http(app, &config.http, front, Some(stats), replay_failed, |address| {
-            eprintln!("pulse serve: http://{address} (live from {url})");
+            eprintln!("pulse serve: http://{address} (live from {url}{resumed_note})");
         })?;
         eprintln!("pulse serve: shutting down");
         state.set_ready(false);
@@ -138,7 +187,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let replay_thread = {
-        let mut sink = node.sink(stop.clone());
+        let mut sink = node.sink(stop.clone()).numbered_from(resumed_seq).with_checkpoints(checkpoints);
         let dead_letters = DeadLetters::create(config.index.state_dir.join("dead-letters.jsonl"))?;
         let mut observer = SourceObserver::new(stats.clone(), dead_letters);
         let failed = replay_failed.clone();
@@ -151,6 +200,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
                 eprintln!("pulse serve: the replay failed: {error}");
                 failed.store(true, Ordering::Release);
             }
+            // Ended or stopped: what was handed on is saved, and a restart goes on after it.
+            match sink.checkpoint() {
+                Ok(()) => eprintln!("pulse serve: checkpoint written after post {}", sink.numbered()),
+                Err(error) => {
+                    eprintln!("pulse serve: the last checkpoint failed: {error}");
+                    failed.store(true, Ordering::Release);
+                }
+            }
             summary
         })?
     };
@@ -160,7 +217,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let app = pulse_api::router(state.clone());
     let front = state.front();
     server::serve_http(app, &config.http, front, Some(stats), replay_failed, |address| {
-        eprintln!("pulse serve: http://{address} (replaying {} at {pacing})", replaying.join(", "));
+        eprintln!("pulse serve: http://{address} (replaying {} at {pacing}{resumed_note})", replaying.join(", "));
         state.set_ready(true);
     })?;
     eprintln!("pulse serve: shutting down");
@@ -177,4 +234,17 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         Err(error) => return Err(error.into()),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What run a checkpoint is of: the source and the trend settings. Pacing, threads and the
+/// server's settings do not change what is counted, so a restart may change them.
+fn fingerprint(config: &Config, inputs: &[replay::ReplayInput]) -> Result<String> {
+    let source = match &config.serve.jetstream {
+        Some(url) => format!("jetstream {url}"),
+        None => {
+            let paths: Vec<String> = inputs.iter().map(|i| i.path.display().to_string()).collect();
+            format!("replay {} loop {}", paths.join(" "), config.serve.loops)
+        }
+    };
+    Ok(format!("{source}; trends {}", serde_json::to_string(&config.trends)?))
 }

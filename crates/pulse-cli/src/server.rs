@@ -1,6 +1,7 @@
 //! What every long-running command shares: the search index directory, the HTTP server with
 //! graceful shutdown, and the ingest-rate meter.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,20 +21,33 @@ pub struct StateLock {
     _file: std::fs::File,
 }
 
-/// Locks the state directory, then opens an empty search index under it. Trend state is rebuilt
-/// from the source on every start, so the index is emptied to match it — which is why a second
-/// process on the same directory must be refused before it touches anything.
+/// Locks the state directory, then opens an empty search index under it: a process that
+/// rebuilds its trend state from its source on every start (a query node) empties the index to
+/// match it — which is why a second process on the same directory must be refused before it
+/// touches anything.
 pub fn fresh_index(settings: &IndexSection) -> Result<(Arc<SearchIndex>, StateLock)> {
     let lock = lock_state_dir(&settings.state_dir)?;
+    Ok((empty_index(settings)?, lock))
+}
+
+/// The search index under the (locked) state directory, emptied first.
+pub fn empty_index(settings: &IndexSection) -> Result<Arc<SearchIndex>> {
     let dir = settings.state_dir.join("index");
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot reset {}", dir.display()))?;
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok((Arc::new(SearchIndex::open(&dir, settings.index_config())?), lock))
+    open_index(settings)
 }
 
-fn lock_state_dir(dir: &std::path::Path) -> Result<StateLock> {
+/// The search index under the (locked) state directory, with the posts it holds.
+pub fn open_index(settings: &IndexSection) -> Result<Arc<SearchIndex>> {
+    let dir = settings.state_dir.join("index");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(Arc::new(SearchIndex::open(&dir, settings.index_config())?))
+}
+
+/// Takes the state directory for this process: an exclusive advisory lock on `pulse.lock` in it.
+pub fn lock_state_dir(dir: &std::path::Path) -> Result<StateLock> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join("pulse.lock");
     let file = std::fs::OpenOptions::new()
@@ -43,13 +57,25 @@ fn lock_state_dir(dir: &std::path::Path) -> Result<StateLock> {
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(StateLock { _file: file }),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another pulse process is using the state directory {} (it holds {}); stop it, or give this one \
-             its own --state-dir",
-            dir.display(),
-            path.display()
-        ),
+        Ok(()) => {
+            // The holder's pid, for the message a second process gives.
+            let mut file = file;
+            file.set_len(0)
+                .and_then(|()| writeln!(file, "{}", std::process::id()))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(StateLock { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            let pid = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+            anyhow::bail!(
+                "another pulse process{pid} is using the state directory {} (it holds {}); stop it, or give \
+                 this one its own --state-dir",
+                dir.display(),
+                path.display()
+            )
+        }
         Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
     }
 }

@@ -61,6 +61,57 @@ fn serve_jetstream_shows_stories_from_the_live_stream() {
     drop(server);
 }
 
+/// A metric's value in `/metrics` of `base`.
+fn metric(base: &str, line_start: &str) -> Option<u64> {
+    let (_, metrics) = get(&format!("{base}/metrics"));
+    metrics.lines().find_map(|l| l.strip_prefix(line_start)?.trim().parse().ok())
+}
+
+#[test]
+fn a_restarted_live_server_goes_on_after_its_checkpoint_and_counts_nothing_twice() {
+    let frames = frames();
+    let posts = frames.len() as u64 - 1; // one frame is broken
+    let url = serve(frames, Arc::new(AtomicBool::new(true)));
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let start = || {
+        Served::start(
+            Command::new(env!("CARGO_BIN_EXE_pulse"))
+                .args(["serve", "--jetstream", &url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
+                .args(["--state-dir", state.to_str().unwrap()]),
+        )
+    };
+    let wait_until = |base: &str, line_start: &str, value: u64| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while metric(base, line_start) != Some(value) {
+            assert!(Instant::now() < deadline, "{line_start} never reached {value}: {:?}", metric(base, line_start));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let stories = |base: &str| {
+        let (_, body) = get(&format!("{base}/v1/stories"));
+        let stories: serde_json::Value = serde_json::from_str(&body).unwrap();
+        stories["stories"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+
+    let mut first = start();
+    wait_until(&first.base(), "pulse_posts_ingested_total", posts);
+    let before = stories(&first.base());
+    assert!(!before.is_empty());
+    let status = Command::new("kill").args(["-TERM", &first.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    assert!(first.child.wait().unwrap().success());
+
+    // The restart asks for the stream from a rewind before its checkpoint's cursor: the server
+    // sends every frame again, and every post is a repeat, dropped and counted as such.
+    let second = start();
+    let base = second.base();
+    wait_until(&base, "pulse_source_posts_lost_total{outcome=\"duplicate\"}", posts);
+    assert_eq!(metric(&base, "pulse_posts_ingested_total"), Some(posts), "nothing counted twice");
+    assert_eq!(get(&format!("{base}/readyz")).0, 200, "ready with the state it resumed");
+    assert_eq!(stories(&base), before, "the same stories, by the same ids");
+}
+
 #[test]
 fn record_captures_the_events_as_they_came_and_replay_reads_them_back() {
     let frames = frames();

@@ -233,7 +233,8 @@ fn a_second_serve_on_the_same_state_directory_is_refused_and_the_first_keeps_its
         .unwrap();
     let said = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(1), "{said}");
-    assert!(said.contains("another pulse process is using the state directory"), "{said}");
+    let named = format!("another pulse process (pid {}) is using the state directory", first.0.child.id());
+    assert!(said.contains(&named) && said.contains(dir.path().join("state").to_str().unwrap()), "{said}");
     // The first one's index was not wiped under it.
     assert!(search(&first) > 0);
 }

@@ -38,6 +38,7 @@ fn load_t6() -> Vec<IndexPost> {
                     topics: analysis.topics().iter().map(|t| t.key().to_string()).collect(),
                     is_repost: analysis.is_repost(),
                     post: Arc::new(post),
+                    seq: out.len() as u64 + 1,
                 });
             }
         }

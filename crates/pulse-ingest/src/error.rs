@@ -15,6 +15,17 @@ pub enum IngestError {
     /// An ingest thread panicked.
     #[error("an ingest thread panicked")]
     Panicked,
+    /// An ingest thread stopped (after an error it reports itself) while a checkpoint waited for it.
+    #[error("an ingest thread stopped before the checkpoint")]
+    Stopped,
+    /// A checkpoint could not be written.
+    #[error("cannot write the checkpoint in {dir}: {source}")]
+    Checkpoint {
+        /// The state directory.
+        dir: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl From<IngestError> for pulse_core::sink::SinkError {

@@ -9,8 +9,11 @@
 //!   `pulse trends`, the Kafka ingest worker (per partition) and the query node's indexer all run it.
 //! - [`node`]: [`IngestNode`], the threads of `pulse serve` (queue, workers, idle flush,
 //!   backpressure, shutdown), and the [`node::NodeSink`] a source feeds it through.
+//! - [`checkpoint`]: [`checkpoint::Checkpoint`], what `pulse serve` writes to resume after a
+//!   restart, and its file (atomic write, set aside when unusable).
 //! - [`stats`]: [`PipelineStats`], the counters `/metrics` reads.
 
+pub mod checkpoint;
 pub mod convert;
 pub mod error;
 pub mod node;
@@ -19,6 +22,6 @@ pub mod stats;
 
 pub use convert::{to_analyzed, to_index_post, topic_kind};
 pub use error::IngestError;
-pub use node::{IngestNode, NodeConfig, NodeSink, SourceObserver};
+pub use node::{Checkpoints, IngestNode, NodeConfig, NodeSink, Settled, SourceObserver};
 pub use pipeline::Pipeline;
 pub use stats::PipelineStats;

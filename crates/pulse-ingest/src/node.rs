@@ -7,19 +7,29 @@
 //! nothing to do flushes its engine worker after [`NodeConfig::idle_flush`], so a pause in the
 //! input never leaves counted posts invisible to queries. [`IngestNode::finish`] lets the
 //! threads drain the queue and flush before it returns.
+//!
+//! The sink numbers the posts it hands on (the index keeps the number) and, given
+//! [`Checkpoints`], takes a checkpoint every so often between two posts: it stops handing on,
+//! waits until every thread has worked through the queue and handed over a copy of its engine
+//! worker's state, holds them there while the index commits and the engine is copied, then lets
+//! them go on and writes the engine, the number and the source's position to disk
+//! ([`crate::checkpoint`]). Nothing is flushed for it: a run with checkpoints counts exactly what
+//! a run without them counts.
 
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pulse_core::dead_letters::DeadLetters;
-use pulse_core::replay::{ReplayObserver, ReplaySummary};
+use pulse_core::replay::{ReplayObserver, ReplayPosition, ReplaySummary};
 use pulse_core::sink::{Sink, SinkError};
 use pulse_core::{Malformed, Post};
 use pulse_index::SearchIndex;
-use pulse_trends::TrendEngine;
+use pulse_trends::{TrendEngine, WorkerState};
 
+use crate::checkpoint::{self, Checkpoint, SourceCounts, SourcePosition};
 use crate::error::IngestError;
 use crate::pipeline::Pipeline;
 use crate::stats::PipelineStats;
@@ -58,11 +68,40 @@ pub fn lower_priority(thread: &str) {
     }
 }
 
+/// What the ingest threads take from the queue. Posts travel by value, as they did before
+/// checkpoints: boxing them to shrink the rare `Settle` would cost an allocation per post.
+#[allow(clippy::large_enum_variant)]
+enum Item {
+    /// A post and its number.
+    Post(u64, Post),
+    /// Hand over a copy of the engine worker's state, then wait until released.
+    Settle(Settle),
+}
+
+/// One thread's part of a [`NodeSink::settle`].
+struct Settle {
+    report: flume::Sender<Option<WorkerState>>,
+    /// Disconnected (never sent on) when the checkpoint has its copies: a thread waits on it so it
+    /// neither takes a second thread's `Settle` nor changes the engine while it is copied.
+    release: flume::Receiver<()>,
+}
+
+/// The ingest threads held still ([`NodeSink::settle`]): their engine workers' states; they go on
+/// when this is dropped.
+pub struct Settled {
+    /// Every thread's engine worker state.
+    pub workers: Vec<WorkerState>,
+    /// Dropped: the threads go on.
+    release: flume::Sender<()>,
+}
+
 /// Running ingest threads and the queue in front of them.
 pub struct IngestNode {
-    queue: flume::Sender<Post>,
+    queue: flume::Sender<Item>,
     threads: Vec<JoinHandle<Result<(), IngestError>>>,
     stats: Arc<PipelineStats>,
+    /// Threads still running.
+    running: Arc<AtomicUsize>,
 }
 
 impl IngestNode {
@@ -74,7 +113,8 @@ impl IngestNode {
         stats: Arc<PipelineStats>,
         config: &NodeConfig,
     ) -> Result<Self, IngestError> {
-        let (queue, posts) = flume::bounded::<Post>(config.queue.max(1));
+        let (queue, posts) = flume::bounded::<Item>(config.queue.max(1));
+        let running = Arc::new(AtomicUsize::new(0));
         let mut threads = Vec::new();
         for n in 0..config.workers.max(1) {
             let mut pipeline = Pipeline::new().with_trends(engine.worker());
@@ -82,19 +122,34 @@ impl IngestNode {
                 pipeline = pipeline.with_index(index.sender());
             }
             let (posts, stats, config) = (posts.clone(), stats.clone(), config.clone());
+            running.fetch_add(1, Ordering::AcqRel);
+            let guard = Running(running.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("ingest-{n}"))
-                .spawn(move || run(pipeline, &posts, &stats, &config))
+                .spawn(move || {
+                    let _running = guard;
+                    run(pipeline, &posts, &stats, &config)
+                })
                 .map_err(IngestError::Thread)?;
             threads.push(thread);
         }
-        Ok(Self { queue, threads, stats })
+        Ok(Self { queue, threads, stats, running })
     }
 
-    /// A sink that hands a source's posts to this node, waiting while its queue is full; once
-    /// `stop` is set it refuses the next post with [`SinkError::Stopped`], which ends a replay.
+    /// A sink that hands a source's posts to this node, numbering them from 1, waiting while its
+    /// queue is full; once `stop` is set it refuses the next post with [`SinkError::Stopped`],
+    /// which ends a replay.
     pub fn sink(&self, stop: Arc<AtomicBool>) -> NodeSink {
-        NodeSink { queue: self.queue.clone(), stats: self.stats.clone(), stop }
+        NodeSink {
+            queue: self.queue.clone(),
+            stats: self.stats.clone(),
+            stop,
+            running: self.running.clone(),
+            threads: self.threads.len(),
+            seq: 0,
+            stream: None,
+            checkpoints: None,
+        }
     }
 
     /// Closes the queue (every [`NodeSink`] must be dropped by then), lets the threads drain it
@@ -112,10 +167,19 @@ impl IngestNode {
     }
 }
 
+/// Counts a running ingest thread until dropped (however the thread ends).
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// One ingest thread: posts from the queue through its pipeline until the queue closes.
 fn run(
     mut pipeline: Pipeline,
-    posts: &flume::Receiver<Post>,
+    items: &flume::Receiver<Item>,
     stats: &PipelineStats,
     config: &NodeConfig,
 ) -> Result<(), IngestError> {
@@ -123,11 +187,15 @@ fn run(
         lower_priority("ingest");
     }
     loop {
-        match posts.recv_timeout(config.idle_flush) {
-            Ok(post) => {
-                stats.analysis_queue.store(posts.len() as u64, Ordering::Relaxed);
-                pipeline.ingest(&post)?;
+        match items.recv_timeout(config.idle_flush) {
+            Ok(Item::Post(seq, post)) => {
+                stats.analysis_queue.store(items.len() as u64, Ordering::Relaxed);
+                pipeline.ingest_numbered(&post, seq)?;
                 stats.posts_analyzed.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(Item::Settle(settle)) => {
+                let _ = settle.report.send(pipeline.trend_state());
+                let _ = settle.release.recv();
             }
             Err(flume::RecvTimeoutError::Timeout) => pipeline.flush()?,
             Err(flume::RecvTimeoutError::Disconnected) => break,
@@ -136,11 +204,146 @@ fn run(
     pipeline.flush()
 }
 
+/// When and where a [`NodeSink`] writes checkpoints ([`crate::checkpoint`]).
+pub struct Checkpoints {
+    /// The state directory.
+    pub dir: PathBuf,
+    /// Time between two checkpoints.
+    pub every: Duration,
+    /// What run this is ([`Checkpoint::fingerprint`]).
+    pub fingerprint: String,
+    /// The engine the node counts into.
+    pub engine: TrendEngine,
+    /// The index the node feeds.
+    pub index: Arc<SearchIndex>,
+}
+
 /// Hands a source's posts to an [`IngestNode`] (see [`IngestNode::sink`]).
 pub struct NodeSink {
-    queue: flume::Sender<Post>,
+    queue: flume::Sender<Item>,
     stats: Arc<PipelineStats>,
     stop: Arc<AtomicBool>,
+    running: Arc<AtomicUsize>,
+    threads: usize,
+    /// The last post's number.
+    seq: u64,
+    /// A live stream's position: the last event's `time_us` and the post ids handed on at it.
+    stream: Option<(i64, Vec<String>)>,
+    /// Checkpoints and when the next one is due.
+    checkpoints: Option<(Checkpoints, Instant)>,
+}
+
+impl NodeSink {
+    /// Numbers posts on from `seq` (the last post a checkpoint counted).
+    pub fn numbered_from(mut self, seq: u64) -> Self {
+        self.seq = seq;
+        self
+    }
+
+    /// The last post's number: how many posts the source has handed on, over restarts.
+    pub fn numbered(&self) -> u64 {
+        self.seq
+    }
+
+    /// Takes a checkpoint every `checkpoints.every` (checked before each post).
+    pub fn with_checkpoints(mut self, checkpoints: Checkpoints) -> Self {
+        let due = Instant::now() + checkpoints.every;
+        self.checkpoints = Some((checkpoints, due));
+        self
+    }
+
+    /// Hands on a live stream's post with its place in the stream (Jetstream's `time_us`):
+    /// checkpoints then record that position instead of a replay's.
+    pub fn send_streamed(&mut self, post: &Post, time_us: i64) -> Result<(), SinkError> {
+        self.send(post)?;
+        match &mut self.stream {
+            Some((at, ids)) if *at == time_us => ids.push(post.id.clone()),
+            _ => self.stream = Some((time_us, vec![post.id.clone()])),
+        }
+        Ok(())
+    }
+
+    /// Resumes a stream's position from a checkpoint.
+    pub fn resume_stream(mut self, time_us: i64, ids: Vec<String>) -> Self {
+        self.stream = Some((time_us, ids));
+        self
+    }
+
+    /// Waits until every post handed on so far is counted and indexed (sent to the index), and
+    /// holds the ingest threads still, each having handed over a copy of its engine worker's
+    /// state, until the returned [`Settled`] is dropped. Call it from the thread that sends,
+    /// between posts.
+    pub fn settle(&mut self) -> Result<Settled, IngestError> {
+        let (report, reports) = flume::unbounded();
+        let (release, released) = flume::bounded::<()>(0);
+        for _ in 0..self.threads {
+            let settle = Settle { report: report.clone(), release: released.clone() };
+            self.queue.send(Item::Settle(settle)).map_err(|_| IngestError::Stopped)?;
+        }
+        drop(report);
+        let mut workers = Vec::new();
+        let mut reported = 0;
+        while reported < self.threads {
+            match reports.recv_timeout(Duration::from_millis(100)) {
+                Ok(state) => {
+                    workers.extend(state);
+                    reported += 1;
+                }
+                // A thread that stopped never reports; the others are released by the drop.
+                Err(flume::RecvTimeoutError::Timeout) if self.running.load(Ordering::Acquire) < self.threads => {
+                    return Err(IngestError::Stopped);
+                }
+                Err(flume::RecvTimeoutError::Timeout) => {}
+                Err(flume::RecvTimeoutError::Disconnected) => return Err(IngestError::Stopped),
+            }
+        }
+        Ok(Settled { workers, release })
+    }
+
+    /// Takes a checkpoint now (see [`crate::checkpoint`]); without [`Checkpoints`], nothing.
+    pub fn checkpoint(&mut self) -> Result<(), IngestError> {
+        if self.checkpoints.is_none() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let Settled { workers, release } = self.settle()?;
+        // Until here the threads were working through the queue; from here they wait.
+        let drained = started.elapsed();
+        let Some((checkpoints, due)) = &mut self.checkpoints else { return Ok(()) };
+        checkpoints.index.flush()?;
+        let engine = checkpoints.engine.checkpoint(workers)?;
+        drop(release);
+
+        let counts = SourceCounts::of(&self.stats);
+        let position = match &self.stream {
+            Some((time_us, ids)) => SourcePosition::Jetstream { time_us: *time_us, ids: ids.clone() },
+            None => SourcePosition::Replay(ReplayPosition { posts: self.seq, malformed: counts.malformed }),
+        };
+        let written_at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let checkpoint = Checkpoint {
+            fingerprint: checkpoints.fingerprint.clone(),
+            seq: self.seq,
+            position,
+            counts,
+            written_at_ms,
+            engine,
+        };
+        let paused = started.elapsed() - drained;
+        checkpoint::write(&checkpoints.dir, &checkpoint)
+            .map_err(|source| IngestError::Checkpoint { dir: checkpoints.dir.clone(), source })?;
+        *due = Instant::now() + checkpoints.every;
+        tracing::info!(
+            posts = self.seq,
+            engine_bytes = checkpoint.engine.len(),
+            drain_ms = drained.as_millis() as u64,
+            pause_ms = paused.as_millis() as u64,
+            took_ms = started.elapsed().as_millis() as u64,
+            "checkpoint written"
+        );
+        Ok(())
+    }
 }
 
 impl Sink for NodeSink {
@@ -148,9 +351,19 @@ impl Sink for NodeSink {
         if self.stop.load(Ordering::Acquire) {
             return Err(SinkError::Stopped);
         }
+        if let Some((checkpoints, due)) = &mut self.checkpoints
+            && Instant::now() >= *due
+        {
+            // A failed checkpoint leaves the last one in place; the next is tried an interval on.
+            *due = Instant::now() + checkpoints.every;
+            if let Err(error) = self.checkpoint() {
+                tracing::error!(%error, "checkpoint failed");
+            }
+        }
         self.stats.newest_event_ms.store(post.created_at.timestamp_millis(), Ordering::Relaxed);
+        self.seq += 1;
         // The queue closes only when the node finishes, which waits for the source first.
-        self.queue.send(post.clone()).map_err(|_| SinkError::Stopped)
+        self.queue.send(Item::Post(self.seq, post.clone())).map_err(|_| SinkError::Stopped)
     }
 }
 

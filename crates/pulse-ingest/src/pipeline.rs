@@ -3,7 +3,7 @@
 use pulse_core::Post;
 use pulse_index::IndexSender;
 use pulse_text::{Analysis, Analyzer};
-use pulse_trends::{AnalyzedPost, TrendBucket, Worker};
+use pulse_trends::{AnalyzedPost, TrendBucket, Worker, WorkerState};
 
 use crate::convert::{to_analyzed, to_index_post};
 use crate::error::IngestError;
@@ -51,15 +51,26 @@ impl Pipeline {
 
     /// Analyses one post, counts it in the engine and hands it to the index.
     pub fn ingest(&mut self, post: &Post) -> Result<(), IngestError> {
+        self.ingest_numbered(post, 0)
+    }
+
+    /// Like [`Pipeline::ingest`], with the post's place in its source for the index
+    /// ([`pulse_index::IndexPost::seq`]; 0: none).
+    pub fn ingest_numbered(&mut self, post: &Post, seq: u64) -> Result<(), IngestError> {
         self.analyzer.analyze_into(post, &mut self.analysis);
         if let Some(worker) = &mut self.trends {
             to_analyzed(post, &self.analysis, &mut self.post);
             worker.ingest(&self.post)?;
         }
         if let Some(index) = &self.index {
-            index.send(to_index_post(post, &self.analysis))?;
+            index.send(to_index_post(post, &self.analysis).with_seq(seq))?;
         }
         Ok(())
+    }
+
+    /// A copy of the engine worker's state, for a checkpoint ([`Worker::state`]).
+    pub fn trend_state(&self) -> Option<WorkerState> {
+        self.trends.as_ref().map(Worker::state)
     }
 
     /// Merges the engine worker's local aggregates into the shared engine.

@@ -53,6 +53,10 @@ pub struct JetstreamConfig {
     /// Hand on every event's frame as it came ([`Item::Raw`], for recording) instead of posts; a
     /// resume's repeats are still dropped (by `time_us`).
     pub raw: bool,
+    /// Go on after a previous run: the `time_us` of the last event it handed on and the ids of
+    /// the posts it handed on at that microsecond. The first connect resumes a rewind before it,
+    /// and posts up to it are dropped as duplicates.
+    pub resume: Option<(i64, Vec<String>)>,
 }
 
 impl JetstreamConfig {
@@ -65,6 +69,7 @@ impl JetstreamConfig {
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(30),
             raw: false,
+            resume: None,
         }
     }
 
@@ -124,8 +129,13 @@ pub struct JetstreamStats {
 /// What the client hands on.
 #[derive(Debug)]
 pub enum Item {
-    /// A new post.
-    Post(Box<Post>),
+    /// A new post, with its event's `time_us` (Jetstream's cursor).
+    Post {
+        /// The post.
+        post: Box<Post>,
+        /// When Jetstream handled the event, µs since the epoch.
+        time_us: i64,
+    },
     /// A frame that is not a Jetstream event, with where it came from.
     Malformed(Malformed),
     /// An event's frame as received ([`JetstreamConfig::raw`]).
@@ -165,7 +175,16 @@ impl Drop for Jetstream {
 
 /// Connects, reads, and reconnects until the consumer is gone.
 async fn run(config: JetstreamConfig, sender: flume::Sender<Item>, stats: Arc<JetstreamStats>) {
-    let mut client = Client { config, sender, stats, seen: Recent::default(), frame: 0, last_raw: (0, Vec::new()) };
+    let mut client =
+        Client { config, sender, stats, seen: Recent::default(), floor: 0, frame: 0, last_raw: (0, Vec::new()) };
+    if let Some((time_us, ids)) = client.config.resume.take() {
+        client.stats.cursor.store(time_us, Ordering::Relaxed);
+        client.floor = time_us;
+        let rewind = client.config.rewind.as_micros() as i64;
+        for id in &ids {
+            client.seen.insert(id, time_us, rewind);
+        }
+    }
     let mut backoff = client.config.backoff_min;
     loop {
         let cursor = client.resume_from();
@@ -221,6 +240,8 @@ struct Client {
     sender: flume::Sender<Item>,
     stats: Arc<JetstreamStats>,
     seen: Recent,
+    /// Posts before this `time_us` were handed on by a previous run ([`JetstreamConfig::resume`]).
+    floor: i64,
     frame: u64,
     /// Raw mode: the newest `time_us` handed on and the hashes of the frames handed on at it.
     last_raw: (i64, Vec<u64>),
@@ -258,11 +279,11 @@ impl Client {
             return true;
         };
         let rewind = self.config.rewind.as_micros() as i64;
-        if !self.seen.insert(&post.id, event.time_us, rewind) {
+        if event.time_us < self.floor || !self.seen.insert(&post.id, event.time_us, rewind) {
             self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
             return true;
         }
-        self.hand_on(Item::Post(Box::new(post)), true)
+        self.hand_on(Item::Post { post: Box::new(post), time_us: event.time_us }, true)
     }
 
     /// Raw mode: hands the frame on unless a resume repeats it (events come in `time_us` order,

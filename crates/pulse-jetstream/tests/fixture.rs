@@ -119,7 +119,7 @@ fn collect(
     let end = Instant::now() + deadline;
     while got.len() < posts && Instant::now() < end {
         match jetstream.items.recv_timeout(Duration::from_millis(50)) {
-            Ok(Item::Post(post)) => got.push(*post),
+            Ok(Item::Post { post, .. }) => got.push(*post),
             Ok(Item::Malformed(m)) => bad.push(m),
             Ok(Item::Raw(frame)) => panic!("a raw frame from a client not asked for them: {frame}"),
             Err(_) => {}
@@ -191,6 +191,28 @@ async fn a_cut_connection_resumes_from_the_cursor_with_no_gap_and_no_duplicate()
     assert!(replayed_posts > 0);
     assert_eq!(jetstream.stats.duplicates.load(Ordering::Relaxed), replayed_posts);
     assert_eq!(jetstream.stats.connects.load(Ordering::Relaxed), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_resumed_from_a_checkpoint_goes_on_after_the_last_post_handed_on() {
+    // A previous run (`pulse serve` before a restart) handed on every post up to event 48.
+    let events = fixture(120);
+    let last = 48;
+    let handed = pulse_core::readers::decode_jetstream_event(events[last].1.as_bytes()).unwrap().post.unwrap().id;
+    let expected = expected_posts(&events[last + 1..]);
+    let (url, uris) = serve(events.clone(), None).await;
+    let config = JetstreamConfig { resume: Some((events[last].0, vec![handed])), ..JetstreamConfig::new(url) };
+    let jetstream = Jetstream::start(config, &tokio::runtime::Handle::current());
+    let (posts, _) = tokio::task::block_in_place(|| collect(&jetstream, expected.len(), Duration::from_secs(10)));
+    let ids: Vec<String> = posts.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids, expected, "the posts after the checkpoint, each once");
+    let uris = uris.lock().unwrap().clone();
+    let resumed_at = events[last].0 - 5_000_000;
+    assert_eq!(uris, [format!("/subscribe?wantedCollections=app.bsky.feed.post&cursor={resumed_at}")]);
+    // The rewind's posts, up to and including the last one handed on, are repeats.
+    let repeated = expected_posts(&events[44..=last]).len() as u64;
+    assert!(repeated > 0);
+    assert_eq!(jetstream.stats.duplicates.load(Ordering::Relaxed), repeated);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

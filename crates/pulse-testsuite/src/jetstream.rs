@@ -44,20 +44,42 @@ pub fn frames() -> Vec<String> {
     out
 }
 
-/// Serves `frames` to the first connection once `go` is set, then holds it open.
+/// Serves `frames` once `go` is set, to every connection from the `cursor=` it asks for (the
+/// frames whose `time_us` is at or after it; all of them without one), then holds it open.
 pub fn serve(frames: Vec<String>, go: Arc<AtomicBool>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/subscribe", listener.local_addr().unwrap());
+    let frames = Arc::new(frames);
     std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut socket = tungstenite::accept(stream).unwrap();
-        while !go.load(Ordering::Acquire) {
-            std::thread::sleep(Duration::from_millis(20));
+        for stream in listener.incoming() {
+            let (frames, go) = (frames.clone(), go.clone());
+            std::thread::spawn(move || {
+                let mut cursor = 0;
+                // The error type is tungstenite's handshake response, large by its API's design.
+                #[allow(clippy::result_large_err)]
+                let callback = |request: &tungstenite::handshake::server::Request, response| {
+                    let uri = request.uri().to_string();
+                    cursor = uri.split("cursor=").nth(1).and_then(|c| c.split('&').next()?.parse().ok()).unwrap_or(0);
+                    Ok(response)
+                };
+                let Ok(mut socket) = tungstenite::accept_hdr(stream.unwrap(), callback) else { return };
+                while !go.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let time_us = |frame: &str| {
+                    serde_json::from_str::<serde_json::Value>(frame)
+                        .ok()
+                        .and_then(|v| v["time_us"].as_i64())
+                        .unwrap_or(0)
+                };
+                for frame in frames.iter().filter(|f| time_us(f) >= cursor) {
+                    if socket.send(Message::text(frame.clone())).is_err() {
+                        return;
+                    }
+                }
+                std::thread::sleep(Duration::from_secs(120));
+            });
         }
-        for frame in frames {
-            socket.send(Message::text(frame)).unwrap();
-        }
-        std::thread::sleep(Duration::from_secs(120));
     });
     url
 }

@@ -1,19 +1,18 @@
-//! Checkpoints: an engine's whole state as one blob ([`crate::TrendEngine::checkpoint`]) and an
-//! engine restored from it ([`crate::TrendEngine::restore`]).
+//! Checkpoints: an engine's and its workers' whole state as one blob
+//! ([`crate::TrendEngine::checkpoint`]), and an engine restored from it
+//! ([`crate::TrendEngine::restore`]).
 //!
 //! The ring of buckets alone ([`crate::TrendEngine::snapshot`]) is not enough to go on as if
 //! nothing happened: baselines reach back past the ring, story ids and trend episodes are history,
-//! and the buckets still open are half counted. So a checkpoint holds the ring *and* what was
-//! derived from it (baselines, episodes, stories, the watermark, the counters) *and* what the
-//! workers remember of the open buckets: which (topic, author) pairs, which author's texts and
-//! which texts' copies they have seen. An engine restored from it and fed the posts that followed
-//! counts them as the uninterrupted engine does — an author seen before the checkpoint is not a
-//! new author after it, a repeated text is still a duplicate, a retweet still a copy.
+//! the watched topics were chosen at earlier closes, and the workers hold counts they have not
+//! merged yet and remember which (topic, author) pairs, which author's texts and which texts'
+//! copies they have seen. A checkpoint holds all of it, so an engine restored from it and fed the
+//! posts that followed ends exactly where the uninterrupted engine ends.
 //!
-//! A checkpoint is taken at a barrier, when every worker has flushed and holds no counts of its
-//! own, only those sets ([`crate::Worker::seen`]). The workers' sets are united, and every worker
-//! of the restored engine starts with the union: an author then counts once across workers in
-//! those buckets, never less exactly than before.
+//! Taking one changes nothing: each worker hands over a copy of its state
+//! ([`crate::Worker::state`]) while no post is being ingested, without flushing — a flush at a
+//! checkpoint would move the moments at which topics become watched, and with them what is
+//! counted for them, so a run with checkpoints would differ from one without.
 
 use std::collections::BTreeMap;
 
@@ -25,17 +24,26 @@ use crate::bucket::TrendBucket;
 use crate::registry::Registry;
 use crate::track::Track;
 
-/// What workers remember of the buckets still open: the keys of their de-duplication sets, by
-/// bucket start. One worker's from [`crate::Worker::seen`]; several united with
-/// [`WorkerSeen::absorb`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WorkerSeen {
-    pub(crate) buckets: BTreeMap<i64, SeenKeys>,
+/// One worker's state ([`crate::Worker::state`]), to be restored into a worker of the restored
+/// engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerState {
+    /// Its buckets: counts not merged yet and de-duplication keys, by bucket start.
+    pub(crate) buckets: BTreeMap<i64, LocalState>,
+    /// The watched topics it works with.
+    pub(crate) watch: Vec<(u64, bool)>,
+    pub(crate) since_flush: u64,
+    pub(crate) max_event: i64,
+    pub(crate) newest_start: i64,
+    pub(crate) next_watch: i64,
 }
 
-/// One bucket's de-duplication keys.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct SeenKeys {
+/// One of a worker's buckets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LocalState {
+    /// Counts since its last flush.
+    pub(crate) bucket: TrendBucket,
+    pub(crate) dirty: bool,
     /// Authors seen in the bucket.
     pub(crate) authors: Vec<u64>,
     /// `(topic, author)` pair keys.
@@ -44,30 +52,6 @@ pub(crate) struct SeenKeys {
     pub(crate) contents: Vec<u64>,
     /// Content hashes put in the bucket's text store.
     pub(crate) stored: Vec<u64>,
-}
-
-impl WorkerSeen {
-    /// Adds another worker's keys.
-    pub fn absorb(&mut self, other: WorkerSeen) {
-        for (start, keys) in other.buckets {
-            let mine = self.buckets.entry(start).or_default();
-            for (into, from) in [
-                (&mut mine.authors, keys.authors),
-                (&mut mine.pairs, keys.pairs),
-                (&mut mine.contents, keys.contents),
-                (&mut mine.stored, keys.stored),
-            ] {
-                into.extend(from);
-                into.sort_unstable();
-                into.dedup();
-            }
-        }
-    }
-
-    /// Whether no bucket is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.buckets.is_empty()
-    }
 }
 
 /// The blob: everything [`crate::TrendEngine::restore`] needs.
@@ -84,7 +68,10 @@ pub(crate) struct EngineCheckpoint {
     pub(crate) counters: [u64; 5],
     /// Copies per text in each open bucket.
     pub(crate) copies: Vec<(i64, Vec<(u64, u32)>)>,
-    pub(crate) seen: WorkerSeen,
+    /// The watched topics as last published (each `true` if trending): chosen at earlier closes,
+    /// so not derivable from the state now.
+    pub(crate) watch: Vec<(u64, bool)>,
+    pub(crate) workers: Vec<WorkerState>,
 }
 
 impl Persist for EngineCheckpoint {

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::bucket::{MAX_SAMPLES, TopicDetail, TrendBucket};
-use crate::checkpoint::{EngineCheckpoint, SeenKeys, WorkerSeen};
+use crate::checkpoint::{EngineCheckpoint, LocalState, WorkerState};
 use crate::config::TrendConfig;
 use crate::copies::{self, CopyCounts, TextCopies};
 use crate::error::{Result, TrendError};
@@ -53,9 +53,9 @@ pub(crate) struct Inner {
     watermark: AtomicI64,
     counters: Counters,
     copies: TextCopies,
-    /// A restored engine's de-duplication sets of its open buckets, handed to every worker it
-    /// makes ([`crate::checkpoint`]); forgotten bucket by bucket as they close.
-    restored: Mutex<WorkerSeen>,
+    /// A restored engine's workers' states, each handed to the next worker it makes
+    /// ([`crate::checkpoint`]).
+    restored: Mutex<Vec<WorkerState>>,
 }
 
 #[derive(Default)]
@@ -110,7 +110,7 @@ impl TrendEngine {
                 watermark: AtomicI64::new(i64::MIN),
                 counters: Counters::default(),
                 copies: TextCopies::default(),
-                restored: Mutex::new(WorkerSeen::default()),
+                restored: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -139,30 +139,33 @@ impl TrendEngine {
             new_pairs: Vec::new(),
             auto_flush: true,
         };
-        // Copied out first: a bucket close takes the state lock, then this one.
-        let restored = self.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        if !restored.is_empty() {
-            let empty = self.read().window.prototype().clone();
-            for (&start, keys) in &restored.buckets {
-                let local = LocalBucket {
-                    bucket: empty.clone(),
-                    pairs: PairSet::from_keys(&keys.authors, &keys.pairs),
-                    contents: SeenSet::from_keys(&keys.contents),
+        // Taken out first: a bucket close takes the state lock, and restoring reads the state.
+        let restored = self.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        if let Some(saved) = restored {
+            for (start, local) in saved.buckets {
+                let restored = LocalBucket {
+                    bucket: local.bucket,
+                    pairs: PairSet::from_keys(&local.authors, &local.pairs),
+                    contents: SeenSet::from_keys(&local.contents),
                     copies: self.inner.copies.bucket(start),
-                    stored: SeenSet::from_keys(&keys.stored),
-                    dirty: false,
+                    stored: SeenSet::from_keys(&local.stored),
+                    dirty: local.dirty,
                 };
-                worker.local.insert(start, local);
-                worker.newest_start = worker.newest_start.max(start);
+                worker.local.insert(start, restored);
             }
+            worker.watch = Arc::new(saved.watch.into_iter().collect());
+            worker.since_flush = saved.since_flush;
+            worker.max_event = saved.max_event;
+            worker.newest_start = saved.newest_start;
+            worker.next_watch = saved.next_watch;
         }
         worker
     }
 
-    /// The engine's whole state as one blob ([`crate::checkpoint`]), with `seen`: the union of
-    /// every worker's [`Worker::seen`], each taken after the worker's last flush. Nothing may be
-    /// ingested between those flushes and this call.
-    pub fn checkpoint(&self, seen: WorkerSeen) -> Result<Vec<u8>> {
+    /// The engine's and its workers' whole state as one blob ([`crate::checkpoint`]): `workers`
+    /// are every worker's [`Worker::state`]. No worker may ingest or flush between those and
+    /// this call.
+    pub fn checkpoint(&self, workers: Vec<WorkerState>) -> Result<Vec<u8>> {
         let state = self.read();
         let c = &self.inner.counters;
         let checkpoint = EngineCheckpoint {
@@ -176,15 +179,17 @@ impl TrendEngine {
             counters: [&c.ingested, &c.duplicates, &c.late_counted, &c.late_dropped, &c.flushes]
                 .map(|n| n.load(Ordering::Relaxed)),
             copies: self.inner.copies.export(),
-            seen,
+            watch: self.watch_set().iter().map(|(&h, &t)| (h, t)).collect(),
+            workers,
         };
         Ok(checkpoint.to_bytes()?)
     }
 
-    /// An engine with `config` in the state a [`TrendEngine::checkpoint`] blob holds. A blob
-    /// that is corrupt, of another format version, or from an engine with another ring or other
-    /// sketch sizes is refused.
-    pub fn restore(config: TrendConfig, blob: &[u8]) -> Result<Self> {
+    /// An engine with `config` in the state a [`TrendEngine::checkpoint`] blob holds, whose next
+    /// `workers` calls to [`TrendEngine::worker`] return the saved workers (if there were more,
+    /// the counts of the others are merged into the ring). A blob that is corrupt, of another
+    /// format version, or from an engine with another ring or other sketch sizes is refused.
+    pub fn restore(config: TrendConfig, blob: &[u8], workers: usize) -> Result<Self> {
         let engine = Self::new(config)?;
         let saved = EngineCheckpoint::from_bytes(blob)?;
         let config = &engine.inner.config;
@@ -213,9 +218,18 @@ impl TrendEngine {
             }
             engine.inner.watermark.store(saved.watermark.unwrap_or(i64::MIN), Ordering::Release);
             engine.inner.copies.import(saved.copies);
-            *engine.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = saved.seen;
-            engine.publish_watch(&state);
+            let mut saved_workers = saved.workers;
+            for extra in saved_workers.drain(workers.max(1).min(saved_workers.len())..) {
+                for (start, local) in extra.buckets.into_iter().filter(|(_, l)| l.dirty) {
+                    Self::merge_bucket_locked(&mut state, start, &local.bucket)?;
+                }
+            }
+            // `worker` pops from the end: the first saved worker goes to the first worker made.
+            saved_workers.reverse();
+            *engine.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = saved_workers;
         }
+        let watch: WatchSet = saved.watch.into_iter().collect();
+        *engine.inner.watch.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(watch);
         Ok(engine)
     }
 
@@ -258,10 +272,6 @@ impl TrendEngine {
             // The bucket that just closed keeps its copy counts until the next close, for
             // workers still flushing into it.
             self.inner.copies.forget_before(next - width);
-            let mut restored = self.inner.restored.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !restored.is_empty() {
-                restored.buckets.retain(|&start, _| start >= next - width);
-            }
         }
         state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
         state.window.advance(at.saturating_sub(1));
@@ -649,25 +659,33 @@ impl Worker {
         Ok(())
     }
 
-    /// The keys of this worker's de-duplication sets for the buckets it still holds, for a
-    /// checkpoint ([`TrendEngine::checkpoint`]); take them right after a [`Worker::flush`].
-    pub fn seen(&self) -> WorkerSeen {
-        debug_assert!(self.local.values().all(|l| !l.dirty), "seen is taken after a flush");
+    /// A copy of this worker's state, for a checkpoint ([`TrendEngine::checkpoint`]): its
+    /// unmerged counts, de-duplication sets and place in the stream. Taking it changes nothing.
+    pub fn state(&self) -> WorkerState {
         let buckets = self
             .local
             .iter()
             .map(|(&start, local)| {
                 let (authors, pairs) = local.pairs.keys();
-                let keys = SeenKeys {
+                let state = LocalState {
+                    bucket: local.bucket.clone(),
+                    dirty: local.dirty,
                     authors,
                     pairs,
                     contents: local.contents.keys().collect(),
                     stored: local.stored.keys().collect(),
                 };
-                (start, keys)
+                (start, state)
             })
             .collect();
-        WorkerSeen { buckets }
+        WorkerState {
+            buckets,
+            watch: self.watch.iter().map(|(&h, &t)| (h, t)).collect(),
+            since_flush: self.since_flush,
+            max_event: self.max_event,
+            newest_start: self.newest_start,
+            next_watch: self.next_watch,
+        }
     }
 
     /// Merges everything aggregated locally into the engine, moves the automatic watermark, and

@@ -1,7 +1,8 @@
-//! A checkpoint taken mid-stream and restored into a new engine goes on exactly as the engine it
-//! was taken from: same reports, same story ids, same counters (real data: `boston-west`).
+//! A checkpoint taken mid-stream, mid-bucket, with counts the worker has not merged yet, restored
+//! into a new engine goes on exactly as the engine it was taken from: same reports, story ids,
+//! counters and ring, to the byte (real data: `boston-west`).
 
-use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendQuery, Worker, WorkerSeen};
+use pulse_trends::{AnalyzedPost, TrendConfig, TrendEngine, TrendQuery, Worker};
 
 fn config() -> TrendConfig {
     TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }
@@ -59,11 +60,10 @@ fn a_restored_engine_goes_on_as_the_one_it_was_taken_from() {
     let engine = TrendEngine::new(config()).unwrap();
     let mut worker = engine.worker().manual_flush();
     let next = feed(&engine, &mut worker, before, first_close);
-    worker.flush().unwrap();
-    let blob = engine.checkpoint(worker.seen()).unwrap();
-    assert!(!worker.seen().is_empty(), "the open bucket's sets are in the checkpoint");
+    // Taken as `pulse serve` takes it: no flush, the worker's counts travel unmerged.
+    let blob = engine.checkpoint(vec![worker.state()]).unwrap();
 
-    let restored = TrendEngine::restore(config(), &blob).unwrap();
+    let restored = TrendEngine::restore(config(), &blob, 1).unwrap();
     assert_eq!(reports(&restored), reports(&engine), "restored as it was");
     let mut restored_worker = restored.worker().manual_flush();
 
@@ -82,7 +82,7 @@ fn a_restored_engine_goes_on_as_the_one_it_was_taken_from() {
 
 #[test]
 fn without_the_open_buckets_sets_the_counts_differ() {
-    // The control: restoring the ring and history but not what the workers had seen counts the
+    // The control: restoring the engine but not what its (flushed) worker had seen counts the
     // authors and texts seen before the cut again — which is why the checkpoint holds them.
     let posts = pulse_testsuite::boston_west_analyzed();
     let (before, after) = cut(posts);
@@ -92,8 +92,8 @@ fn without_the_open_buckets_sets_the_counts_differ() {
         let mut worker = engine.worker().manual_flush();
         let next = feed(&engine, &mut worker, before, first_close);
         worker.flush().unwrap();
-        let seen = if keep_sets { worker.seen() } else { WorkerSeen::default() };
-        let restored = TrendEngine::restore(config(), &engine.checkpoint(seen).unwrap()).unwrap();
+        let workers = if keep_sets { vec![worker.state()] } else { Vec::new() };
+        let restored = TrendEngine::restore(config(), &engine.checkpoint(workers).unwrap(), 1).unwrap();
         let mut worker = restored.worker().manual_flush();
         let end = feed(&restored, &mut worker, &after, next);
         worker.flush().unwrap();
@@ -108,14 +108,13 @@ fn a_checkpoint_of_another_ring_or_a_damaged_one_is_refused() {
     let engine = TrendEngine::new(config()).unwrap();
     let mut worker = engine.worker().manual_flush();
     feed(&engine, &mut worker, &pulse_testsuite::boston_west_analyzed()[..2000], i64::MAX);
-    worker.flush().unwrap();
-    let blob = engine.checkpoint(worker.seen()).unwrap();
+    let blob = engine.checkpoint(vec![worker.state()]).unwrap();
     let other = TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(60) };
-    let refused = TrendEngine::restore(other, &blob).err().expect("another bucket width");
+    let refused = TrendEngine::restore(other, &blob, 1).err().expect("another bucket width");
     assert!(refused.to_string().contains("buckets of 600 s"), "{refused}");
     let mut damaged = blob.clone();
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0x55;
-    assert!(TrendEngine::restore(config(), &damaged).is_err());
-    assert!(TrendEngine::restore(config(), &blob[..blob.len() - 1]).is_err());
+    assert!(TrendEngine::restore(config(), &damaged, 1).is_err());
+    assert!(TrendEngine::restore(config(), &blob[..blob.len() - 1], 1).is_err());
 }
