@@ -9,8 +9,8 @@ pub enum IngestError {
     /// The search index refused a post (closed or failed).
     #[error("search index: {0}")]
     Index(#[from] pulse_index::IndexError),
-    /// An ingest thread could not be started.
-    #[error("cannot start an ingest thread: {0}")]
+    /// A thread (an ingest thread, the checkpoint writer) could not be started.
+    #[error("cannot start a thread: {0}")]
     Thread(std::io::Error),
     /// An ingest thread panicked.
     #[error("an ingest thread panicked")]

@@ -149,6 +149,7 @@ impl IngestNode {
             seq: 0,
             stream: None,
             checkpoints: None,
+            writing: None,
         }
     }
 
@@ -231,6 +232,8 @@ pub struct NodeSink {
     stream: Option<(i64, Vec<String>)>,
     /// Checkpoints and when the next one is due.
     checkpoints: Option<(Checkpoints, Instant)>,
+    /// The checkpoint being encoded and written.
+    writing: Option<JoinHandle<Result<(), IngestError>>>,
 }
 
 impl NodeSink {
@@ -300,49 +303,71 @@ impl NodeSink {
         Ok(Settled { workers, release })
     }
 
-    /// Takes a checkpoint now (see [`crate::checkpoint`]); without [`Checkpoints`], nothing.
+    /// Takes a checkpoint now (see [`crate::checkpoint`]) and waits until it is on disk; without
+    /// [`Checkpoints`], nothing.
     pub fn checkpoint(&mut self) -> Result<(), IngestError> {
+        self.start_checkpoint()?;
+        self.finish_writing()
+    }
+
+    /// Takes a checkpoint: holds the ingest threads while the index commits and the engine's state
+    /// is copied, then encodes and writes the copy on a thread of its own while posts flow again
+    /// (the previous checkpoint's writing is waited for first).
+    fn start_checkpoint(&mut self) -> Result<(), IngestError> {
         if self.checkpoints.is_none() {
             return Ok(());
         }
+        self.finish_writing()?;
         let started = Instant::now();
         let Settled { workers, release } = self.settle()?;
         // Until here the threads were working through the queue; from here they wait.
         let drained = started.elapsed();
         let Some((checkpoints, due)) = &mut self.checkpoints else { return Ok(()) };
         checkpoints.index.flush()?;
-        let engine = checkpoints.engine.checkpoint(workers)?;
+        let engine = checkpoints.engine.capture(workers);
         drop(release);
+        let paused = started.elapsed() - drained;
 
         let counts = SourceCounts::of(&self.stats);
         let position = match &self.stream {
             Some((time_us, ids)) => SourcePosition::Jetstream { time_us: *time_us, ids: ids.clone() },
             None => SourcePosition::Replay(ReplayPosition { posts: self.seq, malformed: counts.malformed }),
         };
-        let written_at_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let checkpoint = Checkpoint {
-            fingerprint: checkpoints.fingerprint.clone(),
-            seq: self.seq,
-            position,
-            counts,
-            written_at_ms,
-            engine,
-        };
-        let paused = started.elapsed() - drained;
-        checkpoint::write(&checkpoints.dir, &checkpoint)
-            .map_err(|source| IngestError::Checkpoint { dir: checkpoints.dir.clone(), source })?;
+        let (fingerprint, dir, seq) = (checkpoints.fingerprint.clone(), checkpoints.dir.clone(), self.seq);
         *due = Instant::now() + checkpoints.every;
-        tracing::info!(
-            posts = self.seq,
-            engine_bytes = checkpoint.engine.len(),
-            drain_ms = drained.as_millis() as u64,
-            pause_ms = paused.as_millis() as u64,
-            took_ms = started.elapsed().as_millis() as u64,
-            "checkpoint written"
-        );
+        let write = move || {
+            let checkpoint = Checkpoint {
+                fingerprint,
+                seq,
+                position,
+                counts,
+                written_at_ms: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+                engine: engine.to_bytes()?,
+            };
+            checkpoint::write(&dir, &checkpoint).map_err(|source| IngestError::Checkpoint { dir, source })?;
+            tracing::info!(
+                posts = seq,
+                engine_bytes = checkpoint.engine.len(),
+                drain_ms = drained.as_millis() as u64,
+                pause_ms = paused.as_millis() as u64,
+                took_ms = started.elapsed().as_millis() as u64,
+                "checkpoint written"
+            );
+            Ok(())
+        };
+        let writer = std::thread::Builder::new().name("checkpoint".into()).spawn(write).map_err(IngestError::Thread)?;
+        self.writing = Some(writer);
         Ok(())
+    }
+
+    /// Waits for the checkpoint being written, if any; its error, if it failed.
+    fn finish_writing(&mut self) -> Result<(), IngestError> {
+        match self.writing.take() {
+            Some(writer) => writer.join().unwrap_or(Err(IngestError::Panicked)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -356,7 +381,7 @@ impl Sink for NodeSink {
         {
             // A failed checkpoint leaves the last one in place; the next is tried an interval on.
             *due = Instant::now() + checkpoints.every;
-            if let Err(error) = self.checkpoint() {
+            if let Err(error) = self.start_checkpoint() {
                 tracing::error!(%error, "checkpoint failed");
             }
         }

@@ -77,3 +77,14 @@ pub(crate) struct EngineCheckpoint {
 impl Persist for EngineCheckpoint {
     const KIND: u8 = kind::USER_START + 1;
 }
+
+/// A copy of an engine's state taken for a checkpoint ([`crate::TrendEngine::capture`]), not yet
+/// encoded.
+pub struct EngineCapture(pub(crate) EngineCheckpoint);
+
+impl EngineCapture {
+    /// The blob [`crate::TrendEngine::restore`] reads.
+    pub fn to_bytes(&self) -> crate::Result<Vec<u8>> {
+        Ok(self.0.to_bytes()?)
+    }
+}

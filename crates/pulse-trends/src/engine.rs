@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::bucket::{MAX_SAMPLES, TopicDetail, TrendBucket};
-use crate::checkpoint::{EngineCheckpoint, LocalState, WorkerState};
+use crate::checkpoint::{EngineCapture, EngineCheckpoint, LocalState, WorkerState};
 use crate::config::TrendConfig;
 use crate::copies::{self, CopyCounts, TextCopies};
 use crate::error::{Result, TrendError};
@@ -166,9 +166,16 @@ impl TrendEngine {
     /// are every worker's [`Worker::state`]. No worker may ingest or flush between those and
     /// this call.
     pub fn checkpoint(&self, workers: Vec<WorkerState>) -> Result<Vec<u8>> {
+        self.capture(workers).to_bytes()
+    }
+
+    /// Like [`TrendEngine::checkpoint`], but only copies the state: the copy can be encoded
+    /// ([`EngineCapture::to_bytes`]) while the workers go on, so they wait for a copy, not for
+    /// the encoding and the disk.
+    pub fn capture(&self, workers: Vec<WorkerState>) -> EngineCapture {
         let state = self.read();
         let c = &self.inner.counters;
-        let checkpoint = EngineCheckpoint {
+        EngineCapture(EngineCheckpoint {
             window: state.window.clone(),
             closed_through: state.closed_through,
             first_start: state.first_start,
@@ -181,8 +188,7 @@ impl TrendEngine {
             copies: self.inner.copies.export(),
             watch: self.watch_set().iter().map(|(&h, &t)| (h, t)).collect(),
             workers,
-        };
-        Ok(checkpoint.to_bytes()?)
+        })
     }
 
     /// An engine with `config` in the state a [`TrendEngine::checkpoint`] blob holds, whose next

@@ -121,7 +121,7 @@ mod track;
 mod trending;
 
 pub use bucket::{TopicDetail, TrendBucket};
-pub use checkpoint::WorkerState;
+pub use checkpoint::{EngineCapture, WorkerState};
 pub use config::{TrendConfig, TrendSettings};
 pub use engine::{EngineMetrics, TrendEngine, Worker};
 pub use error::{Result, TrendError};
