@@ -400,15 +400,16 @@ def check_embedded_mode() -> None:
         assert cache.startswith(state_dir.rstrip("/") + "/"), f"{label}: PULSE_CACHE_DIR {cache!r} is not on the claim"
         svc = r.named("Service", d["metadata"]["name"].removesuffix("-serve"))
         assert selects(svc["spec"]["selector"], pod_labels(d)), f"{label}: the Service does not select the serve pod"
-    # The replay settings, and the live source when set, reach [serve].
+    # The replay settings, the checkpoint interval, and the live source when set, reach [serve].
     serve = rendered("embedded-all-on").config()["serve"]
     want = {"replay": ["boston-west", "crisislex-t6"], "speed": 600.5, "loop": 2, "workers": 2,
-            "jetstream": "wss://jetstream.example.com/subscribe"}
+            "jetstream": "wss://jetstream.example.com/subscribe", "checkpoint_interval": "2m"}
     assert serve == want, serve
     serve = rendered("embedded").config()["serve"]
     assert "jetstream" not in serve, "jetstream: \"\" must leave the key out (a replay)"
     assert serve["speed"] == 3600.0 and isinstance(serve["speed"], float), f"speed {serve['speed']!r} not a float"
     assert "workers" not in serve, "workers: 0 must leave the key out (one per core)"
+    assert serve["checkpoint_interval"] == "30s", f"checkpoint_interval {serve['checkpoint_interval']!r}"
     # Persistence off: an emptyDir, no claim. An existing claim: used, none created.
     r = Render({"mode": "embedded", "embedded": {"persistence": {"enabled": False}}})
     assert not r.kind("PersistentVolumeClaim"), "persistence.enabled=false still renders a claim"

@@ -95,6 +95,10 @@
 //! **Snapshots.** [`TrendEngine::snapshot`] / [`TrendEngine::merge_snapshot`] (whole ring) and
 //! [`TrendEngine::snapshot_bucket`] / [`TrendEngine::merge_bucket`] (one bucket): baselines and
 //! trend states are derived, so they are rebuilt from the merged ring.
+//!
+//! **Checkpoints.** [`TrendEngine::checkpoint`] / [`TrendEngine::restore`]: everything, derived
+//! state and the workers' unmerged counts included, so a restored engine goes on exactly as the
+//! one it was taken from ([`checkpoint`]).
 
 pub mod authors;
 mod baseline;

@@ -100,6 +100,7 @@ workers = {{ int64 $v.embedded.workers }}
 {{- if $v.embedded.jetstream }}
 jetstream = {{ toJson $v.embedded.jetstream }}
 {{- end }}
+checkpoint_interval = {{ toJson $v.embedded.checkpointInterval }}
 {{- end }}
 
 [http]
