@@ -16,6 +16,9 @@
 //!    language one of its own or two shared ones, more than English has; for the scripts without lists
 //!    (zh, ja, ko, hi, vi) when the text has at least 4 non-ASCII letters. Else the language
 //!    with exclusive stopwords wins when there is one, and `und` otherwise.
+//! 4. A short text (< [`LONG_LETTERS`] letters) found to be another language than English in 1 or
+//!    3 is `und` when it has at least as many words of VADER's English lexicon as stopwords of
+//!    that language that English does not share (`english_words_outweigh`).
 //!
 //! The confidence threshold is thus evidence-based rather than a probability. `tests/lang.rs`
 //! measures it on real tweets (English VADER tweets, Spanish/Italian/Portuguese/Tagalog crisis
@@ -82,7 +85,7 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
         .unwrap_or((0, 0));
     let others: u16 = exclusive.iter().sum::<u16>() - best_count;
     if best_count >= 2 && others == 0 {
-        return STOPWORD_LANGS[best];
+        return english_words_outweigh(STOPWORD_LANGS[best], letters, tokens);
     }
     if letters < MIN_LETTERS {
         return "und";
@@ -100,7 +103,7 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
     let (most, most_count) =
         any.iter().enumerate().max_by_key(|&(i, n)| (*n, std::cmp::Reverse(i))).map_or((0, 0), |(i, n)| (i, *n));
     let most_is_unique = any.iter().filter(|&&n| n == most_count).count() == 1;
-    match Stopwords::lang_bit(code) {
+    let verdict = match Stopwords::lang_bit(code) {
         Some(bit) => {
             let i = bit.trailing_zeros() as usize;
             if most_is_unique && most_count > any[i] && most_count >= 2 {
@@ -118,7 +121,36 @@ pub fn detect(text: &str, tokens: &Tokens, buf: &mut String) -> &'static str {
         }
         None if non_ascii_letters >= 4 => code,
         None => "und",
+    };
+    match Stopwords::lang_bit(verdict) {
+        Some(_) => english_words_outweigh(verdict, letters, tokens),
+        None => verdict,
     }
+}
+
+/// `lang`, unless the text is short and has as many words of VADER's English lexicon (of three
+/// letters or more, not stopwords of any language) as stopwords of `lang` that English does not
+/// share: then `und`, which is scored. Short English is often decided by one or two words that are
+/// stopwords elsewhere ("Give 'em hell" reads as Portuguese on `em`, "Bad chi everywhere" as
+/// Italian on `chi`), while the words that carry its meaning ("hell", "bad") are English words
+/// people rated; a short Spanish text has more Spanish stopwords than that ("Que terrible lo que
+/// pasó…").
+fn english_words_outweigh(lang: &'static str, letters: usize, tokens: &Tokens) -> &'static str {
+    let (Some(own_bit), Some(en_bit)) = (Stopwords::lang_bit(lang), Stopwords::lang_bit("en")) else { return lang };
+    if lang == "en" || letters >= LONG_LETTERS {
+        return lang;
+    }
+    let vader = crate::vader::Vader::shared();
+    let (mut own, mut english) = (0usize, 0usize);
+    for t in tokens.as_slice().iter().filter(|t| t.kind == TokenKind::Word) {
+        let stop = t.stop & !SOCIAL_BIT;
+        if stop & own_bit != 0 && stop & en_bit == 0 {
+            own += 1;
+        } else if stop == 0 && t.ascii && t.letters >= 3 && vader.in_lexicon(tokens.norm(t)) {
+            english += 1;
+        }
+    }
+    if english >= own.max(1) { "und" } else { lang }
 }
 
 /// Whether the text backs the model's language `i`. English: any of its stopwords, or a long text
@@ -162,5 +194,11 @@ mod tests {
         for text in ["Nervous as hell!", "Steve Jobs resigns as Apple CEO", "Yay progress! \\o/"] {
             assert!(matches!(lang(text), "en" | "und"), "{text}: {}", lang(text));
         }
+        // Nor is short English whose one foreign stopword is outweighed by English rated words.
+        for text in ["Give 'em hell, give 'em hell, give 'em hell!", "Bad chi everywhere.", "yaaaay! Im so excited!"] {
+            assert_eq!(lang(text), "und", "{text}");
+        }
+        // A short text in another language with a word English also rates stays that language.
+        assert_eq!(lang("Que terrible lo que pasó en la refinería"), "es");
     }
 }

@@ -617,6 +617,11 @@ impl Vader {
         SHARED.get_or_init(Vader::new)
     }
 
+    /// Whether lower-case `word` is in VADER's word lexicon (a word English speakers rated).
+    pub fn in_lexicon(&self, word: &str) -> bool {
+        Key::new(word.as_bytes()).and_then(|key| self.table.get(&key)).is_some_and(|e| e.in_lexicon())
+    }
+
     /// Plain VADER scores of `text`, equal to Python `vaderSentiment` 3.3.2
     /// `SentimentIntensityAnalyzer().polarity_scores(text)`. Uses a thread-local scratch.
     pub fn polarity_scores(&self, text: &str) -> Sentiment {

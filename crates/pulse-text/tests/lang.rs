@@ -24,13 +24,19 @@ fn share(s: &HashMap<String, f64>, lang: &str) -> f64 {
 fn english_tweets_are_english_or_und() {
     let texts: Vec<String> = pulse_testsuite::eval::vader_tweets().into_iter().map(|t| t.1).collect();
     let s = shares(&texts);
-    println!("VADER tweets: en {:.3}, und {:.3}", share(&s, "en"), share(&s, "und"));
-    // Measured: en 0.898, und 0.099; 14 of 4,200 (0.33 %) read as another language, 5 of them
-    // rightly (Turkish, Dutch, Spanish tweets in the set), the rest on one exclusive stopword
-    // ("Give 'em hell" as Portuguese, "Im so excited" as German).
-    assert!(share(&s, "en") >= 0.88, "{s:?}");
     let other = 1.0 - share(&s, "en") - share(&s, "und");
-    assert!(other <= 0.004, "{:.4} of the English tweets get no sentiment: {s:?}", other);
+    println!(
+        "VADER tweets: en {:.3}, und {:.3}, another language {:.4} ({} tweets)",
+        share(&s, "en"),
+        share(&s, "und"),
+        other,
+        (other * texts.len() as f64).round()
+    );
+    // Measured: en 0.898, und 0.100; 7 of 4,200 (0.17 %) read as another language, 4 of them
+    // rightly (Turkish, Dutch and Spanish tweets in the set), 2 English with a Spanish phrase in
+    // them, and "I'm honored. Pound pa pa pound pound." (Tagalog `pa`).
+    assert!(share(&s, "en") >= 0.88, "{s:?}");
+    assert!(other <= 0.002, "{:.4} of the English tweets get no sentiment: {s:?}", other);
 }
 
 #[test]
