@@ -49,6 +49,7 @@ pub struct Metrics {
     index_commits: Counter,
     index_errors: Counter,
     index_lost: Counter,
+    index_deleted: Counter,
     index_up: Gauge,
     connections_open: Gauge,
     connections_refused: Counter,
@@ -127,6 +128,12 @@ impl Default for Metrics {
             "Posts not made searchable because the index writer was down or failed before committing them",
             index_lost.clone(),
         );
+        let index_deleted = Counter::default();
+        registry.register(
+            "index_posts_deleted",
+            "Posts removed from search because their authors deleted them (live sources)",
+            index_deleted.clone(),
+        );
         let index_up = Gauge::default();
         registry.register(
             "index_writer_up",
@@ -165,6 +172,7 @@ impl Default for Metrics {
             index_commits,
             index_errors,
             index_lost,
+            index_deleted,
             index_up,
             connections_open,
             connections_refused,
@@ -212,6 +220,7 @@ impl Metrics {
         raise(&self.index_commits, index.commits);
         raise(&self.index_errors, index.errors);
         raise(&self.index_lost, index.lost);
+        raise(&self.index_deleted, index.deleted);
         self.index_up.set(i64::from(index.writer_down.is_none()));
         for (outcome, count) in [("dropped", &pipeline.source_dropped), ("duplicate", &pipeline.source_duplicates)] {
             raise(

@@ -113,6 +113,73 @@ fn a_restarted_live_server_goes_on_after_its_checkpoint_and_counts_nothing_twice
 }
 
 #[test]
+fn a_post_its_author_deletes_leaves_search_and_the_story() {
+    // The stream, then its authors delete half of the flood reports (Jetstream's delete commits).
+    let mut frames = frames();
+    let mut deleted = std::collections::HashSet::new();
+    let mut time_us: i64 = 1_900_000_000_000_000;
+    for frame in frames.clone() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&frame) else { continue };
+        let text = event["commit"]["record"]["text"].as_str().unwrap_or_default();
+        let (did, rkey) = (event["did"].as_str().unwrap(), event["commit"]["rkey"].as_str().unwrap_or_default());
+        if text.starts_with("#floodwarning") && rkey.ends_with(['0', '2', '4', '6', '8']) {
+            time_us += 1;
+            deleted.insert(format!("at://{did}/app.bsky.feed.post/{rkey}"));
+            frames.push(
+                serde_json::json!({"did": did, "time_us": time_us, "kind": "commit",
+                                   "commit": {"rev": "r", "operation": "delete", "collection": "app.bsky.feed.post", "rkey": rkey}})
+                .to_string(),
+            );
+        }
+    }
+    let url = serve(frames, Arc::new(AtomicBool::new(true)));
+    let dir = tempfile::tempdir().unwrap();
+    let server = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_pulse"))
+            .args(["serve", "--jetstream", &url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
+            .args(["--state-dir", dir.path().join("state").to_str().unwrap()]),
+    );
+    let base = server.base();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(&base, "pulse_index_posts_deleted_total") != Some(deleted.len() as u64) {
+        assert!(
+            Instant::now() < deadline,
+            "deletions not applied: {:?}",
+            metric(&base, "pulse_index_posts_deleted_total")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Search: only the reports that were kept (after the commit that applies the deletions).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let kept = loop {
+        let (_, body) = get(&format!("{base}/v1/search?q=river%20bridge&limit=100"));
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let ids: Vec<String> =
+            page["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect();
+        if ids.iter().all(|id| !deleted.contains(id)) && !ids.is_empty() {
+            break page["total"].as_u64().unwrap();
+        }
+        assert!(Instant::now() < deadline, "a deleted post is still searchable: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(kept, 360 - deleted.len() as u64, "the other reports stay");
+    // The story is still there, told by posts that were not deleted; its counts stay.
+    let (_, body) = get(&format!("{base}/v1/stories"));
+    let stories: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let story = stories["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["terms"].as_array().unwrap().iter().any(|t| t == "#floodwarning"))
+        .expect("the flood story");
+    let shown: Vec<&str> = std::iter::once(&story["headline_post"])
+        .chain(story["summary"].as_array().unwrap())
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert!(!shown.is_empty() && shown.iter().all(|id| !deleted.contains(*id)), "{story}");
+}
+
+#[test]
 fn record_captures_the_events_as_they_came_and_replay_reads_them_back() {
     let frames = frames();
     let url = serve(frames.clone(), Arc::new(AtomicBool::new(true)));

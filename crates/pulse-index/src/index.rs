@@ -146,6 +146,8 @@ pub struct IndexStats {
     /// Posts that could not be indexed: received while the writer was down, or added to a
     /// writer that failed before committing them.
     pub lost: u64,
+    /// Deletions by authors applied since start ([`SearchIndex::delete_post`]).
+    pub deleted: u64,
     /// Newest event time seen (capped at wall clock + `max_future_secs`).
     pub watermark: Option<DateTime<Utc>>,
     /// Posts older than this are deleted (retention); `None` without retention.
@@ -264,6 +266,12 @@ impl SearchIndex {
     /// Blocks until done; meant for tests and batch loads, the commit policy does it otherwise.
     pub fn flush(&self) -> Result<()> {
         self.sender.flush()
+    }
+
+    /// Deletes the post `id` because its author deleted it; searchable no more after the next
+    /// commit (within the commit interval).
+    pub fn delete_post(&self, id: &str) -> Result<()> {
+        self.sender.delete(id)
     }
 
     /// Deletes every post numbered ([`crate::IndexPost::seq`]) after `seq` and commits: what a process
@@ -454,6 +462,7 @@ impl SearchIndex {
             last_error: state.last_error,
             writer_down: state.writer_down,
             lost: load(&self.shared.lost),
+            deleted: load(&self.shared.deleted),
             watermark: time(state.watermark_ms),
             retention_cutoff: time(state.cutoff_ms),
         }

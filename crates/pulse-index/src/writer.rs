@@ -14,7 +14,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Term};
 use crate::config::IndexConfig;
 use crate::error::{IndexError, Result};
 use crate::post::IndexPost;
-use crate::schema::{Fields, to_tantivy_time};
+use crate::schema::{Fields, id_hash, to_tantivy_time};
 
 /// Why [`IndexSender::try_send`] did not queue a post; the post is handed back.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,8 @@ pub(crate) enum Msg {
     Flush(flume::Sender<Result<()>>),
     /// Delete every post numbered after this, commit, then answer.
     ForgetAfter(u64, flume::Sender<Result<()>>),
+    /// Delete the post with this id (with the next commit).
+    Delete(String),
     /// Drain the queue, commit, wait for merges, answer and stop.
     Shutdown(flume::Sender<Result<()>>),
 }
@@ -79,6 +81,12 @@ impl IndexSender {
         self.tx.len()
     }
 
+    /// Deletes the post `id` (its author deleted it), with the next commit. Posts sent before this
+    /// call are deleted; one sent after it with the same id is not.
+    pub fn delete(&self, id: &str) -> Result<()> {
+        self.tx.send(Msg::Delete(id.to_owned())).map_err(|_| IndexError::Closed)
+    }
+
     /// Commits everything sent before this call and makes it searchable; blocks until done.
     pub fn flush(&self) -> Result<()> {
         let (ack, done) = flume::bounded(1);
@@ -95,6 +103,7 @@ pub(crate) struct Shared {
     pub commits: AtomicU64,
     pub errors: AtomicU64,
     pub lost: AtomicU64,
+    pub deleted: AtomicU64,
     pub state: Mutex<WriterState>,
 }
 
@@ -147,6 +156,8 @@ pub(crate) struct Worker {
     cutoff_ms: Option<i64>,
     /// The cutoff of the last delete query sent to tantivy.
     deleted_before_ms: Option<i64>,
+    /// Posts deleted by their authors lately: one that arrives after its deletion is not indexed.
+    deleted: pulse_core::deleted::Deleted,
 }
 
 impl Worker {
@@ -173,6 +184,7 @@ impl Worker {
             watermark_ms: None,
             cutoff_ms: None,
             deleted_before_ms: None,
+            deleted: pulse_core::deleted::Deleted::default(),
         }
     }
 
@@ -204,11 +216,13 @@ impl Worker {
                 Ok(Msg::ForgetAfter(seq, ack)) => {
                     let _ = ack.send(self.forget_after(seq).and_then(|()| self.commit()));
                 }
+                Ok(Msg::Delete(id)) => self.delete(&id),
                 Ok(Msg::Shutdown(ack)) => {
                     // Everything queued before (or racing with) the shutdown is still indexed.
                     while let Ok(msg) = self.rx.try_recv() {
                         match msg {
                             Msg::Post(post) => self.add(&post),
+                            Msg::Delete(id) => self.delete(&id),
                             Msg::Flush(other) | Msg::ForgetAfter(_, other) | Msg::Shutdown(other) => {
                                 let _ = other.send(Err(IndexError::Closed));
                             }
@@ -252,6 +266,9 @@ impl Worker {
                 return;
             }
         }
+        if !self.deleted.is_empty() && self.deleted.contains(id_hash(&item.post.id)) {
+            return;
+        }
         let Some(writer) = &self.writer else {
             self.shared.lost.fetch_add(1, Ordering::Relaxed);
             return;
@@ -284,6 +301,22 @@ impl Worker {
         writer.delete_query(Box::new(RangeQuery::new(Bound::Unbounded, Bound::Excluded(upper))))?;
         self.deleted_before_ms = Some(cutoff);
         Ok(())
+    }
+
+    /// Sends a delete for the post `id`, which the next commit applies (the commit is due within
+    /// the commit interval, as for an added post).
+    fn delete(&mut self, id: &str) {
+        self.deleted.insert(id_hash(id));
+        let Some(writer) = &self.writer else { return };
+        let term = Term::from_field_u64(self.fields.id_hash, id_hash(id));
+        let query = RangeQuery::new(Bound::Included(term.clone()), Bound::Included(term));
+        if let Err(e) = writer.delete_query(Box::new(query)) {
+            self.record_error(&format!("deleting post {id}: {e}"));
+            return;
+        }
+        self.shared.deleted.fetch_add(1, Ordering::Relaxed);
+        self.pending += 1;
+        self.first_pending.get_or_insert_with(Instant::now);
     }
 
     /// Sends a delete for every post numbered after `seq`.

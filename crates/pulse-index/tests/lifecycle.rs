@@ -77,6 +77,24 @@ fn a_reopened_index_forgets_the_posts_numbered_after_a_checkpoint() {
 }
 
 #[test]
+fn a_post_its_author_deleted_is_searchable_no_more() {
+    let index = SearchIndex::in_ram(IndexConfig::small()).unwrap();
+    let posts = &pulse_testsuite::boston_index_posts()[..300];
+    let sender = index.sender();
+    for post in posts {
+        sender.send(post.clone()).unwrap();
+    }
+    let gone = &posts[150].post;
+    index.delete_post(&gone.id).unwrap();
+    index.delete_post("at://did:plc:nobody/app.bsky.feed.post/none").unwrap();
+    index.flush().unwrap();
+    let stats = index.stats();
+    assert_eq!((stats.num_docs, stats.deleted), (299, 2), "one post removed; both deletions counted");
+    let page = index.search(&SearchRequest::new(format!("\"{}\"", gone.text.replace('"', " ")))).unwrap();
+    assert!(page.hits.iter().all(|h| h.id != gone.id), "{:?}", page.hits);
+}
+
+#[test]
 fn posts_become_searchable_within_the_commit_interval_without_flush() {
     let config = IndexConfig { commit_interval_ms: 300, ..IndexConfig::small() };
     let index = SearchIndex::in_ram(config).unwrap();

@@ -17,7 +17,9 @@
 //!
 //! Events are decoded with the file reader's mapping (`pulse_core`'s Jetstream reader), so a
 //! recording replays into the same posts (replies, quotes, `langs`). Only `commit` events that
-//! create an `app.bsky.feed.post` become posts; the others are counted as skipped.
+//! create an `app.bsky.feed.post` become posts; those that delete one are handed on as
+//! [`Item::Delete`] (a service built on the firehose must remove what its authors delete); the
+//! others are counted as skipped.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
@@ -114,8 +116,10 @@ pub struct JetstreamStats {
     pub frames: AtomicU64,
     /// Posts handed on (in raw mode, frames handed on).
     pub posts: AtomicU64,
-    /// Well-formed events that are not new posts.
+    /// Well-formed events that are neither new posts nor deletions of posts.
     pub skipped: AtomicU64,
+    /// Post deletions handed on.
+    pub deletes: AtomicU64,
     /// Frames that are not Jetstream events.
     pub malformed: AtomicU64,
     /// Posts seen before (replayed by a resume), dropped.
@@ -138,6 +142,14 @@ pub enum Item {
     },
     /// A frame that is not a Jetstream event, with where it came from.
     Malformed(Malformed),
+    /// A post was deleted by its author: remove it wherever it is shown (Bluesky's developer
+    /// guidelines require it).
+    Delete {
+        /// The deleted post's id (as its [`Item::Post`] had it).
+        id: String,
+        /// The delete event's `time_us`.
+        time_us: i64,
+    },
     /// An event's frame as received ([`JetstreamConfig::raw`]).
     Raw(String),
 }
@@ -273,6 +285,11 @@ impl Client {
         };
         if event.time_us > 0 {
             self.stats.cursor.fetch_max(event.time_us, Ordering::Relaxed);
+        }
+        if let Some(id) = event.deleted {
+            let handed_on = self.hand_on(Item::Delete { id, time_us: event.time_us }, false);
+            self.stats.deletes.fetch_add(1, Ordering::Relaxed);
+            return handed_on;
         }
         let Some(post) = event.post else {
             self.stats.skipped.fetch_add(1, Ordering::Relaxed);

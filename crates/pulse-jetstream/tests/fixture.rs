@@ -122,6 +122,7 @@ fn collect(
             Ok(Item::Post { post, .. }) => got.push(*post),
             Ok(Item::Malformed(m)) => bad.push(m),
             Ok(Item::Raw(frame)) => panic!("a raw frame from a client not asked for them: {frame}"),
+            Ok(Item::Delete { .. }) => {}
             Err(_) => {}
         }
     }
@@ -163,8 +164,27 @@ async fn posts_arrive_in_order_and_other_events_are_counted_and_skipped() {
     assert_eq!(stats.frames.load(Ordering::Acquire), 90);
     assert_eq!(stats.malformed.load(Ordering::Relaxed), 1);
     assert_eq!(stats.posts.load(Ordering::Relaxed), expected.len() as u64);
-    assert_eq!(stats.skipped.load(Ordering::Relaxed), 90 - 1 - expected.len() as u64);
+    // Events 5, 14, … 86 delete a post: handed on, not skipped.
+    assert_eq!(stats.deletes.load(Ordering::Relaxed), 10);
+    assert_eq!(stats.skipped.load(Ordering::Relaxed), 90 - 1 - 10 - expected.len() as u64);
     assert_eq!((stats.duplicates.load(Ordering::Relaxed), stats.dropped.load(Ordering::Relaxed)), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_post_is_handed_on_as_a_delete_with_the_posts_id() {
+    let (url, _) = serve(fixture(6), None).await;
+    let jetstream = Jetstream::start(JetstreamConfig::new(url), &tokio::runtime::Handle::current());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let delete = tokio::task::block_in_place(|| {
+        loop {
+            assert!(Instant::now() < deadline, "no delete");
+            if let Ok(Item::Delete { id, time_us }) = jetstream.items.recv_timeout(Duration::from_millis(50)) {
+                break (id, time_us);
+            }
+        }
+    });
+    // Event 5 deletes the post `gone` of author 5.
+    assert_eq!(delete, ("at://did:plc:author5/app.bsky.feed.post/gone".to_string(), fixture(6)[5].0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

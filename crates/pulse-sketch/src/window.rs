@@ -112,6 +112,11 @@ impl<T: Mergeable + Clone> Window<T> {
         self.buckets.iter().map(|(&s, b)| (s, b))
     }
 
+    /// Open buckets in time order, to change.
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (i64, &mut T)> + '_ {
+        self.buckets.iter_mut().map(|(&s, b)| (s, b))
+    }
+
     /// Moves the watermark forward to `watermark` (never back) and returns the buckets that left
     /// the ring, oldest first.
     pub fn advance(&mut self, watermark: i64) -> Vec<(i64, T)> {

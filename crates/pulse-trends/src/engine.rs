@@ -56,6 +56,11 @@ pub(crate) struct Inner {
     /// A restored engine's workers' states, each handed to the next worker it makes
     /// ([`crate::checkpoint`]).
     restored: Mutex<Vec<WorkerState>>,
+    /// Posts deleted by their authors lately ([`TrendEngine::forget_posts`]): a text of one that a
+    /// worker merges after the deletion is dropped.
+    deleted: Mutex<pulse_core::deleted::Deleted>,
+    /// Whether `deleted` holds anything (read on every flush, without the lock).
+    any_deleted: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -111,6 +116,8 @@ impl TrendEngine {
                 counters: Counters::default(),
                 copies: TextCopies::default(),
                 restored: Mutex::new(Vec::new()),
+                deleted: Mutex::new(pulse_core::deleted::Deleted::default()),
+                any_deleted: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -282,6 +289,28 @@ impl TrendEngine {
         state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
         state.window.advance(at.saturating_sub(1));
         self.publish_watch(state);
+    }
+
+    /// Forgets the texts of the posts `ids` (their authors deleted them) wherever the engine keeps
+    /// texts — the stored texts that story headlines and summaries are drawn from; the number
+    /// forgotten. Counts stay: they hold no text. One pass over the ring for all of `ids`, under
+    /// the write lock: give it the deletions of a while at once.
+    pub fn forget_posts(&self, ids: &rustc_hash::FxHashSet<String>) -> usize {
+        {
+            let mut deleted = self.inner.deleted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for id in ids {
+                deleted.insert(hash_key(id));
+            }
+            self.inner.any_deleted.store(true, Ordering::Release);
+        }
+        let mut state = self.write();
+        let mut forgotten = 0;
+        for (_, bucket) in state.window.iter_mut() {
+            let before = bucket.texts.len();
+            bucket.texts.retain(|_, text| !ids.contains(&text.id));
+            forgotten += before - bucket.texts.len();
+        }
+        forgotten
     }
 
     /// Counters for metrics.
@@ -715,6 +744,11 @@ impl Worker {
                 // sketch's insert buffer, and merging reads that buffer anyway; the shared side
                 // counts after merging.
                 let b = &mut local.bucket;
+                if inner.any_deleted.load(Ordering::Acquire) {
+                    // A post deleted before its text got here: the text is not kept.
+                    let deleted = inner.deleted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    b.texts.retain(|_, text| !deleted.contains(hash_key(&text.id)));
+                }
                 ingested += b.posts + b.duplicates;
                 duplicates += b.duplicates;
                 let late = closed.is_some_and(|c| start + inner.config.bucket_secs <= c);

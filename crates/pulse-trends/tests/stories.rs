@@ -102,3 +102,29 @@ fn a_story_keeps_its_id_while_its_terms_churn() {
     // ...while its terms changed.
     assert_ne!(west.first().unwrap().1, west.last().unwrap().1);
 }
+
+#[test]
+fn a_deleted_post_no_longer_heads_or_summarises_a_story() {
+    let (_, analyzed) = posts();
+    let engine = TrendEngine::new(TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }).unwrap();
+    let mut worker = engine.worker();
+    let until = at("2013-04-15T21:00:00Z");
+    for post in analyzed.iter().take_while(|p| p.created_at < until) {
+        worker.ingest(post).unwrap();
+    }
+    worker.flush().unwrap();
+    engine.advance_watermark(until);
+    let query = TrendQuery { as_of: Some(until), limit: Some(10), ..Default::default() };
+    let shown = |report: &Report| -> HashSet<String> {
+        report.stories.iter().flat_map(|s| s.headline_post.iter().chain(&s.summary)).map(|p| p.id.clone()).collect()
+    };
+    let before = engine.report(&query);
+    let headline = before.stories[0].headline_post.clone().expect("the Boston story has a headline post");
+    let ids: rustc_hash::FxHashSet<String> = [headline.id.clone()].into_iter().collect();
+    assert_eq!(engine.forget_posts(&ids), 1, "its text was kept once");
+    let after = engine.report(&query);
+    assert!(!shown(&after).contains(&headline.id), "the deleted post is still shown");
+    assert_eq!(after.stories[0].id, before.stories[0].id, "the story stays, told by other posts");
+    assert_ne!(after.stories[0].headline, before.stories[0].headline);
+    assert_eq!(after.stories[0].posts, before.stories[0].posts, "counts hold no text and stay");
+}

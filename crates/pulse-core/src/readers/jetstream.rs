@@ -26,6 +26,8 @@ pub struct JetstreamEvent {
     pub time_us: i64,
     /// The new post, or `None` for any other event (identity, account, update, delete, like …).
     pub post: Option<Post>,
+    /// The id of the post a `delete` commit removes (the id its create was given).
+    pub deleted: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,8 +84,18 @@ pub(crate) fn decode(line: &[u8]) -> Result<Option<Post>, String> {
 pub fn decode_event(line: &[u8]) -> Result<JetstreamEvent, String> {
     let event: Event = serde_json::from_slice(line).map_err(|e| format!("not a Jetstream event: {e}"))?;
     let time_us = event.time_us;
+    let deleted = event
+        .commit
+        .as_ref()
+        .filter(|c| event.kind == "commit" && c.collection == "app.bsky.feed.post" && c.operation == "delete")
+        .map(|c| post_id(&event.did, &c.rkey));
     let post = post_of(event)?;
-    Ok(JetstreamEvent { time_us, post })
+    Ok(JetstreamEvent { time_us, post, deleted })
+}
+
+/// The id of the post `rkey` of `did`: its AT URI.
+fn post_id(did: &str, rkey: &str) -> String {
+    format!("at://{did}/app.bsky.feed.post/{rkey}")
 }
 
 fn post_of(event: Event) -> Result<Option<Post>, String> {
@@ -98,7 +110,7 @@ fn post_of(event: Event) -> Result<Option<Post>, String> {
     let created_at = DateTime::parse_from_rfc3339(&record.created_at)
         .map_err(|e| format!("createdAt {:?} is not RFC 3339: {e}", record.created_at))?
         .with_timezone(&Utc);
-    let id = format!("at://{}/app.bsky.feed.post/{}", event.did, commit.rkey);
+    let id = post_id(&event.did, &commit.rkey);
     let url = format!("https://bsky.app/profile/{}/post/{}", event.did, commit.rkey);
     let mut post = Post::new(id, created_at, event.did, record.text, "bluesky");
     post.lang = record.langs.into_iter().next();
@@ -130,5 +142,9 @@ mod tests {
         let like = br#"{"did":"did:plc:abc","time_us":1,"kind":"commit","commit":{"rev":"r","operation":"create","collection":"app.bsky.feed.like","rkey":"3k"}}"#;
         assert_eq!(decode(like).unwrap(), None);
         assert!(decode(br#"{"did":1}"#).unwrap_err().starts_with("not a Jetstream event"));
+        let delete = br#"{"did":"did:plc:abc","time_us":2,"kind":"commit","commit":{"rev":"r","operation":"delete","collection":"app.bsky.feed.post","rkey":"3k"}}"#;
+        let event = decode_event(delete).unwrap();
+        assert_eq!((event.post, event.deleted.as_deref()), (None, Some("at://did:plc:abc/app.bsky.feed.post/3k")));
+        assert_eq!(decode_event(like).unwrap().deleted, None);
     }
 }
