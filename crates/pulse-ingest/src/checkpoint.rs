@@ -3,8 +3,9 @@
 //! checkpoint left off.
 //!
 //! A checkpoint is taken at a barrier ([`crate::IngestNode`]'s sink stops handing on posts, every
-//! ingest thread flushes, the index commits): everything numbered up to [`Checkpoint::seq`] is
-//! counted and committed, nothing after it is counted. Posts the index committed after the
+//! ingest thread works through its queue and hands over a copy of its engine worker's state, the
+//! index commits): everything numbered up to [`Checkpoint::seq`] is counted and committed, nothing
+//! after it is counted. Posts the index committed after the
 //! checkpoint (it commits every second) are deleted on restore
 //! ([`pulse_index::SearchIndex::forget_after`]) and come again from the source, which resumes at
 //! [`Checkpoint::position`]: nothing is counted twice, and a crash loses only what the source
