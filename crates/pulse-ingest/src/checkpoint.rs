@@ -125,14 +125,29 @@ pub fn load(dir: &Path, fingerprint: &str) -> std::io::Result<Loaded> {
     };
     let (tag, reason) = match Checkpoint::from_bytes(&bytes) {
         Ok(checkpoint) if checkpoint.fingerprint == fingerprint => return Ok(Loaded::Resume(Box::new(checkpoint))),
-        Ok(checkpoint) => (
-            "other-run",
-            format!("it is of another run (taken with {}; this run is {fingerprint})", checkpoint.fingerprint),
-        ),
+        Ok(checkpoint) => {
+            ("other-run", format!("it is of another run ({})", differences(&checkpoint.fingerprint, fingerprint)))
+        }
         Err(e) => ("unreadable", format!("it cannot be read: {e}")),
     };
     let moved_to = set_aside(&path, tag)?;
     Ok(Loaded::SetAside { reason, moved_to })
+}
+
+/// What differs between two fingerprints, part by part (parts are separated by `; `): `then` for
+/// the checkpoint's, `now` for this run's.
+fn differences(then: &str, now: &str) -> String {
+    let (then_parts, now_parts): (Vec<&str>, Vec<&str>) = (then.split("; ").collect(), now.split("; ").collect());
+    if then_parts.len() != now_parts.len() {
+        return format!("taken with {then}; this run is {now}");
+    }
+    let changed: Vec<String> = then_parts
+        .iter()
+        .zip(&now_parts)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("taken with {a}, this run has {b}"))
+        .collect();
+    changed.join("; ")
 }
 
 /// Renames `path` aside with `tag` and the time in its name.
@@ -186,13 +201,23 @@ mod tests {
         }
         match load(dir.path(), "run b").unwrap() {
             Loaded::SetAside { reason, moved_to } => {
-                assert!(reason.contains("another run (taken with run a"), "{reason}");
+                assert!(reason.contains("another run (taken with run a, this run has run b)"), "{reason}");
                 assert!(moved_to.file_name().unwrap().to_str().unwrap().starts_with("checkpoint.bin.other-run-"));
                 assert!(moved_to.exists());
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(load(dir.path(), "run a").unwrap(), Loaded::None), "moved, not used again");
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_run_says_only_what_changed() {
+        let then = "replay a.csv loop 0; trends {\"bucket\":\"10m\"}";
+        let now = "replay a.csv loop 0; trends {\"bucket\":\"5m\"}";
+        assert_eq!(
+            differences(then, now),
+            "taken with trends {\"bucket\":\"10m\"}, this run has trends {\"bucket\":\"5m\"}"
+        );
     }
 
     #[test]
