@@ -18,16 +18,21 @@ fn get(url: &str) -> (u16, String) {
     }
 }
 
+/// `pulse serve --jetstream URL` with 10-minute buckets, its state in `state`.
+fn serve_live(url: &str, state: &std::path::Path) -> Served {
+    Served::start(
+        Command::new(env!("CARGO_BIN_EXE_pulse"))
+            .args(["serve", "--jetstream", url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
+            .args(["--state-dir", state.to_str().unwrap()]),
+    )
+}
+
 #[test]
 fn serve_jetstream_shows_stories_from_the_live_stream() {
     let go = Arc::new(AtomicBool::new(false));
     let url = serve(frames(), go.clone());
     let dir = tempfile::tempdir().unwrap();
-    let server = Served::start(
-        Command::new(env!("CARGO_BIN_EXE_pulse"))
-            .args(["serve", "--jetstream", &url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
-            .args(["--state-dir", dir.path().join("state").to_str().unwrap()]),
-    );
+    let server = serve_live(&url, &dir.path().join("state"));
     let base = server.base();
     // Connected, but nothing has arrived: not ready.
     std::thread::sleep(Duration::from_millis(300));
@@ -74,13 +79,7 @@ fn a_restarted_live_server_goes_on_after_its_checkpoint_and_counts_nothing_twice
     let url = serve(frames, Arc::new(AtomicBool::new(true)));
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    let start = || {
-        Served::start(
-            Command::new(env!("CARGO_BIN_EXE_pulse"))
-                .args(["serve", "--jetstream", &url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
-                .args(["--state-dir", state.to_str().unwrap()]),
-        )
-    };
+    let start = || serve_live(&url, &state);
     let wait_until = |base: &str, line_start: &str, value: u64| {
         let deadline = Instant::now() + Duration::from_secs(60);
         while metric(base, line_start) != Some(value) {
@@ -134,11 +133,7 @@ fn a_post_its_author_deletes_leaves_search_and_the_story() {
     }
     let url = serve(frames, Arc::new(AtomicBool::new(true)));
     let dir = tempfile::tempdir().unwrap();
-    let server = Served::start(
-        Command::new(env!("CARGO_BIN_EXE_pulse"))
-            .args(["serve", "--jetstream", &url, "--bucket", "10m", "--listen", "127.0.0.1:0"])
-            .args(["--state-dir", dir.path().join("state").to_str().unwrap()]),
-    );
+    let server = serve_live(&url, &dir.path().join("state"));
     let base = server.base();
     let deadline = Instant::now() + Duration::from_secs(60);
     while metric(&base, "pulse_index_posts_deleted_total") != Some(deleted.len() as u64) {

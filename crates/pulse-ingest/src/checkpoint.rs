@@ -211,6 +211,20 @@ mod tests {
     }
 
     #[test]
+    fn a_checkpoint_of_another_format_version_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &checkpoint("run a")).unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[3] = pulse_sketch::codec::FORMAT_VERSION + 1;
+        std::fs::write(&path, bytes).unwrap();
+        match load(dir.path(), "run a").unwrap() {
+            Loaded::SetAside { reason, .. } => assert!(reason.contains("version"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn a_checkpoint_of_another_run_says_only_what_changed() {
         let then = "replay a.csv loop 0; trends {\"bucket\":\"10m\"}";
         let now = "replay a.csv loop 0; trends {\"bucket\":\"5m\"}";
