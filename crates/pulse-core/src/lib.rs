@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod dead_letters;
 pub mod deleted;
+pub mod disorder;
 pub mod error;
 pub mod format;
 pub mod malformed;

@@ -3,7 +3,11 @@
 //! Inputs need not be sorted (CrisisLex files are not). Each input passes through a reorder buffer
 //! of at most `sort_buffer` posts: a file smaller than that is sorted completely, a larger one may
 //! be out of order by up to that many posts. A post that arrives later than the buffer can absorb
-//! is a clear error ([`Error::SortBufferExceeded`]), never a silently misordered stream. The sorted
+//! is a clear error ([`Error::SortBufferExceeded`]), never a silently misordered stream. A file is
+//! read once ahead to size its buffer by its actual disorder ([`crate::disorder`]): a sorted file
+//! holds one post at a time, a shuffled one as many as it needs, and the output is the same as
+//! with the full buffer (the read ahead costs a second parse; holding a million posts costs a
+//! gigabyte). The sorted
 //! inputs are then merged (k-way) into one stream in non-decreasing `created_at` order; ties keep
 //! input order, then file order.
 //!
@@ -288,15 +292,23 @@ pub fn replay(
     let mut span_of_first_pass = None;
     // Malformed records met so far, over all inputs and passes (for `resume`).
     let mut malformed = 0;
+    // Per input, the reorder buffer its disorder needs (`None`: standard input, read once).
+    let mut depths: Vec<Option<usize>> = Vec::new();
     'passes: for pass in 0..options.loops.max(1) {
         let shift = match (pass, span_of_first_pass) {
             (0, _) => chrono::Duration::zero(),
             (_, Some(span)) => (span + chrono::Duration::seconds(1)) * i32::try_from(pass).unwrap_or(i32::MAX),
             (_, None) => break, // the first pass emitted nothing: nothing to loop
         };
+        if pass == 0 {
+            depths = inputs.iter().map(|input| reorder_depth(input, options)).collect::<Result<_>>()?;
+        }
         let mut sorted = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            sorted.push(SortedInput::new(input.open()?, options.sort_buffer));
+        for (input, depth) in inputs.iter().zip(&depths) {
+            sorted.push(SortedInput::new(
+                input.open()?,
+                depth.map_or(options.sort_buffer, |d| d.min(options.sort_buffer)),
+            ));
         }
         let mut heads = BinaryHeap::new();
         for (index, input) in sorted.iter_mut().enumerate() {
@@ -338,6 +350,26 @@ pub fn replay(
     }
     sink.finish()?;
     Ok(summary)
+}
+
+/// The reorder buffer `input` needs to come out in time order (see [`crate::disorder`]), from a
+/// read of its posts' times ahead of the replay; `None` for standard input, which can be read
+/// only once. Records that are not posts, malformed ones (reported by the replay itself) and
+/// posts outside `since`/`until` never enter the buffer and are not counted.
+fn reorder_depth(input: &ReplayInput, options: &ReplayOptions) -> Result<Option<usize>> {
+    if input.is_stdin() {
+        return Ok(None);
+    }
+    let mut times = Vec::new();
+    for record in PostReader::open(&input.path, input.format)? {
+        if let Record::Post(post) = record? {
+            let at = post.created_at;
+            if options.since.is_none_or(|since| at >= since) && options.until.is_none_or(|until| at < until) {
+                times.push(at);
+            }
+        }
+    }
+    Ok(Some(crate::disorder::reorder_depth(&times)))
 }
 
 /// The next post of one input, ordered for the k-way merge by time, then input order.
@@ -625,6 +657,28 @@ mod tests {
         let (rest, malformed, emitted) = run(&ReplayOptions { resume, ..looped });
         assert_eq!(rest, all[5..], "the posts of the second pass after the first one");
         assert_eq!((malformed, emitted), (1, 8), "the last broken record once; counts as a whole run's");
+    }
+
+    #[test]
+    fn a_file_is_held_only_as_far_as_it_is_out_of_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let sorted: Vec<String> = (0..50).map(|i| format!("2013-04-15T10:{:02}:00Z", i)).collect();
+        let sorted = jsonl_file(&dir, "sorted", &sorted.iter().map(String::as_str).collect::<Vec<_>>());
+        let late = jsonl_file(
+            &dir,
+            "late",
+            &["2013-04-15T10:00:01Z", "2013-04-15T10:00:05Z", "2013-04-15T10:00:06Z", "2013-04-15T10:00:02Z"],
+        );
+        let options = ReplayOptions::default();
+        assert_eq!(reorder_depth(&sorted, &options).unwrap(), Some(1));
+        assert_eq!(reorder_depth(&late, &options).unwrap(), Some(3));
+        let until = ReplayOptions { until: "2013-04-15T10:00:06Z".parse().ok(), ..Default::default() };
+        assert_eq!(reorder_depth(&late, &until).unwrap(), Some(2), "posts filtered out are not held");
+        let stdin = ReplayInput { path: "-".into(), format: None };
+        assert_eq!(reorder_depth(&stdin, &options).unwrap(), None);
+        let mut sink = Collect::default();
+        replay(&[late], &options, &mut sink, &mut ManualClock::default(), &mut ()).unwrap();
+        assert_eq!(times(&sink.0), ["10:00:01", "10:00:02", "10:00:05", "10:00:06"]);
     }
 
     #[test]
