@@ -614,6 +614,5 @@ async fn airline_negative_shares_against_the_crowd() {
     }
     let mae = errors.iter().sum::<f64>() / errors.len() as f64;
     println!("mean absolute error {mae:.3}");
-    // The goal is 0.12; this holds what the opinion model does today.
-    assert!(mae <= 0.25, "mean absolute error {mae:.3}");
+    assert!(mae <= 0.12, "mean absolute error {mae:.3}");
 }

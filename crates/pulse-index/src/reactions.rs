@@ -176,8 +176,10 @@ fn sentiment(classes: impl Iterator<Item = Option<SentimentClass>>) -> GroupSent
         }
     }
     let scored = pos + neu + neg;
-    let share = |n: usize| (scored > 0).then(|| round3(n as f64 / scored as f64));
-    GroupSentiment { scored, positive: share(pos), neutral: share(neu), negative: share(neg) }
+    // Corrected for the model's known errors, like every share Pulse reports (`pulse_text::shares`).
+    let shares = pulse_text::Opinion::shared().share_correction().shares([neg, neu, pos].map(|n| n as u64));
+    let share = |k: usize| shares.map(|s| round3(s[k]));
+    GroupSentiment { scored, positive: share(2), neutral: share(1), negative: share(0) }
 }
 
 fn round3(x: f64) -> f64 {

@@ -10,7 +10,9 @@
 //! (`$PULSE_EVAL_DIR/semeval-2013-2016/*.txt`, ≈ 50k labelled tweets), duplicates removed, and
 //! every text of TweetEval's validation split removed (TweetEval draws it from the same pool: it
 //! is reported on below). One tenth, chosen by a hash of the text, is held out to choose the neutral
-//! band θ and the number of passes; the airline set and Sentiment140 are never trained on.
+//! band θ and the number of passes, and to measure the error rates stored with the weights (what
+//! corrects a set of posts' class shares, `src/shares.rs`); the airline set and Sentiment140 are
+//! never trained on.
 //!
 //! The fit: multinomial logistic regression, AdaGrad, classes weighted to equal total weight
 //! (macro recall is what counts), fixed order, so the same data gives the same bytes. `--check`
@@ -114,6 +116,18 @@ fn macro_recall(examples: &[Example], predict: impl Fn(&[u32]) -> usize) -> (f64
     (recall.iter().sum::<f64>() / CLASSES as f64, recall)
 }
 
+/// `rates[i][j]`: the share of `examples` of class `i` that `predict` labels `j`.
+fn error_rates(examples: &[Example], predict: impl Fn(&[u32]) -> usize) -> [[f32; CLASSES]; CLASSES] {
+    let mut counts = [[0usize; CLASSES]; CLASSES];
+    for e in examples {
+        counts[e.label][predict(&e.features)] += 1;
+    }
+    counts.map(|row| {
+        let total = row.iter().sum::<usize>().max(1) as f32;
+        row.map(|n| n as f32 / total)
+    })
+}
+
 /// The class by the neutral band: |P(pos) − P(neg)| < θ is neutral.
 fn by_band(p: [f32; CLASSES], band: f32) -> usize {
     let d = p[2] - p[0];
@@ -214,6 +228,9 @@ fn main() {
     eprintln!("held-out macro recall {dev_recall:.4} with {passes} passes, θ = {band:.2}");
     let (weights, bias) = train(&train_set, passes);
     let model = Opinion::quantise(BUCKETS, &weights, bias, band);
+    let rates = error_rates(&dev_set, |f| by_band(model.probabilities(f), band));
+    eprintln!("held-out error rates (row: true class, column: label; negative, neutral, positive): {rates:.3?}");
+    let model = model.with_error_rates(rates).expect("a model better than chance on every class");
     let bytes = model.to_bytes();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("model/opinion.bin");
     if check {
@@ -277,4 +294,82 @@ fn report(model: &Opinion, vader: &Vader) {
     for row in rows {
         println!("{row}");
     }
+    report_shares(model, vader);
+}
+
+/// How well a set of posts' class shares are estimated, counted from the model's labels and
+/// corrected by its held-out error rates, on labelled sets it was not trained on: each whole set,
+/// and 500 samples of 100 TweetEval posts with random class mixes (the usual test of quantifiers:
+/// shares far from the training mix are where counting errs most).
+fn report_shares(model: &Opinion, vader: &Vader) {
+    let mut scratch = pulse_text::opinion::OpinionScratch::default();
+    let mut label = |text: &str| {
+        let masked = vader.polarity_scores_masked(text, pulse_text::Masking::SOCIAL);
+        let c = model.score(text, &masked, &mut scratch).compound;
+        if c <= -0.05 {
+            0
+        } else if c < 0.05 {
+            1
+        } else {
+            2
+        }
+    };
+    let sentiment140: Vec<(usize, String)> = pulse_core::PostReader::open(
+        &pulse_testsuite::eval_dir().join("sentiment140-test.csv"),
+        Some(pulse_core::Format::Sentiment140),
+    )
+    .expect("sentiment140-test.csv")
+    .filter_map(|r| match r {
+        Ok(pulse_core::Record::Post(p)) => label_index(&p.labels["sentiment"]).map(|l| (l, p.text)),
+        _ => None,
+    })
+    .collect();
+    let tweeteval: Vec<(usize, usize)> = tweeteval().iter().map(|(l, t)| (*l, label(t))).collect();
+    let sentiment140: Vec<(usize, usize)> = sentiment140.iter().map(|(l, t)| (*l, label(t))).collect();
+    let correction = model.share_correction();
+    // Mean absolute error over the three shares: (counted, corrected).
+    let errors = |pairs: &[(usize, usize)]| {
+        let (mut truth, mut counts) = ([0f64; CLASSES], [0u64; CLASSES]);
+        for &(t, p) in pairs {
+            truth[t] += 1.0 / pairs.len() as f64;
+            counts[p] += 1;
+        }
+        let counted = counts.map(|c| c as f64 / pairs.len() as f64);
+        let corrected = correction.shares(counts).expect("posts");
+        let mae = |x: [f64; CLASSES]| (0..CLASSES).map(|k| (x[k] - truth[k]).abs()).sum::<f64>() / CLASSES as f64;
+        (mae(counted), mae(corrected))
+    };
+    for (name, pairs) in [("TweetEval validation", &tweeteval), ("Sentiment140 test", &sentiment140)] {
+        let (counted, corrected) = errors(pairs);
+        println!(
+            "{name}, class shares of the whole set, mean absolute error: counted {counted:.3}, corrected {corrected:.3}"
+        );
+    }
+    let mut by_class: [Vec<(usize, usize)>; CLASSES] = Default::default();
+    for &pair in &tweeteval {
+        by_class[pair.0].push(pair);
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut counted, mut corrected) = (0.0, 0.0);
+    for _ in 0..500 {
+        let (a, b) = ((next() % 101) as usize, (next() % 101) as usize);
+        let mix = [a.min(b), a.max(b) - a.min(b), 100 - a.max(b)];
+        let sample: Vec<(usize, usize)> = (0..CLASSES)
+            .flat_map(|k| {
+                (0..mix[k]).map(|_| by_class[k][(next() % by_class[k].len() as u64) as usize]).collect::<Vec<_>>()
+            })
+            .collect();
+        let (c, r) = errors(&sample);
+        counted += c / 500.0;
+        corrected += r / 500.0;
+    }
+    println!(
+        "TweetEval, 500 samples of 100 posts with random class mixes, mean absolute error of the shares: counted {counted:.3}, corrected {corrected:.3}"
+    );
 }

@@ -16,20 +16,23 @@
 //! `compound` is `P(pos) − P(neg)` mapped monotonically so that VADER's ±0.05 rule (what the trend
 //! engine counts classes by) gives the classes the model was tuned for: `|P(pos) − P(neg)| <
 //! θ` is neutral, with θ chosen on SemEval's development sets.
+//!
+//! The file also holds the model's error rates on the held-out tenth of SemEval, from which a set
+//! of posts' class shares are corrected ([`crate::shares`]).
 
+use crate::shares::ShareCorrection;
 use crate::vader::Sentiment;
 
-/// Classes in weight order.
-pub const CLASSES: usize = 3;
+pub use crate::shares::CLASSES;
 
 /// File magic of the weights.
-const MAGIC: &[u8; 8] = b"PULSEOP1";
+const MAGIC: &[u8; 8] = b"PULSEOP2";
 
 /// The committed weights.
 static WEIGHTS: &[u8] = include_bytes!("../model/opinion.bin");
 
-/// The trained model: per feature bucket one weight per class, a bias per class, and the neutral
-/// band θ.
+/// The trained model: per feature bucket one weight per class, a bias per class, the neutral
+/// band θ, and its error rates on held-out labelled posts.
 #[derive(Debug, Clone)]
 pub struct Opinion {
     buckets: u32,
@@ -38,6 +41,10 @@ pub struct Opinion {
     scale: f32,
     bias: [f32; CLASSES],
     neutral_band: f32,
+    /// `rates[i][j]`: the share of held-out posts of class `i` the model labels `j`.
+    rates: [[f32; CLASSES]; CLASSES],
+    /// The correction those rates give.
+    correction: ShareCorrection,
 }
 
 /// Reusable buffers for [`Opinion::score`].
@@ -56,15 +63,30 @@ impl Opinion {
         MODEL.get_or_init(|| Opinion::from_bytes(WEIGHTS).expect("model/opinion.bin is a valid model"))
     }
 
-    /// A model from float weights (training): quantised as it will be stored.
+    /// A model from float weights (training): quantised as it will be stored, with no error rates
+    /// yet (see [`Opinion::with_error_rates`]).
     pub fn quantise(buckets: u32, weights: &[[f32; CLASSES]], bias: [f32; CLASSES], neutral_band: f32) -> Self {
         let largest = weights.iter().flatten().fold(0f32, |m, w| m.max(w.abs())).max(1e-9);
         let scale = largest / 127.0;
         let weights = weights.iter().map(|w| w.map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)).collect();
-        Self { buckets, weights, scale, bias, neutral_band }
+        let rates = std::array::from_fn(|i| std::array::from_fn(|j| f32::from(u8::from(i == j))));
+        Self { buckets, weights, scale, bias, neutral_band, rates, correction: ShareCorrection::IDENTITY }
     }
 
-    /// The stored form: magic, bucket count, scale, bias, θ (little-endian), then the weights.
+    /// The model with its measured error rates (`rates[i][j]`: the share of posts of class `i`
+    /// labelled `j`, on posts it was not trained on); `None` when they cannot correct shares.
+    pub fn with_error_rates(self, rates: [[f32; CLASSES]; CLASSES]) -> Option<Self> {
+        let correction = ShareCorrection::from_rates(rates)?;
+        Some(Self { rates, correction, ..self })
+    }
+
+    /// How a set of posts' class counts are turned into shares.
+    pub fn share_correction(&self) -> &ShareCorrection {
+        &self.correction
+    }
+
+    /// The stored form: magic, bucket count, scale, bias, θ, error rates (row by row;
+    /// little-endian), then the weights.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(32 + self.weights.len() * CLASSES);
         out.extend_from_slice(MAGIC);
@@ -74,13 +96,16 @@ impl Opinion {
             out.extend_from_slice(&b.to_le_bytes());
         }
         out.extend_from_slice(&self.neutral_band.to_le_bytes());
+        for r in self.rates.iter().flatten() {
+            out.extend_from_slice(&r.to_le_bytes());
+        }
         out.extend(self.weights.iter().flatten().map(|&q| q as u8));
         out
     }
 
     /// Decodes [`Opinion::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let header = 8 + 4 * 6;
+        let header = 8 + 4 * (6 + CLASSES * CLASSES);
         if bytes.len() < header || &bytes[..8] != MAGIC {
             return Err("not a Pulse opinion model".into());
         }
@@ -90,13 +115,18 @@ impl Opinion {
             return Err(format!("model holds {} weight bytes for {buckets} buckets", bytes.len() - header));
         }
         let weights = bytes[header..].chunks_exact(CLASSES).map(|c| [c[0] as i8, c[1] as i8, c[2] as i8]).collect();
-        Ok(Self {
+        let rates = std::array::from_fn(|i| std::array::from_fn(|j| f32_at(32 + 4 * (i * CLASSES + j))));
+        Self {
             buckets,
             weights,
             scale: f32_at(12),
             bias: [f32_at(16), f32_at(20), f32_at(24)],
             neutral_band: f32_at(28),
-        })
+            rates,
+            correction: ShareCorrection::IDENTITY,
+        }
+        .with_error_rates(rates)
+        .ok_or_else(|| "the model's error rates cannot be inverted".to_string())
     }
 
     /// Feature buckets of the model.

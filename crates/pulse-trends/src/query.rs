@@ -52,12 +52,14 @@ fn rfc3339(t: i64) -> String {
 /// Sentiment shares and mean of a union sample, with the shift against `before`'s mean.
 fn sample_sentiment(union: &UnionSample, before: Option<f64>) -> crate::report::SentimentSummary {
     let scored = union.scored();
-    let n = scored.max(1) as f64;
     let mean = (scored > 0).then(|| union.compound_sum / scored as f64);
+    let [negative, neutral, positive] = crate::trending::class_shares(
+        [SentimentClass::Negative, SentimentClass::Neutral, SentimentClass::Positive].map(|c| union.count(c)),
+    );
     crate::report::SentimentSummary {
-        positive: round3(union.count(SentimentClass::Positive) as f64 / n),
-        neutral: round3(union.count(SentimentClass::Neutral) as f64 / n),
-        negative: round3(union.count(SentimentClass::Negative) as f64 / n),
+        positive,
+        neutral,
+        negative,
         compound: round3(mean.unwrap_or(0.0)),
         shift: mean.zip(before).map(|(now, then)| round3(now - then)),
     }

@@ -114,14 +114,16 @@ impl TrendState {
     }
 }
 
-/// Sentiment of a topic's posts in the window (the analyzer's topic sentiment compound; ±0.05 classes).
+/// Sentiment of a topic's posts in the window (the analyzer's topic sentiment compound; ±0.05
+/// classes). The shares are estimates of how many posts are of each class: the counted classes
+/// corrected for the model's measured error rates (`pulse_text::shares`).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SentimentSummary {
-    /// Share of scored posts with compound ≥ 0.05.
+    /// Estimated share of scored posts that are positive.
     pub positive: f64,
-    /// Share of scored posts in between.
+    /// Estimated share neutral.
     pub neutral: f64,
-    /// Share of scored posts with compound ≤ −0.05.
+    /// Estimated share negative.
     pub negative: f64,
     /// Mean compound.
     pub compound: f64,

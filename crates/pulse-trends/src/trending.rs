@@ -57,6 +57,13 @@ pub(crate) struct Agg<'s> {
     pub(crate) kind: Option<TopicKind>,
 }
 
+/// Shares (negative, neutral, positive) of posts whose model labels were counted as `counts`,
+/// corrected for the model's known errors (`pulse_text::shares`: counting labels under-calls
+/// negatives by a fifth on complaints), rounded to 3 decimals; zeros when nothing was scored.
+pub(crate) fn class_shares(counts: [u64; 3]) -> [f64; 3] {
+    pulse_text::Opinion::shared().share_correction().shares(counts).map_or([0.0; 3], |s| s.map(round3))
+}
+
 impl<'s> Agg<'s> {
     /// Topic `hash`'s detail over the buckets starting in `[from, to)`.
     pub(crate) fn over(state: &'s State, hash: u64, from: i64, to: i64) -> Self {
@@ -106,13 +113,13 @@ impl<'s> Agg<'s> {
         (self.scored() > 0).then(|| self.sum / self.scored() as f64)
     }
 
-    /// Sentiment shares, mean, and the shift against `before`.
+    /// Sentiment shares (corrected, see [`class_shares`]), mean, and the shift against `before`.
     pub(crate) fn summary(&self, before: &Agg<'_>) -> SentimentSummary {
-        let n = self.scored().max(1) as f64;
+        let [negative, neutral, positive] = class_shares([self.neg, self.neu, self.pos]);
         SentimentSummary {
-            positive: round3(self.pos as f64 / n),
-            neutral: round3(self.neu as f64 / n),
-            negative: round3(self.neg as f64 / n),
+            positive,
+            neutral,
+            negative,
             compound: round3(self.mean().unwrap_or(0.0)),
             shift: match (self.mean(), before.mean()) {
                 (Some(now), Some(then)) if before.scored() >= 3 => Some(round3(now - then)),
