@@ -71,8 +71,12 @@ const GENERAL: &[&str] = &[
 /// Stories listed in the answer to a general question.
 const TOP_STORIES: usize = 3;
 
-/// Fewer posts than this in the trend window, and the answer is over the last day instead.
+/// Fewer posts than this in the trend window, and the answer is over a wider one: the last day,
+/// week or 30 days, the first with this many (or the widest with any).
 const MIN_POSTS: u64 = 20;
+
+/// The windows an answer widens to, after the trend window.
+const WIDER: [i64; 3] = [86_400, 7 * 86_400, 30 * 86_400];
 
 /// Closest topics named when the subject is unknown.
 const CLOSEST: usize = 5;
@@ -218,24 +222,27 @@ pub async fn answer(state: &AppState, question: &str) -> Result<Answer, AppError
     }
     answer.matching_posts = matching_posts(state, &subject).await;
     // The trend window when the topic has enough posts there for shares to mean something; else
-    // the last day (a replay that ended, a topic that was busy this morning), and the answer says
-    // which.
-    let day = windows.history.min(24 * 3600);
+    // the last day, week or 30 days (a replay that ended, a topic that was busy this morning, a
+    // brand asked about this week), and the answer says which.
     let mut window = windows.trend;
     let mut found = find_topic(state, &subject, window).await?;
-    if found.as_ref().is_none_or(|s| s.posts < MIN_POSTS)
-        && day > windows.trend
-        && let Some(wider) = find_topic(state, &subject, day).await?
-    {
-        found = Some(wider);
-        window = day;
-        answer.window = format_window(day);
+    let mut widest = window;
+    for wider in WIDER.into_iter().filter(|w| *w > windows.trend && *w <= windows.longest) {
+        if found.as_ref().is_some_and(|s| s.posts >= MIN_POSTS) {
+            break;
+        }
+        widest = wider;
+        if let Some(stats) = find_topic(state, &subject, wider).await? {
+            found = Some(stats);
+            window = wider;
+            answer.window = format_window(wider);
+        }
     }
     let Some(stats) = found else {
         answer.closest = read::closest_topics(state, &subject, CLOSEST).await;
         answer.summary.push(format!(
             "Pulse has no posts about \"{subject}\" in the last {}; {} posts match those words.",
-            format_window(day),
+            format_window(widest),
             answer.matching_posts
         ));
         if !answer.closest.is_empty() {

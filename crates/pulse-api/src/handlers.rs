@@ -85,7 +85,7 @@ pub async fn story(
     Ok(Json(StoryResponse { window: format_window(window), detail, representative, reactions }))
 }
 
-/// `GET /v1/topics/{topic}?window=24h`
+/// `GET /v1/topics/{topic}?window=24h` (up to `90d`: past the ring, from the rollup tiers)
 pub async fn topic(
     State(state): State<AppState>,
     Path(topic): Path<String>,
@@ -93,7 +93,7 @@ pub async fn topic(
 ) -> Result<Json<TopicResponse>, AppError> {
     let params = query(params)?;
     let windows = Windows::of(&state);
-    let span = windows.parse(params.window.as_deref(), windows.history.min(24 * 3600))?;
+    let span = windows.parse_topic(params.window.as_deref(), windows.history.min(24 * 3600))?;
     if topic.trim().is_empty() || topic.len() > 200 {
         return Err(AppError::bad_request("bad_topic", "the topic must be 1 to 200 characters"));
     }

@@ -81,9 +81,13 @@ pub fn window_secs(text: Option<&str>, bucket_secs: i64, history_secs: i64, defa
         AppError::bad_request(
             "bad_window",
             format!(
-                "window {text:?} is not a duration like 10m, 1h or 6h that is a whole number of {}-second buckets and at most {}h",
+                "window {text:?} is not a duration like 10m, 1h or 6h that is a whole number of {}-second buckets and at most {}",
                 bucket_secs,
-                history_secs / 3600
+                if history_secs > 86_400 && history_secs % 86_400 == 0 {
+                    format!("{}d", history_secs / 86_400)
+                } else {
+                    format!("{}h", history_secs / 3600)
+                }
             ),
         )
     };

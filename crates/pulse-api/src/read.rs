@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use pulse_core::Span;
 use pulse_index::{Reactions, Representative};
+use pulse_trends::tier::DAILY;
 use pulse_trends::{StoryDetail, TopicStats, TrendQuery};
 
 use crate::AppState;
@@ -21,6 +22,8 @@ pub(crate) struct Windows {
     pub bucket: i64,
     pub history: i64,
     pub trend: i64,
+    /// The longest window a topic can be asked about: the daily rollup tier's.
+    pub longest: i64,
 }
 
 impl Windows {
@@ -31,11 +34,18 @@ impl Windows {
             bucket,
             history: bucket * i64::try_from(config.history_buckets).unwrap_or(i64::MAX / bucket),
             trend: bucket * i64::try_from(config.window_buckets).unwrap_or(1),
+            longest: DAILY.0 * DAILY.1 as i64,
         }
     }
 
     pub(crate) fn parse(&self, text: Option<&str>, default: i64) -> Result<i64, AppError> {
         params::window_secs(text, self.bucket, self.history, default)
+    }
+
+    /// A topic's window: as [`Windows::parse`], up to [`Windows::longest`] (past the ring, from
+    /// the rollup tiers).
+    pub(crate) fn parse_topic(&self, text: Option<&str>, default: i64) -> Result<i64, AppError> {
+        params::window_secs(text, self.bucket, self.longest.max(self.history), default)
     }
 }
 

@@ -616,3 +616,57 @@ async fn airline_negative_shares_against_the_crowd() {
     println!("mean absolute error {mae:.3}");
     assert!(mae <= 0.12, "mean absolute error {mae:.3}");
 }
+
+/// A week and a month of the airline set (8 days) from the rollup tiers: every `@united` post of
+/// the window counted once, shares over scored posts only, and windows past the tiers refused.
+#[tokio::test]
+async fn a_topic_answers_over_a_week_and_a_month() {
+    let input =
+        pulse_core::replay::ReplayInput { path: pulse_testsuite::dataset(pulse_testsuite::AIRLINE), format: None };
+    let (_, router) = serving(replayed(vec![input], None));
+    let posts = pulse_testsuite::index_posts(pulse_testsuite::AIRLINE);
+    let mut totals = Vec::new();
+    for (window, width) in [("7d", 3600), ("30d", 86_400)] {
+        let (status, body) = get_json(&router, &format!("/v1/topics/@united?window={window}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_matches("TopicResponse", &body);
+        assert_eq!(body["window"], window);
+        let series = body["series"].as_array().unwrap();
+        let at = |p: &Value| chrono::DateTime::parse_from_rfc3339(p["at"].as_str().unwrap()).unwrap().timestamp();
+        assert!(series.iter().all(|p| at(p) % width == 0), "{window}: points of whole {width} s");
+        let (first, end) =
+            (at(&series[0]), chrono::DateTime::parse_from_rfc3339(body["at"].as_str().unwrap()).unwrap());
+        let truth = posts
+            .iter()
+            .filter(|p| p.topics.iter().any(|t| t == "@united"))
+            .filter(|p| (first..end.timestamp() + 600).contains(&p.post.created_at.timestamp()))
+            .count() as u64;
+        let counted = body["posts"].as_u64().unwrap();
+        println!(
+            "@united over {window}: {counted} posts (the set holds {truth} in the window), {} points",
+            series.len()
+        );
+        assert!(counted >= truth && counted <= truth + truth / 50, "{window}: {counted} vs {truth}");
+        assert_eq!(series.iter().map(|p| p["posts"].as_u64().unwrap()).sum::<u64>(), counted);
+        let negative = body["sentiment_now"]["negative"].as_f64().unwrap();
+        assert!(
+            (0.5..0.8).contains(&negative),
+            "{window}: the crowd calls 69 % of @united posts negative, got {negative}"
+        );
+        totals.push(counted);
+    }
+    assert!(totals[0] > 3000 && totals[1] >= totals[0], "{totals:?}");
+    let (status, body) = get_json(&router, "/v1/topics/@united?window=91d").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_window")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("at most 90d"), "{body}");
+    let (status, _) = get_json(&router, "/v1/topics/nothing-like-it?window=30d").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a window with no posts says so");
+    // Delta has fewer than 20 posts in the set's last day: the answer widens to the week.
+    let (status, body) = get_json(&router, "/v1/ask?q=what%20do%20people%20think%20about%20delta").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["topic"].as_str(), body["window"].as_str()), (Some("@delta"), Some("7d")), "{body:#}");
+    assert!(body["volume"]["posts"].as_u64().unwrap() >= 20, "{body:#}");
+    let (_, body) = get_json(&router, "/v1/ask?q=what%20do%20people%20think%20about%20zeppelins").await;
+    let said = body["summary"][0].as_str().unwrap();
+    assert!(said.contains("no posts about \"zeppelins\" in the last 30d"), "{said}");
+}

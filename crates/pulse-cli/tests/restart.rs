@@ -95,6 +95,7 @@ impl Serve {
             "/v1/stories?limit=20",
             "/v1/topics/west?window=24h",
             "/v1/topics/boston?window=24h",
+            "/v1/topics/boston?window=7d",
         ]
         .iter()
         .map(|path| self.get(path))

@@ -30,8 +30,8 @@ use crate::hash::hash_bytes;
 /// Magic bytes that open every blob.
 pub const MAGIC: [u8; 3] = *b"PSK";
 /// The format version this build writes and reads. Bumped on any payload layout change,
-/// including those of payload types defined in other crates (the trend bucket's).
-pub const FORMAT_VERSION: u8 = 3;
+/// including those of payload types defined in other crates (the trend bucket's, the engine checkpoint's).
+pub const FORMAT_VERSION: u8 = 4;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 9;
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::baseline::Baseline;
 use crate::bucket::TrendBucket;
 use crate::registry::Registry;
+use crate::tier::Tiers;
 use crate::track::Track;
 
 /// One worker's state ([`crate::Worker::state`]), to be restored into a worker of the restored
@@ -64,6 +65,8 @@ pub(crate) struct EngineCheckpoint {
     pub(crate) baselines: Vec<(u64, Baseline)>,
     pub(crate) tracks: Vec<(u64, Track)>,
     pub(crate) stories: Registry,
+    /// What the ring retired, hourly and daily.
+    pub(crate) tiers: Tiers,
     /// Ingested, duplicates, late counted, late dropped, flushes.
     pub(crate) counters: [u64; 5],
     /// Copies per text in each open bucket.

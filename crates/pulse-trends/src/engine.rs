@@ -19,6 +19,7 @@ use crate::registry::Registry;
 use crate::score;
 use crate::seen::{PairSet, SeenSet};
 use crate::state::State;
+use crate::tier::Tiers;
 use crate::trending;
 
 /// Watched topics of a post that the others count co-occurrence with (pairs grow with it): trending
@@ -109,6 +110,7 @@ impl TrendEngine {
                     tracks: FxHashMap::default(),
                     evergreen: config.evergreen.iter().map(|w| hash_key(&w.to_lowercase())).collect(),
                     stories: Registry::default(),
+                    tiers: Tiers::default(),
                 }),
                 config,
                 watch: RwLock::new(Arc::new(WatchSet::default())),
@@ -190,6 +192,7 @@ impl TrendEngine {
             baselines: state.baselines.iter().map(|(&h, &b)| (h, b)).collect(),
             tracks: state.tracks.iter().map(|(&h, &t)| (h, t)).collect(),
             stories: state.stories.clone(),
+            tiers: state.tiers.clone(),
             counters: [&c.ingested, &c.duplicates, &c.late_counted, &c.late_dropped, &c.flushes]
                 .map(|n| n.load(Ordering::Relaxed)),
             copies: self.inner.copies.export(),
@@ -222,6 +225,7 @@ impl TrendEngine {
             state.baselines = saved.baselines.into_iter().collect();
             state.tracks = saved.tracks.into_iter().collect();
             state.stories = saved.stories;
+            state.tiers = saved.tiers;
             let c = &engine.inner.counters;
             for (counter, value) in [&c.ingested, &c.duplicates, &c.late_counted, &c.late_dropped, &c.flushes]
                 .into_iter()
@@ -287,7 +291,9 @@ impl TrendEngine {
             self.inner.copies.forget_before(next - width);
         }
         state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
-        state.window.advance(at.saturating_sub(1));
+        for (start, retired) in state.window.advance(at.saturating_sub(1)) {
+            state.tiers.fold(start, &retired);
+        }
         self.publish_watch(state);
     }
 

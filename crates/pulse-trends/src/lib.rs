@@ -121,6 +121,7 @@ mod score;
 mod seen;
 mod state;
 mod story;
+pub mod tier;
 mod track;
 mod trending;
 

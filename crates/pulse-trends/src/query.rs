@@ -65,6 +65,25 @@ fn sample_sentiment(union: &UnionSample, before: Option<f64>) -> crate::report::
     }
 }
 
+/// Posts and distinct authors of topic `hash` over some ring buckets: watched authors by union,
+/// plus the posts counted while the topic was not watched (each may be another author).
+fn ring_distinct(hash: u64, buckets: &[(i64, &TrendBucket)]) -> (u64, u64) {
+    let (mut posts, mut untracked, mut watched) = (0, 0, Vec::new());
+    for (_, b) in buckets {
+        let p = b.topic_posts.estimate(hash);
+        posts += p;
+        match b.detail.get(&hash) {
+            Some(d) => {
+                untracked += p.saturating_sub(d.posts);
+                watched.push(&d.authors);
+            }
+            None => untracked += b.topic_authors.estimate(hash).min(p),
+        }
+    }
+    let distinct = Authors::union_count(watched).unwrap_or(0) + untracked;
+    (posts, distinct.min(posts))
+}
+
 impl TrendEngine {
     fn default_as_of(&self, state: &State) -> Option<i64> {
         self.watermark().or_else(|| state.window.iter().next_back().map(|(s, _)| s + self.inner.config.bucket_secs))
@@ -346,8 +365,15 @@ impl TrendEngine {
     /// the baseline and the sentiment are all over that window, the baseline sentiment over the
     /// ring before it. Counts come from the count-min, so topics that were never candidates have
     /// them too; sentiment, surface forms and related topics need the topic to have been watched.
+    ///
+    /// A span longer than the ring is told from the rollup tiers ([`crate::tier`]): one point per
+    /// hour up to 7 days, per day beyond (at most 90), the window widened to whole points; authors
+    /// are distinct within each point and summed over the points.
     pub fn topic(&self, key: &str, span_secs: Option<i64>) -> Option<TopicStats> {
         let config = &self.inner.config;
+        if span_secs.is_some_and(|s| s > config.bucket_secs * config.history_buckets as i64) {
+            return self.long_topic(key, span_secs.unwrap_or_default());
+        }
         let state = self.read();
         let as_of = self.default_as_of(&state)?;
         let hash = hash_key(key);
@@ -393,6 +419,92 @@ impl TrendEngine {
             sentiment_baseline: (before.scored() > 0).then(|| before.summary(&Agg::default())),
             related,
             samples: now.samples.clone(),
+        })
+    }
+
+    /// [`TrendEngine::topic`] over `span` seconds, longer than the ring.
+    fn long_topic(&self, key: &str, span: i64) -> Option<TopicStats> {
+        let config = &self.inner.config;
+        let state = self.read();
+        let as_of = self.default_as_of(&state)?;
+        let hash = hash_key(key);
+        let tier = state.tiers.for_span(span);
+        let width = tier.width();
+        let (now_from, to, _) = score::window(config, as_of, config.window_buckets);
+        let from = (to - span).div_euclid(width) * width;
+        let ring_from = state.window.iter().next().map_or(to, |(s, _)| s).max(from);
+        // Per point: posts, authors, sentiment sum and scored posts.
+        let mut points: std::collections::BTreeMap<i64, (u64, u64, f64, u64)> = Default::default();
+        let mut now = Agg::default();
+        for (start, t) in tier.topic_in(hash, from, ring_from) {
+            let p = points.entry(start).or_default();
+            *p = (p.0 + t.posts, p.1 + t.authors(), p.2 + t.sentiment_sum, p.3 + t.classes.iter().sum::<u64>());
+            now.add_tier(t);
+        }
+        let ring = Agg::over(&state, hash, ring_from, to);
+        let mut groups: std::collections::BTreeMap<i64, Vec<(i64, &TrendBucket)>> = Default::default();
+        for (start, b) in state.buckets_in(ring_from, to) {
+            groups.entry(start.div_euclid(width) * width).or_default().push((start, b));
+        }
+        for (at, buckets) in groups {
+            let (posts, authors) = ring_distinct(hash, &buckets);
+            let details = buckets.iter().filter_map(|(_, b)| b.detail.get(&hash));
+            let (sum, scored) = details.fold((0.0, 0), |(s, n), d| (s + d.sentiment_sum, n + d.scored()));
+            let p = points.entry(at).or_default();
+            *p = (p.0 + posts, p.1 + authors, p.2 + sum, p.3 + scored);
+        }
+        if points.values().all(|p| p.0 == 0) {
+            return None;
+        }
+        let mut before = Agg::default();
+        for (_, t) in tier.topic_in(hash, i64::MIN, from) {
+            before.add_tier(t);
+        }
+        let (posts, authors) = points.values().fold((0, 0), |(p, a), x| (p + x.0, a + x.1));
+        let series = points
+            .into_iter()
+            .map(|(at, (posts, authors, sum, scored))| TopicPoint {
+                at: rfc3339(at),
+                posts,
+                authors,
+                sentiment: (scored > 0).then(|| round3(sum / scored as f64)),
+            })
+            .collect();
+        now.sum += ring.sum;
+        (now.neg, now.neu, now.pos) = (now.neg + ring.neg, now.neu + ring.neu, now.pos + ring.pos);
+        for (s, n) in ring.surfaces {
+            *now.surfaces.entry(s).or_default() += n;
+        }
+        for (h, n) in ring.cooc {
+            *now.cooc.entry(h).or_default() += n;
+        }
+        let mut samples = ring.samples;
+        samples.extend(now.samples.iter().cloned());
+        samples.truncate(5);
+        let mut related: Vec<(u64, u64)> = now.cooc.iter().map(|(h, n)| (*h, *n)).collect();
+        related.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let related = related
+            .into_iter()
+            .filter(|(h, _)| *h != hash)
+            .filter_map(|(h, n)| Some(RelatedTopic { topic: state.key_of(h)?, posts: n }))
+            .take(10)
+            .collect();
+        let rate = score::baseline_rate(config, &state, hash, now_from);
+        let expected = (rate * (to - from) as f64 / config.bucket_secs as f64).max(config.min_expected);
+        let o = authors as f64;
+        Some(TopicStats {
+            topic: key.to_owned(),
+            display_name: now.display_name(key),
+            at: rfc3339(as_of),
+            series,
+            posts,
+            authors,
+            expected: (expected * 10.0).round() / 10.0,
+            score: if o > expected { ((o - expected).powi(2) / expected * 10.0).round() / 10.0 } else { 0.0 },
+            sentiment_now: (now.scored() > 0).then(|| now.summary(&before)),
+            sentiment_baseline: (before.scored() > 0).then(|| before.summary(&Agg::default())),
+            related,
+            samples,
         })
     }
 

@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::baseline::Baseline;
 use crate::bucket::TrendBucket;
 use crate::registry::Registry;
+use crate::tier::Tiers;
 use crate::track::Track;
 
 /// The shared, lock-protected part of the engine.
@@ -25,6 +26,8 @@ pub(crate) struct State {
     pub(crate) evergreen: FxHashSet<u64>,
     /// The stories found at bucket closes, with their ids.
     pub(crate) stories: Registry,
+    /// What the ring retired, kept hourly and daily.
+    pub(crate) tiers: Tiers,
 }
 
 impl State {
@@ -47,7 +50,7 @@ impl State {
             .filter_map(move |s| self.window.get(s).map(|b| (s, b)))
     }
 
-    /// The key a topic hash goes by: a watched detail's key, else a top-k item.
+    /// The key a topic hash goes by: a watched detail's key, else a top-k item, else a tier's.
     pub(crate) fn key_of(&self, hash: u64) -> Option<String> {
         for (_, b) in self.window.iter().rev() {
             if let Some(d) = b.detail.get(&hash) {
@@ -57,6 +60,6 @@ impl State {
                 return Some(k.clone());
             }
         }
-        None
+        self.tiers.key_of(hash).map(str::to_owned)
     }
 }

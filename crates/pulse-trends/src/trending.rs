@@ -104,6 +104,25 @@ impl<'s> Agg<'s> {
         a
     }
 
+    /// Adds a topic's rollup in one tier bucket ([`crate::tier`]): its sentiment, surface forms,
+    /// co-occurring topics and post ids.
+    pub(crate) fn add_tier(&mut self, t: &crate::tier::TierTopic) {
+        self.sum += t.sentiment_sum;
+        let [neg, neu, pos] = t.classes;
+        (self.neg, self.neu, self.pos) = (self.neg + neg, self.neu + neu, self.pos + pos);
+        for (s, n) in &t.surfaces {
+            *self.surfaces.entry(s.clone()).or_default() += u64::from(*n);
+        }
+        for (h, n) in &t.related {
+            *self.cooc.entry(*h).or_default() += u64::from(*n);
+        }
+        for id in &t.samples {
+            if self.samples.len() < 5 {
+                self.samples.push(id.clone());
+            }
+        }
+    }
+
     /// Scored posts.
     pub(crate) fn scored(&self) -> u64 {
         self.pos + self.neu + self.neg

@@ -22,15 +22,20 @@ fn feed(engine: &TrendEngine, worker: &mut Worker, posts: &[AnalyzedPost], mut n
     next
 }
 
-/// What a reader sees at the end, as JSON: the top 50 over the last hour and day.
+/// What a reader sees at the end, as JSON: the top 50 over the last hour and day, and two topics
+/// over a week and a month (from the rollup tiers).
 fn reports(engine: &TrendEngine) -> Vec<String> {
-    [3600, 86_400]
+    let mut out: Vec<String> = [3600, 86_400]
         .iter()
         .map(|window| {
             let query = TrendQuery { window_secs: Some(*window), limit: Some(50), ..Default::default() };
             serde_json::to_string(&engine.report(&query)).unwrap()
         })
-        .collect()
+        .collect();
+    for (topic, span) in [("boston", 7 * 86_400), ("west", 30 * 86_400)] {
+        out.push(serde_json::to_string(&engine.topic(topic, Some(span))).unwrap());
+    }
+    out
 }
 
 /// The posts before and after a cut in the middle of the busiest bucket (the most left in the open
