@@ -31,7 +31,9 @@ async function getJson(url) {
   return body;
 }
 
+/** The shares as a bar; `null` (no post could be scored: sentiment is English-only) says so. */
 function sharesBar(sentiment) {
+  if (sentiment === null || sentiment === undefined) return el("div", "meta", "no sentiment (no English posts)");
   const bar = el("div", "shares");
   for (const side of ["negative", "neutral", "positive"]) {
     const part = el("span", side.slice(0, 3));
@@ -181,8 +183,10 @@ async function showStory(id, refresh) {
     panel.appendChild(el("div", "meta", "mean sentiment per bucket"));
     panel.appendChild(sparkline(story.timeline.map((p) => ({ at: p.at, value: p.sentiment })), "sentiment"));
     const s = story.sentiment;
-    const shift = s.shift === null || s.shift === undefined ? "" : ", shift " + (s.shift >= 0 ? "+" : "") + s.shift.toFixed(2);
-    panel.appendChild(el("p", "meta", pct(s.negative) + " negative, " + pct(s.neutral) + " neutral, " + pct(s.positive) + " positive" + shift));
+    if (s) {
+      const shift = s.shift === null || s.shift === undefined ? "" : ", shift " + (s.shift >= 0 ? "+" : "") + s.shift.toFixed(2);
+      panel.appendChild(el("p", "meta", pct(s.negative) + " negative, " + pct(s.neutral) + " neutral, " + pct(s.positive) + " positive" + shift));
+    }
     panel.appendChild(sharesBar(s));
     panel.appendChild(reactionsNode(story.reactions));
     for (const side of ["negative", "neutral", "positive"]) {

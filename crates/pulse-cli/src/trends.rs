@@ -152,13 +152,13 @@ fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
     for (i, story) in report.stories.iter().enumerate() {
         writeln!(
             out,
-            "{:>3}. {}\n     {:<8} {:>5} posts {:>5} authors  mood {:+.2}  [{}]",
+            "{:>3}. {}\n     {:<8} {:>5} posts {:>5} authors  mood {}  [{}]",
             i + 1,
             story.headline,
             story.state.as_str(),
             story.posts,
             story.authors,
-            story.sentiment.compound,
+            story.sentiment.map_or_else(|| "  -  ".to_string(), |s| format!("{:+.2}", s.compound)),
             story.terms.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
         )?;
     }

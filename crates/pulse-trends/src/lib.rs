@@ -26,7 +26,8 @@
 //! let report = engine.report(&TrendQuery::default());
 //! assert_eq!(report.trends[0].topic, "#flood");
 //! assert_eq!(report.trends[0].authors, 40);
-//! assert_eq!(report.trends[0].sentiment.negative, 1.0);
+//! // Shares are estimates: the labels counted, corrected for the model's error rates.
+//! assert!(report.trends[0].sentiment.is_some_and(|s| s.negative > 0.9));
 //! assert_eq!(report.stories[0].id, report.trends[0].story_id);
 //! # Ok::<(), pulse_trends::TrendError>(())
 //! ```

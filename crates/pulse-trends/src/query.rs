@@ -192,7 +192,7 @@ impl TrendEngine {
             expected: (t.eval.expected * 10.0).round() / 10.0,
             started_at: Some(rfc3339(started)),
             peak_at: t.track.map(|track| rfc3339(track.peak_at)),
-            sentiment: t.now.summary(&before),
+            sentiment: (t.now.scored() > 0).then(|| t.now.summary(&before)),
             explanation: explain::trend_sentence(
                 t.eval.posts,
                 t.eval.authors,
@@ -285,7 +285,7 @@ impl TrendEngine {
             expected: (head.eval.expected * 10.0).round() / 10.0,
             started_at: rfc3339(started),
             peak_at: rfc3339(peak_at),
-            sentiment: sample_sentiment(&union, before_mean),
+            sentiment: (union.scored() > 0).then(|| sample_sentiment(&union, before_mean)),
             series: {
                 let hashes: Vec<u64> = topics.iter().map(|t| t.eval.hash).collect();
                 state.buckets_in(trending.from, trending.to).map(|(start, b)| union_point(start, b, &hashes)).collect()

@@ -52,8 +52,9 @@ pub struct Story {
     pub started_at: String,
     /// When it peaked, RFC 3339.
     pub peak_at: String,
-    /// Sentiment of its posts (the same posts as `posts`).
-    pub sentiment: SentimentSummary,
+    /// Sentiment of its posts (the same posts as `posts`); `None` when none of them was scored
+    /// (sentiment is English-only).
+    pub sentiment: Option<SentimentSummary>,
     /// Posts per bucket of its best topic over the window, oldest first, with the buckets' starts:
     /// the shape of the story for a sparkline.
     pub series: Vec<TopicPoint>,
@@ -155,8 +156,8 @@ pub struct Trend {
     pub started_at: Option<String>,
     /// When the score peaked, RFC 3339.
     pub peak_at: Option<String>,
-    /// What people feel about it.
-    pub sentiment: SentimentSummary,
+    /// What people feel about it; `None` when none of its posts was scored.
+    pub sentiment: Option<SentimentSummary>,
     /// One plain sentence built from the numbers.
     pub explanation: String,
 }

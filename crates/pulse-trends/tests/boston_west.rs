@@ -108,7 +108,7 @@ fn boston_and_west_trend_in_time_and_nothing_evergreen_does() {
     assert!(
         west.explanation.contains(&format!("{} posts from {} accounts in the last hour", west.posts, west.authors))
     );
-    let s = west.sentiment;
+    let s = west.sentiment.expect("English posts are scored");
     assert!((s.positive + s.neutral + s.negative - 1.0).abs() < 0.01, "{s:?}");
     assert!(s.compound > -1.0 && s.compound < 1.0 && s.shift.is_some(), "{s:?}");
 
