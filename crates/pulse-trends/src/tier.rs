@@ -97,7 +97,8 @@ impl Tier {
 
     fn fold(&mut self, start: i64, bucket: &TrendBucket) {
         let at = start.div_euclid(self.width) * self.width;
-        for (_, earlier) in self.buckets.range_mut(..at) {
+        // Buckets retire oldest first: only the newest earlier bucket can still be open.
+        if let Some((_, earlier)) = self.buckets.range_mut(..at).next_back() {
             earlier.seal();
         }
         let target = self.buckets.entry(at).or_default();
@@ -125,6 +126,8 @@ impl Tier {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct TierBucket {
     topics: FxHashMap<u64, TierTopic>,
+    /// Complete: its authors are counts, its lists cut to length.
+    sealed: bool,
 }
 
 impl TierBucket {
@@ -165,6 +168,9 @@ impl TierBucket {
     /// Reduces every topic's authors to their count and keeps the busiest topics: the bucket
     /// will get nothing more.
     fn seal(&mut self) {
+        if std::mem::replace(&mut self.sealed, true) {
+            return;
+        }
         for topic in self.topics.values_mut() {
             if let TierAuthors::Open(authors) = &mut topic.authors {
                 topic.authors = TierAuthors::Counted(authors.count());
