@@ -27,10 +27,13 @@ use crate::bucket::{TopicDetail, TrendBucket};
 /// Topics kept per tier bucket (the busiest by posts); an open bucket may hold twice as many
 /// before it is cut back.
 pub const TIER_TOPICS: usize = 1024;
-/// Surface forms, post ids and co-occurring topics kept per topic and tier bucket.
-const SURFACES: usize = 4;
-const SAMPLES: usize = 5;
-const RELATED: usize = 16;
+/// Surface forms, post ids and co-occurring topics kept per topic and tier bucket: enough for a
+/// display name, samples and the related topics a response lists, in ≈ 500 bytes a sealed topic
+/// (a 160-byte record, its key and the three short lists) — ≈ 130 MiB if every one of the 258
+/// tier buckets held its 1,024 topics, as a firehose's would.
+const SURFACES: usize = 2;
+const SAMPLES: usize = 2;
+const RELATED: usize = 8;
 
 /// Width and length of the hourly tier: 7 days.
 pub const HOURLY: (i64, usize) = (3600, 7 * 24);
@@ -137,7 +140,7 @@ impl TierBucket {
         topic.untracked += posts.saturating_sub(detail.posts);
         if let TierAuthors::Open(authors) = &mut topic.authors {
             // Sketches of one engine share a precision, so the merge cannot fail.
-            let _ = pulse_sketch::Mergeable::merge(authors, &detail.authors);
+            let _ = pulse_sketch::Mergeable::merge(authors.as_mut(), &detail.authors);
         }
         topic.sentiment_sum += detail.sentiment_sum;
         for (k, n) in [detail.negative, detail.neutral, detail.positive].into_iter().enumerate() {
@@ -177,6 +180,9 @@ impl TierBucket {
             }
             keep_heaviest(&mut topic.surfaces, SURFACES);
             keep_heaviest(&mut topic.related, RELATED);
+            topic.surfaces.shrink_to_fit();
+            topic.related.shrink_to_fit();
+            topic.samples.shrink_to_fit();
         }
         if self.topics.len() > TIER_TOPICS {
             self.keep_busiest(TIER_TOPICS);
@@ -231,7 +237,7 @@ impl TierTopic {
         Self {
             key: key.to_owned(),
             posts: 0,
-            authors: TierAuthors::Open(Authors::default()),
+            authors: TierAuthors::Open(Box::default()),
             untracked: 0,
             sentiment_sum: 0.0,
             classes: [0; 3],
@@ -244,17 +250,18 @@ impl TierTopic {
     /// Distinct authors in its tier bucket (at most its posts).
     pub(crate) fn authors(&self) -> u64 {
         let watched = match &self.authors {
-            TierAuthors::Open(authors) => authors.clone().count(),
+            TierAuthors::Open(authors) => authors.as_ref().clone().count(),
             TierAuthors::Counted(n) => *n,
         };
         (watched + self.untracked).min(self.posts)
     }
 }
 
-/// A tier topic's authors: their union while its bucket is being folded, their count after.
+/// A tier topic's authors: their union while its bucket is being folded (boxed: a sealed topic
+/// keeps only the count), their count after.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum TierAuthors {
-    Open(Authors),
+    Open(Box<Authors>),
     Counted(u64),
 }
 
@@ -298,6 +305,12 @@ mod tests {
         assert_eq!(tiers.key_of(hash), Some("united"));
         assert_eq!(tiers.for_span(7 * 86_400).width(), 3600);
         assert_eq!(tiers.for_span(30 * 86_400).width(), 86_400);
+    }
+
+    #[test]
+    fn a_sealed_topic_is_small() {
+        // What the memory estimate at the top of the module rests on.
+        assert!(std::mem::size_of::<TierTopic>() <= 160, "{}", std::mem::size_of::<TierTopic>());
     }
 
     #[test]
