@@ -77,6 +77,8 @@ if [ -z "${PULSE_TEST_BROKERS:-}" ]; then
 fi
 
 cargo nextest run --workspace --no-fail-fast "$@"
+# The examples in the crates' documentation must run as written (nextest does not run doc tests).
+cargo test --doc --workspace --locked --quiet
 # Every command of the README's console blocks must run as written.
 ./scripts/readme-check.sh target/debug/pulse
 # The API holds to its description under generated requests (Schemathesis, fixed seed).
