@@ -9,7 +9,8 @@
 //!
 //! - this module: where the data is ([`data_dir`], [`eval_dir`], [`dataset`]) and the posts of a
 //!   file or of the `boston-west` replay, raw ([`posts`], [`replayed`]) or analysed as the
-//!   pipeline analyses them ([`analyzed`], [`boston_west_analyzed`], [`index_posts`]).
+//!   pipeline analyses them ([`analyzed`], [`boston_west_analyzed`], [`index_posts`]), and fed to
+//!   a trend engine with the watermark moved by hand ([`feed_closing`]).
 //! - [`eval`]: the labelled sentiment sets.
 //! - [`server`]: a server process for end-to-end tests.
 //! - [`zipf`]: synthetic skewed streams and recall, for the sketch tests.
@@ -27,7 +28,7 @@ use pulse_core::sink::{Sink, SinkError};
 use pulse_core::{Post, PostReader, Record};
 use pulse_index::IndexPost;
 use pulse_text::{Analysis, Analyzer};
-use pulse_trends::AnalyzedPost;
+use pulse_trends::{AnalyzedPost, TrendEngine, Worker};
 
 /// CrisisLexT6, Boston Marathon bombings.
 pub const BOSTON: &str = "crisislex-t6/2013_Boston_Bombings-ontopic_offtopic.csv";
@@ -110,6 +111,30 @@ pub fn analyzed(posts: &[Post]) -> Vec<AnalyzedPost> {
             out
         })
         .collect()
+}
+
+/// Feeds `posts` (in time order) through `worker`; each time a post reaches the next multiple of
+/// `step` seconds of data time, starting at `next`, flushes the worker, moves the engine's
+/// watermark there and calls `closed` with it. Returns the next boundary not yet reached: what a
+/// replay with a hand-moved watermark does, for engines built with `auto_watermark: false`.
+pub fn feed_closing(
+    engine: &TrendEngine,
+    worker: &mut Worker,
+    posts: &[AnalyzedPost],
+    mut next: i64,
+    step: i64,
+    mut closed: impl FnMut(i64),
+) -> i64 {
+    for post in posts {
+        while post.created_at >= next {
+            worker.flush().expect("flush");
+            engine.advance_watermark(next);
+            closed(next);
+            next += step;
+        }
+        worker.ingest(post).expect("ingest");
+    }
+    next
 }
 
 /// All 20,018 posts of `boston-west`, analysed once per test binary.

@@ -16,21 +16,12 @@ fn config() -> TrendConfig {
 fn run(engine: &TrendEngine, posts: &[AnalyzedPost], report: bool) -> Vec<(i64, Report)> {
     let mut worker = engine.worker();
     let mut reports = Vec::new();
-    let mut next = (posts[0].created_at / 600 + 1) * 600;
-    for post in posts {
-        while post.created_at >= next {
-            worker.flush().unwrap();
-            engine.advance_watermark(next);
-            if report {
-                reports.push((
-                    next,
-                    engine.report(&TrendQuery { as_of: Some(next), limit: Some(10), ..Default::default() }),
-                ));
-            }
-            next += 600;
+    let first = (posts[0].created_at / 600 + 1) * 600;
+    let next = pulse_testsuite::feed_closing(engine, &mut worker, posts, first, 600, |at| {
+        if report {
+            reports.push((at, engine.report(&TrendQuery { as_of: Some(at), limit: Some(10), ..Default::default() })));
         }
-        worker.ingest(post).unwrap();
-    }
+    });
     worker.flush().unwrap();
     engine.advance_watermark(next);
     reports

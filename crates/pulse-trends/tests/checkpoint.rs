@@ -10,16 +10,8 @@ fn config() -> TrendConfig {
 
 /// Feeds `posts` through `worker`, flushing and closing buckets every 10 minutes of data time
 /// from `next`; returns the next close.
-fn feed(engine: &TrendEngine, worker: &mut Worker, posts: &[AnalyzedPost], mut next: i64) -> i64 {
-    for post in posts {
-        while post.created_at >= next {
-            worker.flush().unwrap();
-            engine.advance_watermark(next);
-            next += 600;
-        }
-        worker.ingest(post).unwrap();
-    }
-    next
+fn feed(engine: &TrendEngine, worker: &mut Worker, posts: &[AnalyzedPost], next: i64) -> i64 {
+    pulse_testsuite::feed_closing(engine, worker, posts, next, 600, |_| {})
 }
 
 /// What a reader sees at the end, as JSON: the top 50 over the last hour and day, and two topics

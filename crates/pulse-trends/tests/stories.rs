@@ -25,16 +25,10 @@ fn reports(analyzed: &[AnalyzedPost]) -> Vec<(i64, Report)> {
     let engine = TrendEngine::new(TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }).unwrap();
     let mut worker = engine.worker();
     let mut out = Vec::new();
-    let mut next = (analyzed[0].created_at / 1800 + 1) * 1800;
-    for post in analyzed {
-        while post.created_at >= next {
-            worker.flush().unwrap();
-            engine.advance_watermark(next);
-            out.push((next, engine.report(&TrendQuery { as_of: Some(next), limit: Some(10), ..Default::default() })));
-            next += 1800;
-        }
-        worker.ingest(post).unwrap();
-    }
+    let first = (analyzed[0].created_at / 1800 + 1) * 1800;
+    pulse_testsuite::feed_closing(&engine, &mut worker, analyzed, first, 1800, |at| {
+        out.push((at, engine.report(&TrendQuery { as_of: Some(at), limit: Some(10), ..Default::default() })));
+    });
     out
 }
 

@@ -13,15 +13,8 @@ fn a_week_and_a_month_count_every_post_once() {
     let posts = pulse_testsuite::boston_west_analyzed();
     let engine = TrendEngine::new(TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }).unwrap();
     let mut worker = engine.worker().manual_flush();
-    let mut next = (posts[0].created_at / 600 + 1) * 600;
-    for post in posts {
-        while post.created_at >= next {
-            worker.flush().unwrap();
-            engine.advance_watermark(next);
-            next += 600;
-        }
-        worker.ingest(post).unwrap();
-    }
+    let first = (posts[0].created_at / 600 + 1) * 600;
+    let next = pulse_testsuite::feed_closing(&engine, &mut worker, posts, first, 600, |_| {});
     worker.flush().unwrap();
     engine.advance_watermark(next);
 
