@@ -21,7 +21,9 @@
 //! alike with both sides cannot pull the rest of either side along, as single linkage would.
 //! Measured with the crowd's labels of CrisisLexT6 and T26 (`benches/stories_per_event.py`,
 //! `benches/RESULTS.md`), the context signal is what brings one event to about one story; the
-//! default threshold, 0.25, holds on every crisis of both sets.
+//! default threshold, 0.25, holds on every crisis of both sets. After clustering, a small story
+//! that is part of a larger one (all of its headline phrase's words are there, or most of its
+//! texts carry that story's headline topic) joins it: see [`attach_sub_stories`].
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -245,6 +247,60 @@ pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<us
     clusters.into_iter().flatten().collect()
 }
 
+/// Share of a story's headline topic's texts that must also carry another story's headline
+/// topic for the first to be told as part of the second (see [`attach_sub_stories`]).
+const CARRIED: f64 = 0.8;
+
+/// Moves each story that is a part of one other, larger story into it.
+///
+/// Average linkage keeps a few members apart when they are like some of a large story's members
+/// and unlike the rest: `texas explosion`, carried by one retweeted post, shares its texts with
+/// `texas` and `explosion` but not with `waco` or `reported`; the phrases of "authorities advise
+/// West, Texas, residences to leave town immediately following explosion" all come from posts
+/// that say `explosion`. Two signals are stronger than that average, and a story (best member
+/// `h`) joins the one other, larger and better-ranked story (best member `d`) for which either
+/// holds:
+///
+/// - **its words**: `h` is a phrase every word of which is among the words of that story's
+///   member keys;
+/// - **its posts**: at least [`CARRIED`] of `h`'s texts also carry `d`.
+///
+/// When two stories qualify (`boston explosion` beside a Boston story and a West story that alone
+/// says `explosion`), the story stays where clustering put it. `stories` hold indices into
+/// `members` (best-ranked first in each story, stories in the order of their best member); that
+/// order is kept.
+pub(crate) fn attach_sub_stories(stories: &mut Vec<Vec<usize>>, members: &[Member<'_>]) {
+    let words = |key: &str| -> Vec<String> { key.trim_start_matches('#').split(' ').map(str::to_string).collect() };
+    let vocabulary: Vec<FxHashSet<String>> =
+        stories.iter().map(|s| s.iter().flat_map(|&m| words(members[m].key)).collect()).collect();
+    let mut into: Vec<Option<usize>> = vec![None; stories.len()];
+    for (c, story) in stories.iter().enumerate() {
+        let head = &members[story[0]];
+        let phrase = words(head.key);
+        let part_of = |d: usize| {
+            let other = &members[stories[d][0]];
+            let carried = head.cooccurring.get(&other.hash).copied().unwrap_or(0);
+            (phrase.len() > 1 && phrase.iter().all(|w| vocabulary[d].contains(w)))
+                || carried as f64 >= CARRIED * head.texts.max(1) as f64
+        };
+        let mut holders = (0..stories.len())
+            .filter(|&d| d != c && stories[d].len() > story.len() && stories[d][0] < story[0])
+            .filter(|&d| part_of(d));
+        if let (Some(d), None) = (holders.next(), holders.next()) {
+            into[c] = Some(d);
+        }
+    }
+    for c in 0..stories.len() {
+        // A story that receives one is never moved itself (it is larger than what it receives).
+        if let Some(d) = into[c].filter(|&d| into[d].is_none()) {
+            let moved = std::mem::take(&mut stories[c]);
+            stories[d].extend(moved);
+            stories[d].sort_unstable();
+        }
+    }
+    stories.retain(|s| !s.is_empty());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +365,46 @@ mod tests {
         assert_eq!(story_of("texas"), story_of("west"));
         assert_eq!(story_of("texas"), story_of("fertilizer"));
         assert_ne!(story_of("boston"), story_of("texas"), "{stories:?}");
+    }
+
+    #[test]
+    fn a_story_joins_the_one_larger_story_that_holds_its_words_or_carries_its_posts() {
+        let keys = [
+            "explosion",        // 0
+            "texas",            // 1
+            "boston",           // 2
+            "marathon",         // 3
+            "texas explosion",  // 4
+            "boston explosion", // 5
+            "dramatic photo",   // 6
+            "#westexplosion",   // 7
+            "town",             // 8: its posts say `explosion`
+            "bruins",           // 9: a few of its posts say `boston`
+        ];
+        let none = FxHashMap::default();
+        let town = cooc(&[("explosion", 9)]);
+        let bruins = cooc(&[("boston", 3)]);
+        let members: Vec<Member<'_>> = keys
+            .iter()
+            .map(|k| match *k {
+                "town" => member(k, 10, &town),
+                "bruins" => member(k, 10, &bruins),
+                _ => member(k, 10, &none),
+            })
+            .collect();
+        let mut stories = vec![vec![0, 1], vec![2, 3], vec![4], vec![5], vec![6], vec![7], vec![8], vec![9]];
+        attach_sub_stories(&mut stories, &members);
+        assert_eq!(stories[0], vec![0, 1, 4, 8], "West holds texas and explosion, and carries town: {stories:?}");
+        assert!(stories.contains(&vec![5]), "boston is Boston's, explosion West's: it stays alone");
+        assert!(stories.contains(&vec![6]), "no story holds its words");
+        assert!(stories.contains(&vec![7]), "a hashtag is one word, not a phrase");
+        assert!(stories.contains(&vec![9]), "3 of 10 texts do not make bruins a part of Boston");
+        assert_eq!(stories[1], vec![2, 3]);
+
+        // A story as large as the one that holds its words is an event of its own.
+        let mut even = vec![vec![0, 1], vec![4, 6]];
+        attach_sub_stories(&mut even, &members);
+        assert_eq!(even, vec![vec![0, 1], vec![4, 6]]);
     }
 
     #[test]

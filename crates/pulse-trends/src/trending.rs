@@ -315,6 +315,7 @@ impl<'s> Trending<'s> {
                 None => stories.push(vec![i]),
             }
         }
+        story::attach_sub_stories(&mut stories, &members);
         Trending { as_of, from, to, buckets, topics, stories, similarity }
     }
 

@@ -79,6 +79,36 @@ fn one_story_per_event_and_boston_and_west_never_one_story() {
 }
 
 #[test]
+fn west_is_one_story_in_its_first_hours() {
+    let (_, analyzed) = posts();
+    let engine = TrendEngine::new(TrendConfig { auto_watermark: false, ..TrendConfig::for_bucket(600) }).unwrap();
+    let mut worker = engine.worker();
+    let (from, to) = (at("2013-04-18T01:30:00Z"), at("2013-04-18T03:30:00Z"));
+    let first = (analyzed[0].created_at / 600 + 1) * 600;
+    let upto: Vec<AnalyzedPost> = analyzed.iter().filter(|p| p.created_at < to).cloned().collect();
+    let mut checked = 0;
+    pulse_testsuite::feed_closing(&engine, &mut worker, &upto, first, 600, |report_at| {
+        if report_at < from {
+            return;
+        }
+        let report = engine.report(&TrendQuery { as_of: Some(report_at), limit: Some(10), ..Default::default() });
+        // Every story with a member that says texas, fertilizer or waco (`texas explosion`, one
+        // retweeted post, stood apart at 02:40 before small stories joined the one they are part of).
+        let west: Vec<Vec<&str>> = report
+            .stories
+            .iter()
+            .map(|s| s.topics.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>())
+            .filter(|members| {
+                members.iter().any(|k| k.split(' ').any(|w| ["texas", "fertilizer", "waco"].contains(&w)))
+            })
+            .collect();
+        assert_eq!(west.len(), 1, "West at {report_at} in {} stories: {west:?}", west.len());
+        checked += 1;
+    });
+    assert_eq!(checked, 12, "two hours of 10-minute reports");
+}
+
+#[test]
 fn a_story_keeps_its_id_while_its_terms_churn() {
     let (_, analyzed) = posts();
     let reports = reports(analyzed);
