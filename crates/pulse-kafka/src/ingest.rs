@@ -50,6 +50,10 @@ use crate::stats::IngestStats;
 /// acknowledgement; measured in `benches/RESULTS.md`).
 const MAX_BUCKETS_PER_ROLLUP: usize = 24;
 
+/// Largest rollup message: the producer's `message.max.bytes` and the rollups topic's
+/// `max.message.bytes`.
+pub(crate) const MAX_ROLLUP_BYTES: &str = "33554432";
+
 /// How long one `poll` waits for a record.
 const POLL: Duration = Duration::from_millis(100);
 /// How long reading a partition's last rollup may take before the worker gives up (and exits,
@@ -74,7 +78,7 @@ const PRODUCER: &[(&str, &str)] = &[
     ("acks", "all"),
     ("linger.ms", "0"),
     ("compression.type", "zstd"),
-    ("message.max.bytes", "8388608"),
+    ("message.max.bytes", MAX_ROLLUP_BYTES),
 ];
 
 /// A reader of the rollups topic's newest records, to find where a partition resumes.

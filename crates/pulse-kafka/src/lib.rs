@@ -14,8 +14,11 @@
 //!   after the rollup is acknowledged.
 //! - [`query`]: a query node's two consumers — rollups (merged into its trend engine exactly once,
 //!   by partition and offset range) and posts (its search index).
+//! - [`align`]: which rollups partitions a query node pauses so that no source runs far ahead of
+//!   the slowest in event time (the open buckets between them are its memory).
 //! - [`topics`]: creating the topics.
 
+pub mod align;
 pub mod config;
 pub mod error;
 pub mod ingest;

@@ -19,6 +19,7 @@ use rdkafka::error::KafkaError as ClientError;
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::align::{Alignment, Source};
 use crate::config::KafkaConfig;
 use crate::error::Result;
 use crate::rollup::{Rollup, decode_post};
@@ -33,8 +34,14 @@ const READER: &[(&str, &str)] = &[
     ("enable.auto.commit", "false"),
     ("enable.partition.eof", "true"),
     ("auto.offset.reset", "earliest"),
-    ("fetch.message.max.bytes", "8388608"),
+    ("fetch.message.max.bytes", crate::ingest::MAX_ROLLUP_BYTES),
 ];
+
+/// How many ring spans of event time a source may run ahead of the slowest.
+const AHEAD_RINGS: i64 = 7;
+
+/// The rollups consumer's own settings (see [`consume_rollups`]).
+const ROLLUPS_READER: [(&str, &str); 1] = [("fetch.wait.max.ms", "20")];
 
 /// What happened to one rollup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +60,9 @@ pub enum Outcome {
 pub struct RollupApplier {
     engine: Arc<TrendEngine>,
     /// Last posts offset applied, per source (topic, partition).
-    applied: HashMap<(String, i32), i64>,
+    applied: HashMap<Source, i64>,
     /// Newest event time per source and when its last rollup arrived.
-    progress: HashMap<(String, i32), (i64, Instant)>,
+    progress: HashMap<Source, (i64, Instant)>,
     stats: Arc<PipelineStats>,
 }
 
@@ -101,16 +108,55 @@ impl RollupApplier {
     /// The slowest active partition's newest event, less the allowed lateness: a bucket closes
     /// only when every partition has moved past it.
     fn watermark(&self) -> Option<i64> {
+        self.slowest().map(|slowest| slowest - self.engine.config().allowed_lateness_secs)
+    }
+
+    /// The newest event of the slowest source that sent a rollup in the last [`IDLE_PARTITION`]
+    /// (of the fastest, if none did).
+    fn slowest(&self) -> Option<i64> {
         let active = self.progress.values().filter(|(_, at)| at.elapsed() < IDLE_PARTITION).map(|(newest, _)| *newest);
         let slowest = active.min().or_else(|| self.progress.values().map(|(newest, _)| *newest).max())?;
-        (slowest != i64::MIN).then(|| slowest - self.engine.config().allowed_lateness_secs)
+        (slowest != i64::MIN).then_some(slowest)
+    }
+
+    /// Each source's newest event.
+    fn newest(&self) -> HashMap<Source, i64> {
+        self.progress.iter().map(|(source, (newest, _))| (source.clone(), *newest)).collect()
     }
 }
 
+/// Pauses and resumes rollups partitions of `topic` as `alignment` plans from `applier`'s progress.
+fn align(consumer: &BaseConsumer, topic: &str, alignment: &mut Alignment, applier: &RollupApplier) -> Result<()> {
+    let (pause, resume) = alignment.plan(&applier.newest(), applier.slowest());
+    for (partitions, paused) in [(pause, true), (resume, false)] {
+        if partitions.is_empty() {
+            continue;
+        }
+        let mut list = TopicPartitionList::new();
+        for &p in &partitions {
+            list.add_partition(topic, p);
+        }
+        if paused {
+            tracing::info!(?partitions, "rollups partitions paused: their sources run ahead of the slowest");
+            consumer.pause(&list)?;
+        } else {
+            tracing::info!(?partitions, "rollups partitions resumed");
+            consumer.resume(&list)?;
+        }
+    }
+    Ok(())
+}
+
 /// A consumer of every partition of `topic` from the beginning, without a group.
-fn reader(kafka: &KafkaConfig, topic: &str, stop: &AtomicBool) -> Result<Option<(BaseConsumer, usize)>> {
+fn reader(
+    kafka: &KafkaConfig,
+    topic: &str,
+    extra: &[(&str, &str)],
+    stop: &AtomicBool,
+) -> Result<Option<(BaseConsumer, usize)>> {
     let group = format!("pulse-query-{}", std::process::id());
     let mut role = READER.to_vec();
+    role.extend_from_slice(extra);
     role.push(("group.id", &group));
     let consumer: BaseConsumer = kafka.client(&role).create()?;
     // The topic may not exist yet (query nodes can start before anything is produced): wait.
@@ -150,13 +196,25 @@ pub fn consume_rollups(
     on_caught_up: impl FnOnce(),
     stop: &AtomicBool,
 ) -> Result<()> {
-    let Some((consumer, partitions)) = reader(kafka, &kafka.rollups_topic, stop)? else { return Ok(()) };
+    // A resumed partition is fetched with the next fetch request, which the broker holds up to
+    // `fetch.wait.max.ms` (500 ms by default) while the other partitions are at their end: short,
+    // so alignment's pauses cost little.
+    let Some((consumer, partitions)) = reader(kafka, &kafka.rollups_topic, &ROLLUPS_READER, stop)? else {
+        return Ok(());
+    };
     let mut at_end = std::collections::HashSet::new();
     let mut on_caught_up = Some(on_caught_up);
+    // A week of the ring's spans (a week at the default 24 h): catching up after a day's downtime
+    // never pauses, a replay of months pauses a few times per source, and the buckets open
+    // ahead of the watermark stay bounded.
+    let config = applier.engine.config();
+    let mut alignment = Alignment::new(AHEAD_RINGS * config.history_buckets as i64 * config.bucket_secs);
     while !stop.load(Ordering::Acquire) {
+        align(&consumer, &kafka.rollups_topic, &mut alignment, applier)?;
         match consumer.poll(POLL) {
             Some(Ok(message)) => match message.payload().map(Rollup::decode) {
                 Some(Ok(rollup)) => {
+                    alignment.observe((rollup.topic.clone(), rollup.partition), message.partition());
                     applier.apply(&rollup)?;
                 }
                 Some(Err(error)) => {
@@ -196,7 +254,7 @@ impl PostIndexer {
     /// Consumes `kafka.posts_topic` until `stop`. Malformed records are skipped here: the ingest
     /// workers count and dead-letter them.
     pub fn run(&mut self, kafka: &KafkaConfig, stop: &AtomicBool) -> Result<()> {
-        let Some((consumer, _)) = reader(kafka, &kafka.posts_topic, stop)? else { return Ok(()) };
+        let Some((consumer, _)) = reader(kafka, &kafka.posts_topic, &[], stop)? else { return Ok(()) };
         while !stop.load(Ordering::Acquire) {
             match consumer.poll(POLL) {
                 Some(Ok(message)) => {

@@ -21,7 +21,10 @@ pub fn create_topics(kafka: &KafkaConfig) -> Result<Vec<(String, bool)>> {
     let replication = || TopicReplication::Fixed(kafka.replication_factor);
     let topics = [
         NewTopic::new(&kafka.posts_topic, kafka.partitions, replication()),
-        NewTopic::new(&kafka.rollups_topic, kafka.partitions, replication()),
+        // A busy bucket's sketches and samples can pass the broker's default 1 MB per message;
+        // the worker's producer allows 32 MiB, and so does this topic.
+        NewTopic::new(&kafka.rollups_topic, kafka.partitions, replication())
+            .set("max.message.bytes", crate::ingest::MAX_ROLLUP_BYTES),
         NewTopic::new(&kafka.dlq_topic, 1, replication()),
     ];
     let results = block_on(admin.create_topics(&topics, &options))?;
