@@ -13,13 +13,18 @@ runs:
 * `pulse trends FILE --bucket 10m` on the sparse and on the dense posts (a report every 10 min);
 * `pulse serve --replay FILE --max --loop 1 --workers 2` (analysis, trends and the search index),
   timed from start until it has counted and indexed every post and written the checkpoint that
-  follows the end of the replay.
+  follows the end of the replay;
+* `kafka` (only when asked for with `--only`, and with `tansu` on the PATH): the distributed path on
+  a Tansu broker of its own — the posts are produced to a 4-partition topic first (not timed), then
+  2 `pulse ingest` workers and a `pulse query` node start, timed until the node has merged every post;
+  CPU and max RSS are the workers' and the node's together (the broker's are left out).
 
 and prints, per command, the best and median posts per second of CPU time (user + system, all
 threads), wall-clock posts per second, the largest max RSS, and the ratio of its CPU rate to the
 floor's in the same round. CPU time is what a 2-core box pays; wall time shows what threads buy.
 
     PULSE_DATA_DIR=../shared/replay-data python3 benches/e2e.py [--loops 20] [--rounds 3] [--only replay,trends-dense]
+    PULSE_DATA_DIR=../shared/replay-data python3 benches/e2e.py --loops 2 --only kafka
 
 Builds `target/release/pulse` and the floor first (release profile).
 """
@@ -133,6 +138,56 @@ def serve(path, posts):
     return wall, cpu, rss
 
 
+def kafka(path, posts):
+    """The posts of `path` through Kafka: 2 ingest workers and a query node (see the docstring)."""
+    with tempfile.TemporaryDirectory() as work:
+        port = free_port()
+        brokers = f"127.0.0.1:{port}"
+        procs = []
+        try:
+            broker = subprocess.Popen(["tansu", "broker", "--listener-url", f"tcp://{brokers}",
+                                       "--advertised-listener-url", f"tcp://{brokers}",
+                                       "--storage-engine", "memory://tansu/"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            procs.append(broker)
+            time.sleep(1)
+            args = ["--brokers", brokers, "--topic", "posts", "--rollups", "rollups", "--dlq", "dlq", "--group", "g"]
+            subprocess.run([PULSE, "topics", "create", "--partitions", "4"] + args, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # One record per batch: Tansu 0.6 serves fetches only from batch starts (README, Tansu notes).
+            env = dict(os.environ, PULSE_KAFKA_BATCH_NUM_MESSAGES="1")
+            subprocess.run([PULSE, "replay", path, "--max", "--to", "kafka"] + args, check=True, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            qport = free_port()
+            node = subprocess.Popen([PULSE, "query"] + args + ["--listen", f"127.0.0.1:{qport}", "--state-dir",
+                                                               os.path.join(work, "q")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            procs.append(node)
+            while metric(f"http://127.0.0.1:{qport}", "pulse_posts_ingested_total") is None:
+                time.sleep(0.1)
+            started = time.monotonic()
+            workers = []
+            for _ in range(2):
+                workers.append(subprocess.Popen([PULSE, "ingest"] + args + ["--listen", f"127.0.0.1:{free_port()}"],
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            procs.extend(workers)
+            while metric(f"http://127.0.0.1:{qport}", "pulse_posts_ingested_total") != posts:
+                if any(w.poll() is not None for w in workers):
+                    sys.exit("an ingest worker exited")
+                if time.monotonic() - started > 3600:
+                    sys.exit("the Kafka path did not finish within an hour")
+                time.sleep(0.05)
+            wall = time.monotonic() - started
+            cpu = sum(cpu_seconds(p.pid) for p in [node] + workers)
+            rss = sum(int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{p.pid}/status").read()).group(1))
+                      for p in [node] + workers) / 1024
+        finally:
+            for p in reversed(procs):
+                p.terminate()
+                p.wait()
+    return wall, cpu, rss
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loops", type=int, default=20)
@@ -150,9 +205,11 @@ def main():
         "trends-sparse": lambda: timed([PULSE, "trends", sparse, "--bucket", "10m"]),
         "trends-dense": lambda: timed([PULSE, "trends", dense, "--bucket", "10m"]),
         "serve": lambda: serve(sparse, posts),
+        "kafka": lambda: kafka(sparse, posts),
     }
     only = [c for c in args.only.split(",") if c]
-    names = ["floor"] + [c for c in commands if c != "floor" and (not only or c in only)]
+    # The Kafka path needs a broker binary and minutes per round: only when asked for.
+    names = ["floor"] + [c for c in commands if c != "floor" and (c in only or (not only and c != "kafka"))]
     results = {name: [] for name in names}
     for round_ in range(args.rounds):
         for name in names:
