@@ -261,32 +261,14 @@ impl TrendBucket {
     /// Distinct authors of topic `hash` in this bucket: the least of three upper bounds — the
     /// authors count-min, the posts count-min, and (for watched topics) the distinct authors plus
     /// the posts counted before the topic was watched. That last term is what stops one account
-    /// whose posts were spread over several workers from counting once per worker. 0 when
-    /// [`TrendBucket::posts_of`] is.
+    /// whose posts were spread over several workers from counting once per worker.
     pub fn authors(&self, hash: u64) -> u64 {
-        let posts = self.posts_of(hash);
-        if posts == 0 {
-            return 0;
-        }
+        let posts = self.topic_posts.estimate(hash);
         let mut authors = self.topic_authors.estimate(hash).min(posts);
         if let Some(d) = self.detail.get(&hash) {
             authors = authors.min(d.authors_est + posts.saturating_sub(d.posts));
         }
         authors
-    }
-
-    /// Posts of topic `hash` in this bucket: the posts count-min's estimate, or 0 when the top-k
-    /// shows the topic has none.
-    ///
-    /// Every topic of the bucket enters its top-k, so while the top-k has never evicted a key
-    /// (`maximum_error() == 0`) a key it does not hold has no posts here. Answering 0 then skips
-    /// the count-min, whose lookups miss the cache and were most of a bucket close on a sparse
-    /// replay (`benches/RESULTS.md`), and is exact where the count-min could collide.
-    pub fn posts_of(&self, hash: u64) -> u64 {
-        if self.top.maximum_error() == 0 && self.top.bounds(hash).upper == 0 {
-            return 0;
-        }
-        self.topic_posts.estimate(hash)
     }
 
     /// Checks that `other` can merge into this bucket: count-mins of the same dimensions, top-k
@@ -503,32 +485,6 @@ mod tests {
         let mut c = bucket_with(&["x", "y"], "#t", false);
         c.merge(&bucket_with(&["z"], "#t", false)).unwrap();
         assert_eq!(c.authors(hash_key("#t")), 3);
-    }
-
-    #[test]
-    fn a_topic_the_exact_top_k_never_saw_has_no_posts_whatever_the_count_min_says() {
-        let config = TrendConfig { topk_capacity: 4, ..TrendConfig::default() };
-        let mut b = TrendBucket::new(&config).unwrap();
-        let (seen, phantom) = (hash_key("seen"), hash_key("phantom"));
-        for _ in 0..3 {
-            b.topic_posts.update(seen, 1);
-            b.topic_authors.update(seen, 1);
-            b.top.update(seen, "seen", 1);
-        }
-        // What a count-min collision looks like: counts for a topic no post carried.
-        b.topic_posts.update(phantom, 1);
-        b.topic_authors.update(phantom, 1);
-        assert_eq!((b.posts_of(seen), b.authors(seen)), (3, 3));
-        assert_eq!((b.posts_of(phantom), b.authors(phantom)), (0, 0), "the top-k holds every topic: exact");
-
-        // Once the top-k has evicted a key it no longer knows every topic: the count-min answers.
-        for i in 0..8 {
-            let other = format!("other{i}");
-            b.top.update(hash_key(&other), &other, 1);
-        }
-        assert!(b.top.maximum_error() > 0);
-        assert_eq!(b.posts_of(phantom), 1);
-        assert_eq!(b.posts_of(seen), 3);
     }
 
     #[test]

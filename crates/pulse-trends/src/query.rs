@@ -70,7 +70,7 @@ fn sample_sentiment(union: &UnionSample, before: Option<f64>) -> crate::report::
 fn ring_distinct(hash: u64, buckets: &[(i64, &TrendBucket)]) -> (u64, u64) {
     let (mut posts, mut untracked, mut watched) = (0, 0, Vec::new());
     for (_, b) in buckets {
-        let p = b.posts_of(hash);
+        let p = b.topic_posts.estimate(hash);
         posts += p;
         match b.detail.get(&hash) {
             Some(d) => {
@@ -383,7 +383,7 @@ impl TrendEngine {
         let (from, to, _) = score::window(config, as_of, buckets);
         let mut series = Vec::new();
         for (start, b) in state.window.iter().filter(|(s, _)| *s >= from && *s < to) {
-            let posts = b.posts_of(hash);
+            let posts = b.topic_posts.estimate(hash);
             let d = b.detail.get(&hash);
             series.push(TopicPoint {
                 at: rfc3339(start),
@@ -581,7 +581,7 @@ impl TrendEngine {
             .filter(|f| !f.is_empty())
             .map(|f| {
                 let h = hash_key(&f);
-                let posts: u64 = state.window.iter().map(|(_, b)| b.posts_of(h)).sum();
+                let posts: u64 = state.window.iter().map(|(_, b)| b.topic_posts.estimate(h)).sum();
                 (posts, f)
             })
             .filter(|(p, _)| *p > 0)

@@ -64,7 +64,7 @@ pub(crate) fn evaluate_with_authors(
     let mut posts = 0;
     let mut authors = 0;
     for (_, b) in state.buckets_in(from, to) {
-        posts += b.posts_of(hash);
+        posts += b.topic_posts.estimate(hash);
         authors += b.authors(hash);
     }
     let expected = (rate * eff).max(config.min_expected);
@@ -90,7 +90,7 @@ fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> (u64, Option<
     let mut watched: Vec<&Authors> = Vec::new();
     let mut untracked = 0;
     for (_, b) in state.buckets_in(from, to) {
-        let posts = b.posts_of(hash);
+        let posts = b.topic_posts.estimate(hash);
         match b.detail.get(&hash) {
             Some(d) => {
                 untracked += posts.saturating_sub(d.posts);
