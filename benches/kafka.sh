@@ -116,10 +116,11 @@ for workers in $WORKERS; do
     done
     rss=$(mem "${node_pids[$q]}" VmRSS)
     hwm=$(mem "${node_pids[$q]}" VmHWM)
-    per_m=$(python3 -c "print(round($hwm * 1e6 / max($docs, 1)))")
+    # Per million posts only when the index holds every post read (retention cut none of them).
+    if [ "$docs" = "$posts" ]; then per_m="$(python3 -c "print(round($hwm * 1e6 / $docs))") MiB"; else per_m="—"; fi
     top=$(top10 "$url")
     if [ -z "$first_top" ]; then first_top="$top"; same="$top"; elif [ "$top" = "$first_top" ]; then same="the same"; else same="**differs**: $top"; fi
-    memory+=("| $workers | $((q + 1)) | $posts | $docs | $rss MiB | $hwm MiB | $per_m MiB | $same |")
+    memory+=("| $workers | $((q + 1)) | $posts | $docs | $rss MiB | $hwm MiB | $per_m | $same |")
   done
   cleanup
   rm -rf /tmp/pulse-bench-query-"$tag"-*

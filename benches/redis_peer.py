@@ -124,8 +124,8 @@ def main():
         results["peer"].append((wall, cpu))
         for name, run in commands.items():
             results[name].append(run())
-        print(f"round {round_ + 1}: " + ", ".join(f"{n} {w:.1f} s wall / {c:.1f} s CPU" for n, ((w, c), *_) in
-                                                  ((n, r[-1:]) for n, r in results.items())), file=sys.stderr)
+        last = ", ".join(f"{name} {runs[-1][0]:.1f} s wall / {runs[-1][1]:.1f} s CPU" for name, runs in results.items())
+        print(f"round {round_ + 1}: {last}", file=sys.stderr)
     print(f"\n{posts:,} posts (crisislex-t6 × {args.loops}), {args.rounds} rounds\n")
     print("| command | posts/s wall, median | posts/s of CPU, median | × peer, wall (median of rounds) | × peer, CPU |")
     print("|---|---|---|---|---|")
