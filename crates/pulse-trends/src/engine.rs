@@ -105,6 +105,8 @@ impl TrendEngine {
                 state: RwLock::new(State {
                     window,
                     closed_through: None,
+                    closed_revision: 0,
+                    unions: Mutex::default(),
                     first_start: None,
                     baselines: FxHashMap::default(),
                     tracks: FxHashMap::default(),
@@ -437,6 +439,7 @@ impl TrendEngine {
 
     fn merge_bucket_locked(state: &mut State, start: i64, bucket: &TrendBucket) -> Result<bool> {
         state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
+        state.changed(start);
         match state.window.bucket_mut(start) {
             Some(mine) => {
                 mine.merge(bucket)?;
@@ -452,6 +455,7 @@ impl TrendEngine {
         state.tracks.clear();
         state.stories = Registry::default();
         state.closed_through = None;
+        state.closed_revision += 1;
         self.inner.watermark.store(i64::MIN, Ordering::Release);
         if let Some(w) = watermark {
             self.advance_locked(state, w);
@@ -763,6 +767,7 @@ impl Worker {
                 }
                 delta(start, b)?;
                 state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
+                state.changed(start);
                 match state.window.bucket_mut(start) {
                     Some(shared) => {
                         shared.absorb(b)?;

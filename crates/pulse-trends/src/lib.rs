@@ -113,6 +113,7 @@ pub mod evergreen;
 pub mod exemplar;
 mod explain;
 pub mod headline;
+mod memo;
 pub mod post;
 pub mod query;
 mod registry;

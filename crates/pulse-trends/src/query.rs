@@ -11,6 +11,7 @@ use crate::bucket::TrendBucket;
 use crate::engine::TrendEngine;
 use crate::explain;
 use crate::headline;
+use crate::memo;
 use crate::post::TopicKind;
 use crate::registry::{Group, StoryRecord};
 use crate::report::{
@@ -148,7 +149,7 @@ impl TrendEngine {
             .window
             .iter()
             .filter(|(start, _)| *start >= span_from && *start < trending.to)
-            .map(|(start, b)| union_point(start, b, &hashes))
+            .map(|(start, b)| union_point(&state, start, b, &hashes))
             .collect();
         let mut related: Vec<(f64, usize)> = (0..trending.stories.len())
             .filter(|&o| o != s)
@@ -177,7 +178,7 @@ impl TrendEngine {
     /// Trending topic `t` as the report lists it.
     fn trend(&self, state: &State, trending: &Trending<'_>, t: &crate::trending::Topic<'_>, story_id: String) -> Trend {
         let config = &self.inner.config;
-        let before = Agg::over(state, t.eval.hash, i64::MIN, trending.from);
+        let before = Agg::sentiment_over(state, t.eval.hash, i64::MIN, trending.from);
         let state_now = t.track.map_or(TrendState::Rising, |track| track.state(t.eval.score, trending.as_of));
         let started = t.track.map_or(trending.from, |track| track.started_at);
         let window_secs = trending.buckets as i64 * config.bucket_secs;
@@ -214,22 +215,16 @@ impl TrendEngine {
         let (id, record) = (&ids[s].0, ids[s].1);
         let group = trending.group(s);
         let union = PostSample::union(topics.iter().flat_map(|t| t.now.sampled.iter().copied()));
-        // Each topic's union over the window where its evaluation counted one, else its buckets';
-        // a story of one topic has that topic's count.
+        // Over the union of its topics; a story of one topic has that topic's count (which also
+        // counts the posts of buckets where the topic was not watched).
+        let hashes: Vec<u64> = topics.iter().map(|t| t.eval.hash).collect();
         let authors = if topics.len() == 1 {
             head.eval.authors
         } else {
-            let unions: Vec<Authors> = topics
-                .iter()
-                .filter(|t| t.authors.is_none())
-                .filter_map(|t| Authors::union(t.now.authors.iter().copied()))
-                .collect();
-            Authors::union_count(topics.iter().filter_map(|t| t.authors.as_ref()).chain(&unions))
-                .unwrap_or(0)
-                .max(head.eval.authors)
+            memo::watched_authors(state, &hashes, trending.from, trending.to).unwrap_or(0).max(head.eval.authors)
         };
         let posts = union.posts.max(head.eval.posts);
-        let before = Agg::over(state, head.eval.hash, i64::MIN, trending.from);
+        let before = Agg::sentiment_over(state, head.eval.hash, i64::MIN, trending.from);
         let before_mean = (before.scored() >= 3).then(|| before.sum / before.scored() as f64);
         let state_now = record.map_or(TrendState::Rising, |r| r.track.state(head.rank, trending.as_of));
         let started = record.map_or(group.started_at, |r| r.track.started_at.min(group.started_at));
@@ -286,10 +281,10 @@ impl TrendEngine {
             started_at: rfc3339(started),
             peak_at: rfc3339(peak_at),
             sentiment: (union.scored() > 0).then(|| sample_sentiment(&union, before_mean)),
-            series: {
-                let hashes: Vec<u64> = topics.iter().map(|t| t.eval.hash).collect();
-                state.buckets_in(trending.from, trending.to).map(|(start, b)| union_point(start, b, &hashes)).collect()
-            },
+            series: state
+                .buckets_in(trending.from, trending.to)
+                .map(|(start, b)| union_point(state, start, b, &hashes))
+                .collect(),
             explanation,
         }
     }
@@ -398,7 +393,7 @@ impl TrendEngine {
         let rate = score::baseline_rate(config, &state, hash, from);
         let e = score::evaluate(config, &state, hash, as_of, buckets, rate);
         let now = Agg::over(&state, hash, from, to);
-        let before = Agg::over(&state, hash, i64::MIN, from);
+        let before = Agg::sentiment_over(&state, hash, i64::MIN, from);
         let mut related: Vec<(u64, u64)> = now.cooc.iter().map(|(h, n)| (*h, *n)).collect();
         related.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let related = related
@@ -620,10 +615,9 @@ fn handle_aliases(state: &State, words: &str) -> Vec<String> {
 
 /// A story's point in the bucket starting at `start`: posts and sentiment over the union of its
 /// topics' post samples there, authors over the union of their author sets.
-fn union_point(start: i64, b: &TrendBucket, hashes: &[u64]) -> TopicPoint {
-    let details: Vec<_> = hashes.iter().filter_map(|h| b.detail.get(h)).collect();
-    let union = PostSample::union(details.iter().map(|d| &d.sample));
-    let authors = Authors::union_count(details.iter().map(|d| &d.authors)).unwrap_or(0);
+fn union_point(state: &State, start: i64, b: &TrendBucket, hashes: &[u64]) -> TopicPoint {
+    let union = PostSample::union(hashes.iter().filter_map(|h| b.detail.get(h)).map(|d| &d.sample));
+    let authors = memo::watched_authors(state, hashes, start, start + state.window.width()).unwrap_or(0);
     let scored = union.scored();
     TopicPoint {
         at: rfc3339(start),

@@ -4,9 +4,9 @@
 use pulse_sketch::{Mergeable, TopK};
 use rustc_hash::FxHashSet;
 
-use crate::authors::Authors;
 use crate::baseline::Baseline;
 use crate::config::TrendConfig;
+use crate::memo;
 use crate::state::State;
 use crate::track::Track;
 
@@ -44,22 +44,29 @@ fn warmed_up(config: &TrendConfig, state: &State, from: i64) -> bool {
         .is_some_and(|f| (from - f) / config.bucket_secs >= config.warmup_buckets as i64 - config.window_buckets as i64)
 }
 
-/// Evaluates one topic; `baseline` is the topic's baseline rate per bucket.
+/// Evaluates one topic; `rate` is the topic's baseline rate per bucket.
 pub(crate) fn evaluate(config: &TrendConfig, state: &State, hash: u64, as_of: i64, buckets: usize, rate: f64) -> Eval {
-    evaluate_with_authors(config, state, hash, as_of, buckets, rate).0
+    evaluate_as(config, state, hash, as_of, buckets, rate, true)
 }
 
-/// [`evaluate`], also returning the union of the topic's watched authors over the window when it
-/// was counted (a topic with at least `min_authors`): a story's authors are the union of its
-/// topics' unions.
-pub(crate) fn evaluate_with_authors(
+/// [`evaluate`] for a candidate, which only matters if it trends: a topic in no trend whose
+/// per-bucket author counts (an upper bound on its distinct authors) already fail the gates keeps
+/// that bound as its count, without the union of its authors over the window (sketch merges: the
+/// costly part of scoring).
+pub(crate) fn screen(config: &TrendConfig, state: &State, hash: u64, as_of: i64, buckets: usize, rate: f64) -> Eval {
+    evaluate_as(config, state, hash, as_of, buckets, rate, state.tracks.contains_key(&hash))
+}
+
+/// [`evaluate`]; with `exact` false the union is skipped when the upper bound cannot pass.
+fn evaluate_as(
     config: &TrendConfig,
     state: &State,
     hash: u64,
     as_of: i64,
     buckets: usize,
     rate: f64,
-) -> (Eval, Option<Authors>) {
+    exact: bool,
+) -> Eval {
     let (from, to, eff) = window(config, as_of, buckets);
     let mut posts = 0;
     let mut authors = 0;
@@ -68,40 +75,34 @@ pub(crate) fn evaluate_with_authors(
         authors += b.authors(hash);
     }
     let expected = (rate * eff).max(config.min_expected);
-    let mut union = None;
-    if authors >= config.min_authors {
-        let (bound, watched) = distinct_bound(state, hash, from, to);
-        authors = authors.min(bound);
-        union = watched;
+    let warm = warmed_up(config, state, from);
+    let passes = |authors: u64| {
+        let o = authors as f64;
+        authors >= config.min_authors
+            && o >= config.min_ratio * expected
+            && (o - expected) / expected.sqrt() >= config.min_z
+            && warm
+    };
+    if authors >= config.min_authors && (exact || passes(authors)) {
+        authors = authors.min(distinct_bound(state, hash, from, to));
     }
     let o = authors as f64;
     let score = if o > expected { (o - expected).powi(2) / expected } else { 0.0 };
-    let passes = authors >= config.min_authors
-        && o >= config.min_ratio * expected
-        && (o - expected) / expected.sqrt() >= config.min_z
-        && warmed_up(config, state, from);
-    (Eval { hash, posts, authors, expected, score, passes }, union)
+    Eval { hash, posts, authors, expected, score, passes: passes(authors) }
 }
 
 /// Distinct authors over `[from, to)`: the union of the watched buckets' authors plus the posts of
 /// unwatched stretches — so one account counts once per window, however many buckets it spans.
-/// Also returns that union of the watched buckets' authors.
-fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> (u64, Option<Authors>) {
-    let mut watched: Vec<&Authors> = Vec::new();
+fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
     let mut untracked = 0;
     for (_, b) in state.buckets_in(from, to) {
         let posts = b.topic_posts.estimate(hash);
-        match b.detail.get(&hash) {
-            Some(d) => {
-                untracked += posts.saturating_sub(d.posts);
-                watched.push(&d.authors);
-            }
-            None => untracked += b.topic_authors.estimate(hash).min(posts),
-        }
+        untracked += match b.detail.get(&hash) {
+            Some(d) => posts.saturating_sub(d.posts),
+            None => b.topic_authors.estimate(hash).min(posts),
+        };
     }
-    let mut union = Authors::union(watched);
-    let count = union.as_mut().map_or(u64::MAX, Authors::count);
-    (untracked.saturating_add(count), union)
+    memo::watched_authors(state, &[hash], from, to).map_or(u64::MAX, |watched| untracked.saturating_add(watched))
 }
 
 /// The heaviest topics by authors over `[from, to)` plus every trend in progress.
@@ -139,7 +140,7 @@ pub(crate) fn close_bucket(config: &TrendConfig, state: &mut State, end: i64) ->
     for h in hashes {
         let b = Baseline::fed(config, &state.window, state.first_start, h, from, state.baselines.get(&h).copied());
         state.baselines.insert(h, b);
-        let e = evaluate(config, state, h, end, config.window_buckets, b.rate(config));
+        let e = screen(config, state, h, end, config.window_buckets, b.rate(config));
         evals.push(e);
         let evergreen =
             e.passes && !state.tracks.contains_key(&h) && state.key_of(h).is_some_and(|k| state.is_evergreen(&k));

@@ -3,7 +3,6 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::authors::Authors;
 use crate::config::TrendConfig;
 use crate::exemplar::PostText;
 use crate::post::TopicKind;
@@ -49,8 +48,6 @@ pub(crate) struct Agg<'s> {
     pub(crate) samples: Vec<String>,
     /// The bucket's post samples, one per bucket.
     pub(crate) sampled: Vec<&'s PostSample>,
-    /// The bucket's author sets, one per bucket.
-    pub(crate) authors: Vec<&'s Authors>,
     /// The texts of the buckets (where `copies` are told).
     pub(crate) texts_by_content: FxHashMap<u64, &'s PostText>,
     /// How the topic was found.
@@ -65,6 +62,19 @@ pub(crate) fn class_shares(counts: [u64; 3]) -> [f64; 3] {
 }
 
 impl<'s> Agg<'s> {
+    /// Topic `hash`'s posts and sentiment over the buckets starting in `[from, to)`, without the
+    /// rest of [`Agg::over`]: what a sentiment shift is measured against (the day before the
+    /// window), where copying surface forms, languages and texts would be most of a report's work.
+    pub(crate) fn sentiment_over(state: &State, hash: u64, from: i64, to: i64) -> Self {
+        let mut a = Agg::default();
+        for d in state.buckets_in(from, to).filter_map(|(_, b)| b.detail.get(&hash)) {
+            a.posts += d.posts;
+            a.sum += d.sentiment_sum;
+            (a.pos, a.neu, a.neg) = (a.pos + d.positive, a.neu + d.neutral, a.neg + d.negative);
+        }
+        a
+    }
+
     /// Topic `hash`'s detail over the buckets starting in `[from, to)`.
     pub(crate) fn over(state: &'s State, hash: u64, from: i64, to: i64) -> Self {
         let mut a = Agg::default();
@@ -97,7 +107,6 @@ impl<'s> Agg<'s> {
                     }
                 }
                 a.sampled.push(&d.sample);
-                a.authors.push(&d.authors);
                 a.kind = a.kind.or(Some(d.kind));
             }
         }
@@ -183,8 +192,6 @@ pub(crate) struct Topic<'s> {
     pub(crate) copied: Vec<(u64, u64)>,
     /// Its trend episode, if one is in progress.
     pub(crate) track: Option<&'s Track>,
-    /// The union of its watched authors over the window, when the evaluation counted it.
-    pub(crate) authors: Option<Authors>,
 }
 
 /// What to include.
@@ -223,21 +230,11 @@ impl<'s> Trending<'s> {
         filter: &Filter<'_>,
     ) -> Self {
         let (from, to, _) = score::window(config, as_of, buckets);
-        let mut unions = FxHashMap::default();
-        let mut evals = Vec::new();
-        for h in score::candidates(config, state, from, to) {
+        let evals = score::candidates(config, state, from, to).into_iter().map(|h| {
             let rate = score::baseline_rate(config, state, h, from);
-            let (eval, union) = score::evaluate_with_authors(config, state, h, as_of, buckets, rate);
-            evals.push(eval);
-            if let Some(union) = union {
-                unions.insert(h, union);
-            }
-        }
-        let mut trending = Self::of(config, state, as_of, buckets, filter, evals);
-        for t in &mut trending.topics {
-            t.authors = unions.remove(&t.eval.hash);
-        }
-        trending
+            score::screen(config, state, h, as_of, buckets, rate)
+        });
+        Self::of(config, state, as_of, buckets, filter, evals)
     }
 
     /// The trending topics among the candidates evaluated in `evals`, grouped.
@@ -279,7 +276,7 @@ impl<'s> Trending<'s> {
                     continue;
                 }
             }
-            topics.push(Topic { eval: e, rank, key, now, copied: Vec::new(), track, authors: None });
+            topics.push(Topic { eval: e, rank, key, now, copied: Vec::new(), track });
         }
         topics.sort_by(|a, b| b.rank.total_cmp(&a.rank).then(a.key.cmp(&b.key)));
         add_copied_texts(state, from, to, &mut topics);

@@ -106,3 +106,26 @@ fn late_posts_are_counted_while_their_bucket_is_in_the_ring_and_reported_otherwi
     let series = engine.topic("#x", None).unwrap().series;
     assert_eq!(series.iter().map(|p| p.posts).sum::<u64>(), 2);
 }
+
+#[test]
+fn a_late_post_into_a_closed_bucket_reaches_the_next_report() {
+    // A report keeps the author unions of closed buckets for the next one (`memo.rs`); a late
+    // post into one of those buckets must still be counted.
+    let engine = engine_after(true);
+    let real = |engine: &TrendEngine| {
+        let report = engine.report(&TrendQuery::default());
+        let t = report.trends.iter().find(|t| t.topic == "#real").cloned().unwrap();
+        let story = report.stories.iter().find(|s| s.id == t.story_id).cloned().unwrap();
+        (t.authors, story.series.iter().map(|p| p.authors).sum::<u64>())
+    };
+    let (authors, in_series) = real(&engine);
+    assert_eq!(real(&engine), (authors, in_series), "the same state reports the same counts");
+    let mut w = engine.worker();
+    for n in 0..50 {
+        let late = post(900_000 + n, T0 + 170 * 60 + 5, &format!("late{n}"), &["#Real"], &format!("late {n}"));
+        w.ingest(&late).unwrap();
+    }
+    w.flush().unwrap();
+    assert_eq!(engine.metrics().posts_late_counted, 50);
+    assert_eq!(real(&engine), (authors + 50, in_series + 50));
+}
