@@ -295,6 +295,7 @@ impl TrendEngine {
         state.closed_through = Some(state.closed_through.map_or(target, |c| c.max(target)));
         for (start, retired) in state.window.advance(at.saturating_sub(1)) {
             state.tiers.fold(start, &retired);
+            state.closed_revision += 1;
         }
         self.publish_watch(state);
     }

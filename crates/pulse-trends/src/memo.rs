@@ -8,7 +8,8 @@
 //! post or rollup reaches it, so the union over the closed buckets of a window is the same at
 //! every refresh until then: it is kept, keyed by the topics and the buckets it covers, and only
 //! the open buckets are merged into it anew. The kept unions are dropped whenever a closed bucket
-//! changes or another bucket closes ([`State::closed_revision`] and [`State::closed_through`]).
+//! changes, leaves the ring, or another bucket closes ([`State::closed_revision`] and
+//! [`State::closed_through`]).
 
 use std::sync::{Arc, PoisonError};
 
@@ -19,7 +20,8 @@ use crate::state::{ClosedUnion, State};
 /// union of their details' authors (`Some(0)` when none is watched there; `None` when sketches of
 /// different precisions meet). Posts counted while a topic was not watched are not included.
 pub(crate) fn watched_authors(state: &State, hashes: &[u64], from: i64, to: i64) -> Option<u64> {
-    let split = state.closed_through.map_or(from, |c| (c - state.window.width() + 1).clamp(from, to));
+    // Bucket starts and `closed_through` are aligned: the buckets starting before it have closed.
+    let split = state.closed_through.map_or(from, |c| c.clamp(from, to));
     let open: Vec<&Authors> = state
         .buckets_in(split, to)
         .flat_map(|(_, b)| hashes.iter().filter_map(|h| b.detail.get(h)))

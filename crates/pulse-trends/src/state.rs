@@ -19,8 +19,8 @@ pub(crate) struct State {
     pub(crate) window: Window<TrendBucket>,
     /// End of the last closed bucket (the watermark, aligned down).
     pub(crate) closed_through: Option<i64>,
-    /// Changes whenever a closed bucket does (a late post or rollup): what [`crate::memo`] keeps
-    /// is valid for one revision.
+    /// Changes whenever a closed bucket does (a late post or rollup, a bucket leaving the ring):
+    /// what [`crate::memo`] keeps is valid for one revision.
     pub(crate) closed_revision: u64,
     /// Author unions over closed buckets, kept between reports ([`crate::memo`]).
     pub(crate) unions: Mutex<KeptUnions>,
