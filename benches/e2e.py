@@ -47,7 +47,7 @@ FLOOR = os.path.join(ROOT, "target", "release", "examples", "parse_floor")
 
 
 def build():
-    subprocess.run(["cargo", "build", "--release", "-p", "pulse", "-p", "pulse-core", "--example", "parse_floor"],
+    subprocess.run(["cargo", "build", "--release", "-p", "pulse", "--bin", "pulse", "-p", "pulse-core", "--example", "parse_floor"],
                    cwd=ROOT, check=True)
 
 

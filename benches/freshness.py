@@ -16,7 +16,12 @@ within a few milliseconds of serve reading it. A poller asks, for each marker no
 
 and the script prints the median, p99 and max of both latencies over all markers.
 
-    PULSE_DATA_DIR=../shared/replay-data python3 benches/freshness.py [--posts 600000] [--every 2000]
+    PULSE_DATA_DIR=../shared/replay-data python3 benches/freshness.py [--posts 600000] [--every 2000] \
+        [--commit-interval 250ms]
+
+It also samples `/metrics` every 100 ms while it writes and prints the mean and largest depth of the
+queue in front of the analysis threads and of the index writer's queue, the commits made and the
+longest commit: under full load those queues stay full, and a marker waits behind them.
 
 Builds `target/release/pulse` first; makes the dense file as `benches/e2e.py` does if missing.
 """
@@ -24,6 +29,7 @@ Builds `target/release/pulse` first; makes the dense file as `benches/e2e.py` do
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -57,6 +63,7 @@ def main():
     parser.add_argument("--posts", type=int, default=600_000, help="posts of the dense file to write")
     parser.add_argument("--every", type=int, default=2000, help="a marker every this many posts")
     parser.add_argument("--loops", type=int, default=20, help="crisislex-t6 passes in the dense file")
+    parser.add_argument("--commit-interval", help="the index's commit interval, e.g. 250ms (default: serve's)")
     parser.add_argument("--work", default=os.path.join(e2e.ROOT, "target", "e2e"))
     args = parser.parse_args()
     e2e.build()
@@ -67,8 +74,13 @@ def main():
         port = e2e.free_port()
         base = f"http://127.0.0.1:{port}"
         log = open(os.path.join(state, "serve.log"), "w")
+        config = []
+        if args.commit_interval:
+            with open(os.path.join(state, "pulse.toml"), "w") as f:
+                f.write(f'[index]\ncommit_interval = "{args.commit_interval}"\n')
+            config = ["--config", f.name]
         serve = subprocess.Popen([e2e.PULSE, "serve", "--replay", "-", "--max", "--workers", "2", "--listen",
-                                  f"127.0.0.1:{port}", "--state-dir", os.path.join(state, "s")],
+                                  f"127.0.0.1:{port}", "--state-dir", os.path.join(state, "s")] + config,
                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log)
         while get(f"{base}/healthz")[0] != 200:
             if serve.poll() is not None:
@@ -98,8 +110,24 @@ def main():
                         os._exit(1)
                 time.sleep(0.005)
 
+        depths = []  # (time, analysis queue, index queue, commits so far, last commit's seconds) every 100 ms
+
+        def sample():
+            while not done.is_set():
+                status, body = get(f"{base}/metrics")
+                if status == 200:
+                    text = body.decode()
+                    grab = lambda pattern: float((re.search(pattern, text, re.M) or [None, "nan"])[1])
+                    depths.append((time.monotonic(), grab(r'^pulse_queue_depth\{queue="analysis"\} (\S+)'),
+                                   grab(r'^pulse_queue_depth\{queue="index"\} (\S+)'),
+                                   grab(r'^pulse_index_commits_total (\S+)'),
+                                   grab(r'^pulse_index_last_commit_seconds (\S+)')))
+                time.sleep(0.1)
+
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         started = time.monotonic()
         markers = 0
         with open(dense) as src:
@@ -125,6 +153,11 @@ def main():
         serve.wait()
 
     print(f"\n{args.posts:,} posts written in {wall:.1f} s ({args.posts / wall:,.0f} posts/s), {markers} markers\n")
+    if depths:
+        at, analysis, index, commits, commit_s = zip(*depths)
+        print(f"queues while writing ({len(depths)} samples): analysis mean {statistics.mean(analysis):,.0f} "
+              f"max {max(analysis):,.0f}; index mean {statistics.mean(index):,.0f} max {max(index):,.0f}; "
+              f"{commits[-1] - commits[0]:.0f} commits in {at[-1] - at[0]:.1f} s, the longest {max(commit_s):.2f} s\n")
     print("| found by | median | p99 | max |")
     print("|---|---|---|---|")
     for name, lags in (("search (`/v1/search`)", search_lag), ("its topic (`/v1/topics`)", topic_lag)):

@@ -47,6 +47,7 @@ pub struct Metrics {
     queue_depth: Family<QueueLabel, Gauge>,
     index_docs: Gauge,
     index_commits: Counter,
+    index_commit_seconds: Gauge<f64, AtomicU64>,
     index_errors: Counter,
     index_lost: Counter,
     index_deleted: Counter,
@@ -116,6 +117,12 @@ impl Default for Metrics {
         registry.register("index_documents", "Searchable posts", index_docs.clone());
         let index_commits = Counter::default();
         registry.register("index_commits", "Search index commits", index_commits.clone());
+        let index_commit_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "index_last_commit_seconds",
+            "How long the last search index commit took (a post waits for the commit interval, then this)",
+            index_commit_seconds.clone(),
+        );
         let index_errors = Counter::default();
         registry.register(
             "index_errors",
@@ -170,6 +177,7 @@ impl Default for Metrics {
             queue_depth,
             index_docs,
             index_commits,
+            index_commit_seconds,
             index_errors,
             index_lost,
             index_deleted,
@@ -218,6 +226,7 @@ impl Metrics {
         raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "counted".into() }), engine.posts_late_counted);
         raise(&self.posts_late.get_or_create(&OutcomeLabel { outcome: "dropped".into() }), engine.posts_late_dropped);
         raise(&self.index_commits, index.commits);
+        self.index_commit_seconds.set(index.last_commit_ms.map_or(0.0, |ms| ms / 1000.0));
         raise(&self.index_errors, index.errors);
         raise(&self.index_lost, index.lost);
         raise(&self.index_deleted, index.deleted);

@@ -530,6 +530,7 @@ async fn health_readiness_metrics_and_unknown_paths() {
     for name in [
         "pulse_event_time_lag_seconds",
         "pulse_queue_depth{queue=\"index\"}",
+        "pulse_index_last_commit_seconds",
         "pulse_records_malformed_total",
         "pulse_posts_late_total{outcome=\"dropped\"}",
     ] {

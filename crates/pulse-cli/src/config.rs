@@ -34,6 +34,7 @@
 //! [index]                      # serve and query
 //! state_dir = "pulse-data"
 //! retention = "24h"
+//! commit_interval = "1s"       # search freshness; shorter costs CPU (more segments to merge)
 //!
 //! [kafka]                      # ingest, query, topics, replay --to kafka
 //! brokers = "localhost:9092"
@@ -179,19 +180,30 @@ pub struct IndexSection {
     pub state_dir: PathBuf,
     /// Keep posts searchable for this much event time.
     pub retention: Span,
+    /// A post is searchable at most this long after it is indexed, plus the commit's own time.
+    /// Shorter is fresher search for more CPU (each commit writes a segment that is merged later).
+    pub commit_interval: Span,
 }
 
 impl Default for IndexSection {
     fn default() -> Self {
-        let retention = IndexConfig::default().retention_secs.unwrap_or(24 * 3600);
-        Self { state_dir: "pulse-data".into(), retention: Span::from_secs(retention) }
+        let defaults = IndexConfig::default();
+        Self {
+            state_dir: "pulse-data".into(),
+            retention: Span::from_secs(defaults.retention_secs.unwrap_or(24 * 3600)),
+            commit_interval: Span::from_millis(defaults.commit_interval_ms),
+        }
     }
 }
 
 impl IndexSection {
     /// The index's configuration for these settings.
     pub fn index_config(&self) -> IndexConfig {
-        IndexConfig { retention_secs: Some(self.retention.as_secs()), ..IndexConfig::default() }
+        IndexConfig {
+            retention_secs: Some(self.retention.as_secs()),
+            commit_interval_ms: self.commit_interval.as_millis().max(1),
+            ..IndexConfig::default()
+        }
     }
 }
 
@@ -394,6 +406,9 @@ mod tests {
         );
         // The library's defaults are the command line's.
         assert_eq!(defaults.trend_config().unwrap(), TrendConfig::default());
+        assert_eq!(defaults.index.index_config(), IndexConfig::default());
+        let fresher = parse("[index]\ncommit_interval = \"250ms\"\nretention = \"6h\"\n").unwrap().index.index_config();
+        assert_eq!((fresher.commit_interval_ms, fresher.retention_secs), (250, Some(6 * 3600)));
     }
 
     #[test]

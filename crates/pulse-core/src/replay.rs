@@ -135,7 +135,9 @@ enum Source {
 impl Source {
     fn live(reader: PostReader) -> Result<Self> {
         let path = reader.path().to_path_buf();
-        let (sender, records) = std::sync::mpsc::sync_channel(4096);
+        // Short: under full load every queue on the way to the index is full, and each queued post
+        // is time a new post waits before it is searchable (benches/freshness.py).
+        let (sender, records) = std::sync::mpsc::sync_channel(1024);
         std::thread::Builder::new()
             .name("stdin".into())
             .spawn(move || {

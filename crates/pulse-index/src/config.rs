@@ -24,7 +24,9 @@ pub struct IndexConfig {
     /// Number of tantivy indexing threads. Default 2.
     pub indexing_threads: usize,
     /// Capacity of the bounded queue in front of the writer, in posts; senders wait (or get
-    /// `Full` from `try_send`) when it is full. Default 65,536.
+    /// `Full` from `try_send`) when it is full. Default 4,096: enough to keep posts coming while a
+    /// commit runs, short because under full load it stays full and every post in it delays the
+    /// next one's search.
     pub queue_capacity: usize,
     /// Keep posts whose event time is within this many seconds of the newest post seen; older
     /// posts are deleted and not indexed. `None` keeps everything. Default 24 h.
@@ -45,7 +47,7 @@ impl Default for IndexConfig {
             commit_max_docs: 100_000,
             writer_memory_bytes: 256 << 20,
             indexing_threads: 2,
-            queue_capacity: 65_536,
+            queue_capacity: 4_096,
             retention_secs: Some(24 * 3600),
             max_future_secs: 300,
             merge_deleted_ratio: 0.3,

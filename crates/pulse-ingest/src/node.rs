@@ -49,11 +49,15 @@ pub struct NodeConfig {
 }
 
 impl Default for NodeConfig {
-    /// One thread per core, 8,192 queued posts, idle flush after 200 ms, background priority.
+    /// One thread per core, 1,024 queued posts, idle flush after 200 ms, background priority.
+    ///
+    /// The queue only smooths the hand-over to the threads (a few tens of milliseconds of work);
+    /// under full load it stays full, and every post in it is time a new post waits before it is
+    /// counted and searchable (`benches/freshness.py`).
     fn default() -> Self {
         Self {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            queue: 8192,
+            queue: 1024,
             idle_flush: Duration::from_millis(200),
             background: true,
         }

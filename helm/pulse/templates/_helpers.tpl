@@ -113,6 +113,7 @@ window = {{ toJson $v.trends.window }}
 [index]
 state_dir = {{ toJson $v.index.stateDir }}
 retention = {{ toJson $v.index.retention }}
+commit_interval = {{ toJson $v.index.commitInterval }}
 {{- if eq $v.mode "distributed" }}
 
 [kafka]
