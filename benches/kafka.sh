@@ -10,12 +10,15 @@
 #                                    # dense file: every post inside the query node's 24 h retention)
 #   QUERY_NODES=2 benches/kafka.sh   # query nodes side by side (each reads every partition)
 #   WORKERS="2" benches/kafka.sh     # only these ingest-worker counts (default "1 2")
+#   RETENTION=2h benches/kafka.sh    # the query nodes' search retention (default theirs, 24 h): a
+#                                    # short one fills on a long input, to see memory level off
 #
 # Each process logs to /tmp/pulse-bench-{query,ingest}-TAG-N.log.
 #
 # Besides the rates it prints, per run, each query node's memory when it has merged every post
 # (VmRSS and VmHWM from /proc, per million posts indexed) and whether the query nodes' top-10
-# trends are the same list.
+# trends are the same list; and the first query node's RSS as it goes (every 100,000 posts merged),
+# to see whether memory levels off once its retention is full.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PULSE_DATA_DIR="${PULSE_DATA_DIR:-$(pwd)/../shared/replay-data}"
@@ -53,6 +56,7 @@ fi
 mem() { awk -v f="$2:" '$1 == f { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 top10() { curl -s "$1/v1/trends?limit=10" | python3 -c 'import json, sys; print(" · ".join(t["topic"] for t in json.load(sys.stdin)["trends"]) or "(no trends)")'; }
 memory=()
+trace=()
 
 echo "| workers | query nodes | posts | replay → Kafka (posts/s) | bare drain (records/s) | Pulse end to end (posts/s) | ratio |"
 echo "|---|---|---|---|---|---|---|"
@@ -77,7 +81,8 @@ for workers in $WORKERS; do
   node_pids=()
   for q in $(seq 1 "$QUERY_NODES"); do
     qport=$(free_port)
-    "$pulse" query "${args[@]}" --listen "127.0.0.1:$qport" --state-dir "/tmp/pulse-bench-query-$tag-$q" \
+    "$pulse" query "${args[@]}" ${RETENTION:+--retention "$RETENTION"} --listen "127.0.0.1:$qport" \
+      --state-dir "/tmp/pulse-bench-query-$tag-$q" \
       2>"/tmp/pulse-bench-query-$tag-$q.log" &
     pids+=($!)
     node_pids+=($!)
@@ -93,9 +98,18 @@ for workers in $WORKERS; do
   done
   for url in "${ready[@]}"; do until curl -sf "$url/readyz" >/dev/null; do sleep 0.05; done; done
   t2=$(now)
-  # End to end: every query node has merged every post.
+  # End to end: every query node has merged every post. The first node's memory on the way.
+  next_trace=100000
   for url in "${nodes[@]}"; do
-    until [ "$(metric "$url" pulse_posts_ingested_total)" = "$posts" ]; do sleep 0.1; done
+    while true; do
+      merged=$(metric "$url" pulse_posts_ingested_total)
+      [ "$merged" = "$posts" ] && break
+      if [ "$url" = "${nodes[0]}" ] && [ "${merged%.*}" -ge "$next_trace" ]; then
+        trace+=("| $workers | $merged | $(metric "$url" pulse_index_documents) | $(mem "${node_pids[0]}" VmRSS) MiB |")
+        next_trace=$((next_trace + 100000))
+      fi
+      sleep 0.1
+    done
   done
   t3=$(now)
   e2e_rate=$(python3 -c "print(round($posts / ($t3 - $t2)))")
@@ -129,3 +143,7 @@ echo
 echo "| workers | query node | posts read | posts in the index | RSS | max RSS | max RSS per million posts in the index | top-10 trends (node 1's; the others against it) |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${memory[@]}"
+echo
+echo "| workers | posts merged by query node 1 | posts in its index | its RSS |"
+echo "|---|---|---|---|"
+printf '%s\n' "${trace[@]}"
