@@ -165,8 +165,10 @@ impl TopicDetail {
 
 /// Trims a co-occurrence map to its [`MAX_COOCCURRING`] heaviest entries (ties broken by the
 /// larger hash, so the kept set does not depend on the map's iteration order). Workers count
-/// every co-occurrence among a post's watched topics; the shared bucket keeps the heaviest, so
-/// the related topics a story is built from are the most frequent ones, not the first seen.
+/// every co-occurrence among a post's watched topics; an open bucket sums them exactly and is
+/// trimmed when it closes, so the related topics a story is built from are the most frequent ones,
+/// not the first seen, and do not depend on when the workers happened to flush (a trim at every
+/// flush would drop a light topic once and count only what came after).
 fn keep_heaviest_cooccurring(map: &mut FxHashMap<u64, u32>) {
     if map.len() <= MAX_COOCCURRING {
         return;
@@ -190,7 +192,6 @@ impl Mergeable for TopicDetail {
         for (&h, &c) in &o.cooccurring {
             *self.cooccurring.entry(h).or_default() += c;
         }
-        keep_heaviest_cooccurring(&mut self.cooccurring);
         self.first_seen = self.first_seen.min(o.first_seen);
         self.last_seen = self.last_seen.max(o.last_seen);
         for s in &o.samples {
@@ -241,9 +242,14 @@ impl TrendBucket {
         Ok(())
     }
 
-    /// Keeps the [`MAX_COPIED`] most-copied texts and forgets the texts nothing names any more
-    /// (called when the bucket closes: until then a merge can still bring a text back).
-    pub fn prune_texts(&mut self) {
+    /// Trims what a closed bucket keeps: each topic's [`MAX_COOCCURRING`] heaviest co-occurring
+    /// topics, the [`MAX_COPIED`] most-copied texts, and no text nothing names any more (called
+    /// when the bucket closes, and again after a late merge into it: until it closes a merge can
+    /// still add to any of them).
+    pub fn prune_closed(&mut self) {
+        for detail in self.detail.values_mut() {
+            keep_heaviest_cooccurring(&mut detail.cooccurring);
+        }
         if self.copied.len() > MAX_COPIED {
             let mut by_copies: Vec<(u32, u64)> = self.copied.iter().map(|(&c, &n)| (n, c)).collect();
             let (_, &mut least_kept, _) = by_copies.select_nth_unstable_by(MAX_COPIED - 1, |a, b| b.cmp(a));
@@ -335,7 +341,6 @@ impl TrendBucket {
             Some(mine) => mine.merge(&detail)?,
             None => {
                 let mut d = detail.into_owned();
-                keep_heaviest_cooccurring(&mut d.cooccurring);
                 d.refresh();
                 self.detail.insert(hash, d);
             }
@@ -432,43 +437,57 @@ mod tests {
         assert_eq!((shared.detail[&h].posts, shared.detail[&h].authors_est), (6, 3));
     }
 
-    /// The shared side keeps the heaviest co-occurring topics, whatever arrived first.
+    /// An open bucket sums co-occurrences exactly, however the posts were split between flushes;
+    /// closing it keeps the heaviest, whatever arrived first.
     #[test]
-    fn merge_keeps_the_heaviest_cooccurring_topics() {
-        let mut first = TopicDetail::new("boston", TopicKind::Word).unwrap();
-        for h in 0..MAX_COOCCURRING as u64 {
-            first.cooccurring.insert(h, 1);
-        }
-        let mut second = TopicDetail::new("boston", TopicKind::Word).unwrap();
-        second.cooccurring.insert(1000, 50);
-        second.cooccurring.insert(1001, 7);
-        second.cooccurring.insert(5, 2);
-        first.merge(&second).unwrap();
-        assert_eq!(first.cooccurring.len(), MAX_COOCCURRING);
-        assert_eq!(first.cooccurring.get(&1000), Some(&50));
-        assert_eq!(first.cooccurring.get(&1001), Some(&7));
-        assert_eq!(first.cooccurring.get(&5), Some(&3));
-        // Two of the 64 count-1 entries made room: the ones with the smallest hashes.
-        assert!(!first.cooccurring.contains_key(&0) && !first.cooccurring.contains_key(&1));
-        assert!(first.cooccurring.contains_key(&2));
-
-        // A detail arriving whole into an empty shared bucket is trimmed too.
+    fn cooccurring_topics_are_summed_while_open_and_the_heaviest_kept_at_close() {
         let config = TrendConfig::default();
-        let mut shared = TrendBucket::new(&config).unwrap();
-        let mut local = TrendBucket::new(&config).unwrap();
-        let mut d = TopicDetail::new("west", TopicKind::Word).unwrap();
-        for h in 0..200u64 {
-            d.cooccurring.insert(h, (h % 10) as u32 + 1);
+        let flush = |pairs: &[(u64, u32)]| {
+            let mut local = TrendBucket::new(&config).unwrap();
+            let mut d = TopicDetail::new("west", TopicKind::Word).unwrap();
+            d.cooccurring.extend(pairs.iter().copied());
+            local.detail.insert(hash_key("west"), d);
+            local
+        };
+        // 200 topics, counts 1..=10, split over three flushes, and the same in one.
+        let all: Vec<(u64, u32)> = (0..200u64).map(|h| (h, (h % 10) as u32 + 1)).collect();
+        let mut split = TrendBucket::new(&config).unwrap();
+        for part in [&all[..1], &all[..150], &all[1..]] {
+            split.merge(&flush(part)).unwrap();
         }
-        local.detail.insert(hash_key("west"), d);
-        shared.merge(&local).unwrap();
-        let kept = &shared.detail[&hash_key("west")].cooccurring;
+        split.merge(&flush(&[(0, 1)])).unwrap();
+        // Topic 0 came in twice (first and second flush) and once more at the end; the rest twice
+        // up to 149, once after.
+        let whole: Vec<(u64, u32)> = all
+            .iter()
+            .map(|&(h, n)| {
+                (
+                    h,
+                    if h == 0 {
+                        3 * n
+                    } else if h < 150 {
+                        2 * n
+                    } else {
+                        n
+                    },
+                )
+            })
+            .collect();
+        let mut at_once = TrendBucket::new(&config).unwrap();
+        at_once.merge(&flush(&whole)).unwrap();
+        let west = hash_key("west");
+        assert_eq!(split.detail[&west].cooccurring, at_once.detail[&west].cooccurring);
+        assert_eq!(split.detail[&west].cooccurring.len(), 200, "nothing trimmed while open");
+
+        split.prune_closed();
+        let kept = &split.detail[&west].cooccurring;
         assert_eq!(kept.len(), MAX_COOCCURRING);
-        // Counts 10, 9 and 8 have 20 topics each; four of the twenty 7s fill the rest.
-        assert!(kept.values().all(|&n| n >= 7), "only the heaviest counts stay: {kept:?}");
-        let mut sevens: Vec<u64> = kept.iter().filter(|e| *e.1 == 7).map(|e| *e.0).collect();
-        sevens.sort_unstable();
-        assert_eq!(sevens, [166, 176, 186, 196]);
+        // Below 150 counts doubled to 2..=20; the 64 heaviest are the 15 twenties, 15 eighteens,
+        // 15 sixteens, 15 fourteens and 4 of the twelves (the largest hashes among equals).
+        assert!(kept.values().all(|&n| n >= 12), "only the heaviest counts stay: {kept:?}");
+        let mut twelves: Vec<u64> = kept.iter().filter(|e| *e.1 == 12).map(|e| *e.0).collect();
+        twelves.sort_unstable();
+        assert_eq!(twelves, [115, 125, 135, 145]);
     }
 
     #[test]

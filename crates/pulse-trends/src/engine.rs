@@ -284,7 +284,7 @@ impl TrendEngine {
                 let evals = score::close_bucket(&self.inner.config, state, next);
                 trending::close_stories(&self.inner.config, state, next, evals);
                 if let Some(closed) = state.window.get_mut(next - width) {
-                    closed.prune_texts();
+                    closed.prune_closed();
                 }
                 state.closed_through = Some(next);
             }
@@ -441,9 +441,13 @@ impl TrendEngine {
     fn merge_bucket_locked(state: &mut State, start: i64, bucket: &TrendBucket) -> Result<bool> {
         state.first_start = Some(state.first_start.map_or(start, |f| f.min(start)));
         state.changed(start);
+        let closed = state.closed_through.is_some_and(|through| start < through);
         match state.window.bucket_mut(start) {
             Some(mine) => {
                 mine.merge(bucket)?;
+                if closed {
+                    mine.prune_closed();
+                }
                 Ok(true)
             }
             None => Ok(false),
