@@ -77,17 +77,17 @@ fn contains_phrase(outer: &str, inner: &str) -> bool {
 /// A member's profile: its heaviest co-occurring keys with their counts, sorted by hash, and the
 /// keys it is related to (itself, its sub-phrases and the profile keys that contain it).
 struct Profile {
-    entries: Vec<(u64, f64)>,
+    entries: Vec<(u64, u64)>,
     related: Vec<u64>,
     /// Σ count² over the entries not related to the member.
-    norm2: f64,
+    norm2: u64,
 }
 
 impl Profile {
     fn of(member: &Member<'_>, keys: &FxHashMap<u64, &str>, containing: &FxHashMap<&str, Vec<u64>>) -> Self {
-        let mut entries: Vec<(u64, f64)> = member.cooccurring.iter().map(|(&h, &n)| (h, n as f64)).collect();
+        let mut entries: Vec<(u64, u64)> = member.cooccurring.iter().map(|(&h, &n)| (h, n)).collect();
         if entries.len() > PROFILE {
-            entries.select_nth_unstable_by(PROFILE - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            entries.select_nth_unstable_by(PROFILE - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             entries.truncate(PROFILE);
         }
         entries.sort_unstable_by_key(|e| e.0);
@@ -103,59 +103,90 @@ impl Profile {
         let norm2 = entries.iter().filter(|(h, _)| related.binary_search(h).is_err()).map(|(_, v)| v * v).sum();
         Self { entries, related, norm2 }
     }
+}
 
-    fn get(&self, hash: u64) -> f64 {
-        self.entries.binary_search_by_key(&hash, |e| e.0).map_or(0.0, |i| self.entries[i].1)
+/// What one key contributes to the context signal of the members it touches: a member's count of
+/// texts shared with the key (0 if the key is only related to it) and whether it is related.
+#[derive(Clone, Copy)]
+struct Posting {
+    member: usize,
+    count: u64,
+    related: bool,
+}
+
+/// The sums of one pair of members, from which [`PairSums::similarity`] follows.
+///
+/// Counts are integers (texts, copies), so every sum is exact and does not depend on the order it
+/// was added up in; a window's counts stay far below 2³², so no product overflows.
+#[derive(Clone, Copy, Default)]
+struct PairSums {
+    /// The keys have the same variant.
+    variant: bool,
+    /// Texts carrying both (the larger of what each member counted).
+    both: u64,
+    /// Copies of the most-copied texts both have (the smaller count of each).
+    shared: u64,
+    /// Σ over the profile keys both have and neither is related to of the product of counts.
+    dot: u64,
+    /// Σ count² over the lower member's profile keys related to the higher member only (left
+    /// out of the lower member's norm).
+    removed_low: u64,
+    /// The same for the higher member.
+    removed_high: u64,
+}
+
+impl PairSums {
+    /// How alike the two members are: the strongest of the four signals (see the module docs).
+    fn similarity(&self, low: (&Member<'_>, &Profile), high: (&Member<'_>, &Profile)) -> f64 {
+        if self.variant {
+            return 1.0;
+        }
+        let ((a, pa), (b, pb)) = (low, high);
+        let cooc = self.both as f64 / a.texts.min(b.texts).max(1) as f64;
+        let copies = (self.shared as f64 / a.posts.min(b.posts).max(1) as f64).min(1.0);
+        cooc.min(1.0).max(copies).max(self.context(pa, pb))
     }
 
-    /// Cosine with `other`, leaving out what either is related to.
-    fn context(&self, other: &Profile) -> f64 {
-        let excluded = |h: &u64| self.related.binary_search(h).is_ok() || other.related.binary_search(h).is_ok();
-        let (mut dot, mut i, mut j) = (0.0, 0, 0);
-        while i < self.entries.len() && j < other.entries.len() {
-            let (a, b) = (self.entries[i], other.entries[j]);
-            match a.0.cmp(&b.0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    if !excluded(&a.0) {
-                        dot += a.1 * b.1;
-                    }
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        if dot == 0.0 {
+    /// The cosine of the two profiles, leaving out every key either member is related to (each
+    /// norm also leaves out what the *other* member is related to).
+    fn context(&self, low: &Profile, high: &Profile) -> f64 {
+        if self.dot == 0 {
             return 0.0;
         }
-        // Each norm also leaves out what the *other* member is related to.
-        let without = |p: &Profile, q: &Profile| {
-            let removed: f64 =
-                q.related.iter().filter(|h| p.related.binary_search(h).is_err()).map(|&h| p.get(h).powi(2)).sum();
-            (p.norm2 - removed).max(0.0)
-        };
-        let (na, nb) = (without(self, other), without(other, self));
-        if na == 0.0 || nb == 0.0 { 0.0 } else { (dot / (na.sqrt() * nb.sqrt())).min(1.0) }
+        let na = (low.norm2 - self.removed_low) as f64;
+        let nb = (high.norm2 - self.removed_high) as f64;
+        if na == 0.0 || nb == 0.0 { 0.0 } else { (self.dot as f64 / (na.sqrt() * nb.sqrt())).min(1.0) }
     }
 }
 
-/// How alike two members are: the strongest of the four signals (see the module docs).
-fn similarity(a: &Member<'_>, b: &Member<'_>, pa: &Profile, pb: &Profile, variants: (&str, &str)) -> f64 {
-    if variants.0 == variants.1 {
-        return 1.0;
+/// The pairs compared: every member `t` with each of the first `min(t, grouped)` members.
+struct Pairs {
+    grouped: usize,
+    /// Index of the first pair of each member.
+    offset: Vec<usize>,
+    sums: Vec<PairSums>,
+}
+
+impl Pairs {
+    fn new(members: usize, grouped: usize) -> Self {
+        let mut offset = Vec::with_capacity(members);
+        let mut total = 0;
+        for t in 0..members {
+            offset.push(total);
+            total += t.min(grouped);
+        }
+        Self { grouped, offset, sums: vec![PairSums::default(); total] }
     }
-    let both = a.cooccurring.get(&b.hash).copied().unwrap_or(0).max(b.cooccurring.get(&a.hash).copied().unwrap_or(0));
-    let cooc = both as f64 / a.texts.min(b.texts).max(1) as f64;
-    let shared: u64 = a
-        .copied
-        .iter()
-        .filter_map(|(content, copies)| {
-            b.copied.iter().find(|(other, _)| other == content).map(|(_, theirs)| (*copies).min(*theirs))
-        })
-        .sum();
-    let copies = (shared as f64 / a.posts.min(b.posts).max(1) as f64).min(1.0);
-    cooc.min(1.0).max(copies).max(pa.context(pb))
+
+    /// The sums of members `a` and `b` (either order), if that pair is compared.
+    fn get_mut(&mut self, a: usize, b: usize) -> Option<&mut PairSums> {
+        let (low, high) = if a < b { (a, b) } else { (b, a) };
+        (low < self.grouped && low != high).then(|| &mut self.sums[self.offset[high] + low])
+    }
+
+    fn get(&self, low: usize, high: usize) -> &PairSums {
+        &self.sums[self.offset[high] + low]
+    }
 }
 
 /// Pairwise similarities of `members` (the upper triangle of an n × n matrix, row-major).
@@ -163,6 +194,10 @@ fn similarity(a: &Member<'_>, b: &Member<'_>, pa: &Profile, pb: &Profile, varian
 /// Only the first `grouped` members get the full matrix (clustering is quadratic in them); each
 /// further member, far down the ranking, is compared with those only and returned with the index
 /// of the one it is most like, if any is at least `threshold` like it.
+///
+/// Most pairs share nothing, so nothing is computed pair by pair: each signal's sums are added up
+/// from what the members have (the topics each co-occurs with, its copied texts, its profile keys
+/// with the members that have or are related to each), touching only the pairs that share it.
 pub(crate) fn similarities(
     members: &[Member<'_>],
     keys: &FxHashMap<u64, &str>,
@@ -183,14 +218,19 @@ pub(crate) fn similarities(
         }
     }
     let profiles: Vec<Profile> = members.iter().map(|m| Profile::of(m, keys, &containing)).collect();
-    let variants: Vec<String> = members.iter().map(|m| variant(m.key)).collect();
-    let pair = |a: usize, b: usize| {
-        similarity(&members[a], &members[b], &profiles[a], &profiles[b], (&variants[a], &variants[b]))
-    };
     let n = grouped.min(members.len());
+    let mut pairs = Pairs::new(members.len(), n);
+    add_variants(members, &mut pairs);
+    add_cooccurrence(members, &mut pairs);
+    add_shared_copies(members, &mut pairs);
+    add_context(&profiles, &mut pairs);
+
+    let pair = |low: usize, high: usize| {
+        pairs.get(low, high).similarity((&members[low], &profiles[low]), (&members[high], &profiles[high]))
+    };
     let mut sim = vec![0.0; n * n];
-    for a in 0..n {
-        for b in a + 1..n {
+    for b in 0..n {
+        for a in 0..b {
             let s = pair(a, b);
             sim[a * n + b] = s;
             sim[b * n + a] = s;
@@ -208,28 +248,122 @@ pub(crate) fn similarities(
     (sim, nearest)
 }
 
-/// Average-linkage clusters of `n` members (similarities from [`similarities`]) whose average
-/// similarity is at least `threshold`; each cluster's member indices ascending (best-ranked
-/// first), clusters in the order of their best member.
-pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<usize>> {
-    let mut clusters: Vec<Option<Vec<usize>>> = (0..n).map(|i| Some(vec![i])).collect();
-    loop {
-        let mut best: Option<(f64, usize, usize)> = None;
-        for a in 0..n {
-            if clusters[a].is_none() {
-                continue;
-            }
-            for b in a + 1..n {
-                if clusters[b].is_none() {
-                    continue;
-                }
-                let s = sim[a * n + b];
-                if s >= threshold && best.is_none_or(|(x, _, _)| s > x) {
-                    best = Some((s, a, b));
+/// Marks the pairs whose keys are variants of one topic.
+fn add_variants(members: &[Member<'_>], pairs: &mut Pairs) {
+    let mut by_variant: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (i, m) in members.iter().enumerate() {
+        by_variant.entry(variant(m.key)).or_default().push(i);
+    }
+    for same in by_variant.values() {
+        for (x, &a) in same.iter().enumerate() {
+            for &b in &same[x + 1..] {
+                if let Some(p) = pairs.get_mut(a, b) {
+                    p.variant = true;
                 }
             }
         }
-        let Some((_, a, b)) = best else { break };
+    }
+}
+
+/// Adds the texts each pair shares, as either member counted them.
+fn add_cooccurrence(members: &[Member<'_>], pairs: &mut Pairs) {
+    let index: FxHashMap<u64, usize> = members.iter().enumerate().map(|(i, m)| (m.hash, i)).collect();
+    for (a, m) in members.iter().enumerate() {
+        for (h, &n) in m.cooccurring {
+            if let Some(p) = index.get(h).and_then(|&b| pairs.get_mut(a, b)) {
+                p.both = p.both.max(n);
+            }
+        }
+    }
+}
+
+/// Adds the copies of the most-copied texts each pair shares.
+fn add_shared_copies(members: &[Member<'_>], pairs: &mut Pairs) {
+    let mut by_content: FxHashMap<u64, Vec<(usize, u64)>> = FxHashMap::default();
+    for (i, m) in members.iter().enumerate() {
+        for &(content, copies) in m.copied {
+            by_content.entry(content).or_default().push((i, copies));
+        }
+    }
+    for having in by_content.values() {
+        for (x, &(a, ca)) in having.iter().enumerate() {
+            for &(b, cb) in &having[x + 1..] {
+                if let Some(p) = pairs.get_mut(a, b) {
+                    p.shared += ca.min(cb);
+                }
+            }
+        }
+    }
+}
+
+/// Adds the context sums: for each profile key, over the pairs of members that have it or are
+/// related to it.
+fn add_context(profiles: &[Profile], pairs: &mut Pairs) {
+    let mut by_key: FxHashMap<u64, Vec<Posting>> = FxHashMap::default();
+    for (member, p) in profiles.iter().enumerate() {
+        for &(h, count) in &p.entries {
+            let related = p.related.binary_search(&h).is_ok();
+            by_key.entry(h).or_default().push(Posting { member, count, related });
+        }
+        for &h in &p.related {
+            if p.entries.binary_search_by_key(&h, |e| e.0).is_err() {
+                by_key.entry(h).or_default().push(Posting { member, count: 0, related: true });
+            }
+        }
+    }
+    for postings in by_key.values() {
+        if postings.len() < 2 {
+            continue;
+        }
+        for (x, a) in postings.iter().enumerate() {
+            if a.member >= pairs.grouped {
+                break;
+            }
+            for b in &postings[x + 1..] {
+                let p = &mut pairs.sums[pairs.offset[b.member] + a.member];
+                match (a.related, b.related) {
+                    (false, false) => p.dot += a.count * b.count,
+                    (false, true) => p.removed_low += a.count * a.count,
+                    (true, false) => p.removed_high += b.count * b.count,
+                    (true, true) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Average-linkage clusters of `n` members (similarities from [`similarities`]) whose average
+/// similarity is at least `threshold`; each cluster's member indices ascending (best-ranked
+/// first), clusters in the order of their best member.
+///
+/// Each step merges the most similar pair of clusters (the first in `(a, b)` order on ties). Each
+/// cluster keeps its most similar later cluster, so a step reads one candidate per cluster and
+/// rescans only the rows the merge changed, not the whole matrix.
+pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<usize>> {
+    let mut clusters: Vec<Option<Vec<usize>>> = (0..n).map(|i| Some(vec![i])).collect();
+    // The most similar active cluster after `a` (the first on ties), and that similarity.
+    let row_best = |a: usize, sim: &[f64], clusters: &[Option<Vec<usize>>]| {
+        let mut best: Option<(f64, usize)> = None;
+        for b in a + 1..n {
+            let s = sim[a * n + b];
+            if clusters[b].is_some() && best.is_none_or(|(x, _)| s > x) {
+                best = Some((s, b));
+            }
+        }
+        best
+    };
+    let mut best: Vec<Option<(f64, usize)>> = (0..n).map(|a| row_best(a, &sim, &clusters)).collect();
+    loop {
+        let mut pick: Option<(f64, usize, usize)> = None;
+        for a in 0..n {
+            if let Some((s, b)) = best[a].filter(|_| clusters[a].is_some())
+                && s >= threshold
+                && pick.is_none_or(|(x, _, _)| s > x)
+            {
+                pick = Some((s, a, b));
+            }
+        }
+        let Some((_, a, b)) = pick else { break };
         let (Some(mut left), Some(right)) = (clusters[a].take(), clusters[b].take()) else { break };
         let (na, nb) = (left.len() as f64, right.len() as f64);
         // Lance–Williams update for average linkage.
@@ -243,6 +377,24 @@ pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<us
         left.extend(right);
         left.sort_unstable();
         clusters[a] = Some(left);
+        best[b] = None;
+        best[a] = row_best(a, &sim, &clusters);
+        // Rows before `b` held `b` (now gone); rows before `a` also hold `a` (changed).
+        for k in 0..b {
+            if k == a || clusters[k].is_none() {
+                continue;
+            }
+            match best[k] {
+                Some((_, j)) if j == a || j == b => best[k] = row_best(k, &sim, &clusters),
+                Some((x, j)) if k < a => {
+                    let s = sim[k * n + a];
+                    if s > x || (s == x && a < j) {
+                        best[k] = Some((s, a));
+                    }
+                }
+                _ => {}
+            }
+        }
     }
     clusters.into_iter().flatten().collect()
 }
@@ -405,6 +557,164 @@ mod tests {
         let mut even = vec![vec![0, 1], vec![4, 6]];
         attach_sub_stories(&mut even, &members);
         assert_eq!(even, vec![vec![0, 1], vec![4, 6]]);
+    }
+
+    /// The similarity of two members computed pair by pair from the definitions in the module
+    /// docs: what the sums in [`similarities`] must equal.
+    fn pairwise(a: &Member<'_>, b: &Member<'_>, pa: &Profile, pb: &Profile) -> f64 {
+        if variant(a.key) == variant(b.key) {
+            return 1.0;
+        }
+        let both =
+            a.cooccurring.get(&b.hash).copied().unwrap_or(0).max(b.cooccurring.get(&a.hash).copied().unwrap_or(0));
+        let cooc = both as f64 / a.texts.min(b.texts).max(1) as f64;
+        let shared: u64 =
+            a.copied.iter().filter_map(|(c, n)| b.copied.iter().find(|(o, _)| o == c).map(|(_, m)| (*n).min(*m))).sum();
+        let copies = (shared as f64 / a.posts.min(b.posts).max(1) as f64).min(1.0);
+        let excluded = |h: &u64| pa.related.binary_search(h).is_ok() || pb.related.binary_search(h).is_ok();
+        let get = |p: &Profile, h: u64| p.entries.iter().find(|e| e.0 == h).map_or(0.0, |e| e.1 as f64);
+        let dot: f64 = pa.entries.iter().filter(|(h, _)| !excluded(h)).map(|&(h, n)| n as f64 * get(pb, h)).sum();
+        let without = |p: &Profile, q: &Profile| {
+            let removed: f64 =
+                q.related.iter().filter(|h| p.related.binary_search(h).is_err()).map(|&h| get(p, h).powi(2)).sum();
+            p.norm2 as f64 - removed
+        };
+        let (na, nb) = (without(pa, pb), without(pb, pa));
+        let context = if dot == 0.0 || na == 0.0 || nb == 0.0 { 0.0 } else { (dot / (na.sqrt() * nb.sqrt())).min(1.0) };
+        cooc.min(1.0).max(copies).max(context)
+    }
+
+    /// Average-linkage clustering by a full scan of the matrix at every step.
+    fn cluster_by_scan(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<usize>> {
+        let mut clusters: Vec<Option<Vec<usize>>> = (0..n).map(|i| Some(vec![i])).collect();
+        loop {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for a in (0..n).filter(|&a| clusters[a].is_some()) {
+                for b in (a + 1..n).filter(|&b| clusters[b].is_some()) {
+                    let s = sim[a * n + b];
+                    if s >= threshold && best.is_none_or(|(x, _, _)| s > x) {
+                        best = Some((s, a, b));
+                    }
+                }
+            }
+            let Some((_, a, b)) = best else { break };
+            let (mut left, right) = (clusters[a].take().unwrap(), clusters[b].take().unwrap());
+            let (na, nb) = (left.len() as f64, right.len() as f64);
+            for k in (0..n).filter(|&k| k != a && k != b && clusters[k].is_some()) {
+                let s = (na * sim[a * n + k] + nb * sim[b * n + k]) / (na + nb);
+                sim[a * n + k] = s;
+                sim[k * n + a] = s;
+            }
+            left.extend(right);
+            left.sort_unstable();
+            clusters[a] = Some(left);
+        }
+        clusters.into_iter().flatten().collect()
+    }
+
+    #[test]
+    fn summed_similarities_and_the_clusters_equal_their_pair_by_pair_definitions() {
+        // 60 members over a vocabulary of 40 keys (words and phrases of them, so that members
+        // are related to each other's keys), each co-occurring with some keys and copying some
+        // texts, drawn from a fixed pseudo-random sequence.
+        let words = ["boston", "marathon", "explosion", "west", "texas", "plant", "pray", "town"];
+        let mut vocabulary: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..i + 5.min(words.len() - i)] {
+                vocabulary.push(format!("{a} {b}"));
+            }
+            vocabulary.push(format!("#{a}"));
+        }
+        let mut next = {
+            let mut state = 7u64;
+            move |below: u64| {
+                state = pulse_sketch::hash_u64(state);
+                state % below
+            }
+        };
+        let n_members = 60.min(vocabulary.len());
+        let cooc: Vec<FxHashMap<u64, u64>> = (0..n_members)
+            .map(|_| {
+                (0..next(12))
+                    .map(|_| (hash_key(&vocabulary[next(40) as usize % vocabulary.len()]), 1 + next(30)))
+                    .collect()
+            })
+            .collect();
+        let copied: Vec<Vec<(u64, u64)>> = (0..n_members)
+            .map(|_| {
+                let mut c: Vec<(u64, u64)> = (0..next(4)).map(|_| (next(6), 2 + next(20))).collect();
+                c.sort_unstable();
+                c.dedup_by_key(|e| e.0);
+                c
+            })
+            .collect();
+        let texts: Vec<u64> = (0..n_members).map(|_| 1 + next(50)).collect();
+        let members: Vec<Member<'_>> = (0..n_members)
+            .map(|i| Member {
+                hash: hash_key(&vocabulary[i]),
+                key: &vocabulary[i],
+                posts: texts[i] + next(20),
+                texts: texts[i],
+                cooccurring: &cooc[i],
+                copied: &copied[i],
+            })
+            .collect();
+        let keys: FxHashMap<u64, &str> = vocabulary.iter().map(|k| (hash_key(k), k.as_str())).collect();
+        let grouped = 20;
+        let (sim, nearest) = similarities(&members, &keys, grouped, 0.25);
+
+        let mut containing: FxHashMap<&str, Vec<u64>> = FxHashMap::default();
+        let mut seen = FxHashSet::default();
+        for m in &members {
+            for &h in m.cooccurring.keys() {
+                if seen.insert(h) {
+                    for word in keys[&h].trim_start_matches('#').split(' ') {
+                        containing.entry(word).or_default().push(h);
+                    }
+                }
+            }
+        }
+        let profiles: Vec<Profile> = members.iter().map(|m| Profile::of(m, &keys, &containing)).collect();
+        let pair = |a: usize, b: usize| pairwise(&members[a], &members[b], &profiles[a], &profiles[b]);
+        let mut nonzero = 0;
+        for a in 0..grouped {
+            for b in a + 1..grouped {
+                assert_eq!(
+                    sim[a * grouped + b].to_bits(),
+                    pair(a, b).to_bits(),
+                    "{} ~ {}",
+                    members[a].key,
+                    members[b].key
+                );
+                assert_eq!(sim[b * grouped + a].to_bits(), pair(a, b).to_bits());
+                nonzero += usize::from(pair(a, b) > 0.0);
+            }
+        }
+        assert!(nonzero > 20, "the drawn members share too little to test the sums: {nonzero} pairs");
+        for (t, near) in (grouped..n_members).zip(&nearest) {
+            let expected = (0..grouped)
+                .map(|g| (pair(g, t), g))
+                .filter(|(s, _)| *s >= 0.25)
+                .max_by(|x, y| x.0.total_cmp(&y.0).then(y.1.cmp(&x.1)))
+                .map(|(_, g)| g);
+            assert_eq!(*near, expected, "{}", members[t].key);
+        }
+        for threshold in [0.05, 0.15, 0.25, 0.5] {
+            assert_eq!(cluster(grouped, sim.clone(), threshold), cluster_by_scan(grouped, sim.clone(), threshold));
+        }
+        // Ties: similarities from a few levels, so that many pairs are alike by the same amount.
+        let n = 30;
+        let mut tied = vec![0.0; n * n];
+        for a in 0..n {
+            for b in a + 1..n {
+                let s = next(5) as f64 / 4.0;
+                tied[a * n + b] = s;
+                tied[b * n + a] = s;
+            }
+        }
+        for threshold in [0.25, 0.5, 0.75] {
+            assert_eq!(cluster(n, tied.clone(), threshold), cluster_by_scan(n, tied.clone(), threshold));
+        }
     }
 
     #[test]
