@@ -13,7 +13,8 @@
 #   RETENTION=2h benches/kafka.sh    # the query nodes' search retention (default theirs, 24 h): a
 #                                    # short one fills on a long input, to see memory level off
 #
-# Each process logs to /tmp/pulse-bench-{query,ingest}-TAG-N.log.
+# Each process logs to /tmp/pulse-bench-{query,ingest}-TAG-N.log, the replays to
+# /tmp/pulse-bench-replay-TAG.log.
 #
 # Besides the rates it prints, per run, each query node's memory when it has merged every post
 # (VmRSS and VmHWM from /proc, per million posts indexed) and whether the query nodes' top-10
@@ -68,14 +69,16 @@ for workers in $WORKERS; do
   "$pulse" topics create --partitions 4 --brokers "$BROKERS" --topic "produce-$tag" --rollups "produce-rollups-$tag" \
     --dlq "produce-dlq-$tag" 2>/dev/null
   t0=$(now)
-  "$pulse" replay "${source[@]}" --to kafka --brokers "$BROKERS" --topic "produce-$tag" 2>/dev/null
+  "$pulse" replay "${source[@]}" --to kafka --brokers "$BROKERS" --topic "produce-$tag" \
+    2>"/tmp/pulse-bench-replay-$tag.log"
   t1=$(now)
   posts=$POSTS
   produce_rate=$(python3 -c "print(round($posts / ($t1 - $t0)))")
   # The topic the pipeline reads: one record per batch, because Tansu 0.6 serves fetches only from
   # batch starts and a worker resuming mid-batch after the first rebalance would stall (README,
   # "Tansu notes"). Against real Kafka, drop PULSE_KAFKA_BATCH_NUM_MESSAGES.
-  PULSE_KAFKA_BATCH_NUM_MESSAGES="${BATCH:-1}" "$pulse" replay "${source[@]}" --to kafka "${args[@]}" 2>/dev/null
+  PULSE_KAFKA_BATCH_NUM_MESSAGES="${BATCH:-1}" "$pulse" replay "${source[@]}" --to kafka "${args[@]}" \
+    2>>"/tmp/pulse-bench-replay-$tag.log"
   drain_rate=$("$drain" "$BROKERS" "posts-$tag" | python3 -c 'import json, sys; print(json.load(sys.stdin)["records_per_second"])')
   nodes=()
   node_pids=()

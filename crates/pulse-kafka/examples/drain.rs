@@ -11,6 +11,10 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
+/// How long the drain waits for a record before it gives up. Tansu's in-memory storage took
+/// more than 5 s to answer a fetch of a topic holding 1.2M one-record batches.
+const IDLE: Duration = Duration::from_secs(60);
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(brokers), Some(topic)) = (args.next(), args.next()) else {
@@ -33,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut records, mut bytes) = (0u64, 0u64);
     let mut done = HashSet::new();
     while done.len() < partitions.len() {
-        match consumer.poll(Duration::from_secs(5)) {
+        match consumer.poll(IDLE) {
             Some(Ok(message)) => {
                 records += 1;
                 bytes += message.payload().map_or(0, |p| p.len() as u64);
@@ -42,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 done.insert(p);
             }
             Some(Err(error)) => return Err(error.into()),
-            None => return Err("no record for 5 s".into()),
+            None => return Err(format!("no record for {} s", IDLE.as_secs()).into()),
         }
     }
     let seconds = started.elapsed().as_secs_f64();
