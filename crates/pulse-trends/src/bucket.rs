@@ -53,6 +53,18 @@ pub struct TrendBucket {
     pub texts: FxHashMap<u64, PostText>,
 }
 
+/// A topic's counts in one bucket ([`TrendBucket::counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicCounts {
+    /// Posts (count-min).
+    pub posts: u64,
+    /// Distinct authors: see [`TrendBucket::authors`].
+    pub authors: u64,
+    /// An upper bound on the authors of the posts counted while the topic was not watched: those
+    /// posts when it was watched for part of the bucket, else its authors count-min.
+    pub unwatched: u64,
+}
+
 /// What the engine keeps about one watched topic in one bucket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TopicDetail {
@@ -269,12 +281,22 @@ impl TrendBucket {
     /// the posts counted before the topic was watched. That last term is what stops one account
     /// whose posts were spread over several workers from counting once per worker.
     pub fn authors(&self, hash: u64) -> u64 {
+        self.counts(hash).authors
+    }
+
+    /// Topic `hash`'s posts and authors in this bucket, each count-min looked up once: what
+    /// scoring reads of every bucket of the window (the two count-mins are megabytes each, so
+    /// every look-up is a cache miss per row).
+    pub fn counts(&self, hash: u64) -> TopicCounts {
         let posts = self.topic_posts.estimate(hash);
-        let mut authors = self.topic_authors.estimate(hash).min(posts);
-        if let Some(d) = self.detail.get(&hash) {
-            authors = authors.min(d.authors_est + posts.saturating_sub(d.posts));
+        let counted = self.topic_authors.estimate(hash).min(posts);
+        match self.detail.get(&hash) {
+            Some(d) => {
+                let unwatched = posts.saturating_sub(d.posts);
+                TopicCounts { posts, authors: counted.min(d.authors_est + unwatched), unwatched }
+            }
+            None => TopicCounts { posts, authors: counted, unwatched: counted },
         }
-        authors
     }
 
     /// Checks that `other` can merge into this bucket: count-mins of the same dimensions, top-k

@@ -68,11 +68,12 @@ fn evaluate_as(
     exact: bool,
 ) -> Eval {
     let (from, to, eff) = window(config, as_of, buckets);
-    let mut posts = 0;
-    let mut authors = 0;
+    let (mut posts, mut authors, mut unwatched) = (0, 0, 0u64);
     for (_, b) in state.buckets_in(from, to) {
-        posts += b.topic_posts.estimate(hash);
-        authors += b.authors(hash);
+        let counts = b.counts(hash);
+        posts += counts.posts;
+        authors += counts.authors;
+        unwatched += counts.unwatched;
     }
     let expected = (rate * eff).max(config.min_expected);
     let warm = warmed_up(config, state, from);
@@ -84,25 +85,18 @@ fn evaluate_as(
             && warm
     };
     if authors >= config.min_authors && (exact || passes(authors)) {
-        authors = authors.min(distinct_bound(state, hash, from, to));
+        authors = authors.min(distinct_bound(state, hash, from, to, unwatched));
     }
     let o = authors as f64;
     let score = if o > expected { (o - expected).powi(2) / expected } else { 0.0 };
     Eval { hash, posts, authors, expected, score, passes: passes(authors) }
 }
 
-/// Distinct authors over `[from, to)`: the union of the watched buckets' authors plus the posts of
-/// unwatched stretches — so one account counts once per window, however many buckets it spans.
-fn distinct_bound(state: &State, hash: u64, from: i64, to: i64) -> u64 {
-    let mut untracked = 0;
-    for (_, b) in state.buckets_in(from, to) {
-        let posts = b.topic_posts.estimate(hash);
-        untracked += match b.detail.get(&hash) {
-            Some(d) => posts.saturating_sub(d.posts),
-            None => b.topic_authors.estimate(hash).min(posts),
-        };
-    }
-    memo::watched_authors(state, &[hash], from, to).map_or(u64::MAX, |watched| untracked.saturating_add(watched))
+/// Distinct authors over `[from, to)`: the union of the watched buckets' authors plus `unwatched`,
+/// the bound on the authors of unwatched stretches ([`crate::bucket::TopicCounts::unwatched`] summed
+/// over the window) — so one account counts once per window, however many buckets it spans.
+fn distinct_bound(state: &State, hash: u64, from: i64, to: i64, unwatched: u64) -> u64 {
+    memo::watched_authors(state, &[hash], from, to).map_or(u64::MAX, |watched| unwatched.saturating_add(watched))
 }
 
 /// The heaviest topics by authors over `[from, to)` plus every trend in progress.

@@ -87,10 +87,10 @@ impl<'s> Agg<'s> {
                 a.neu += d.neutral;
                 a.neg += d.negative;
                 for (s, n) in &d.surfaces {
-                    *a.surfaces.entry(s.clone()).or_default() += u64::from(*n);
+                    add_named(&mut a.surfaces, s, *n);
                 }
                 for (s, n) in &d.langs {
-                    *a.langs.entry(s.clone()).or_default() += u64::from(*n);
+                    add_named(&mut a.langs, s, *n);
                 }
                 for (h, n) in &d.cooccurring {
                     *a.cooc.entry(*h).or_default() += u64::from(*n);
@@ -120,7 +120,7 @@ impl<'s> Agg<'s> {
         let [neg, neu, pos] = t.classes;
         (self.neg, self.neu, self.pos) = (self.neg + neg, self.neu + neu, self.pos + pos);
         for (s, n) in &t.surfaces {
-            *self.surfaces.entry(s.clone()).or_default() += u64::from(*n);
+            add_named(&mut self.surfaces, s, *n);
         }
         for (h, n) in &t.related {
             *self.cooc.entry(*h).or_default() += u64::from(*n);
@@ -167,9 +167,24 @@ impl<'s> Agg<'s> {
     /// The `n` most-copied texts with at least `min` copies, most copied first.
     pub(crate) fn most_copied(&self, n: usize, min: u64) -> Vec<(u64, u64)> {
         let mut top: Vec<(u64, u64)> = self.copies.iter().filter(|(_, c)| **c >= min).map(|(h, c)| (*h, *c)).collect();
-        top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let order = |a: &(u64, u64), b: &(u64, u64)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        if top.len() > n && n > 0 {
+            top.select_nth_unstable_by(n - 1, order);
+        }
         top.truncate(n);
+        top.sort_unstable_by(order);
         top
+    }
+}
+
+/// Adds `n` to `name`'s count, copying the name only when it is new: a report sums a few names per
+/// topic per bucket for hundreds of topics, and most are already there.
+fn add_named(counts: &mut FxHashMap<String, u64>, name: &str, n: u32) {
+    match counts.get_mut(name) {
+        Some(count) => *count += u64::from(n),
+        None => {
+            counts.insert(name.to_owned(), u64::from(n));
+        }
     }
 }
 
