@@ -117,7 +117,8 @@ struct Posting {
 /// The sums of one pair of members, from which [`PairSums::similarity`] follows.
 ///
 /// Counts are integers (texts, copies), so every sum is exact and does not depend on the order it
-/// was added up in; a window's counts stay far below 2³², so no product overflows.
+/// was added up in, and equals the pair-by-pair `f64` sum while the sums stay below 2⁵³ (counts
+/// below ≈ 10⁷; they are texts in one window, and a u64 sum of 64 products holds counts up to 2²⁹).
 #[derive(Clone, Copy, Default)]
 struct PairSums {
     /// The keys have the same variant.
@@ -153,9 +154,10 @@ impl PairSums {
         if self.dot == 0 {
             return 0.0;
         }
+        // Neither norm is 0 here: a key counted in `dot` is in both norms and removed from neither.
         let na = (low.norm2 - self.removed_low) as f64;
         let nb = (high.norm2 - self.removed_high) as f64;
-        if na == 0.0 || nb == 0.0 { 0.0 } else { (self.dot as f64 / (na.sqrt() * nb.sqrt())).min(1.0) }
+        (self.dot as f64 / (na.sqrt() * nb.sqrt())).min(1.0)
     }
 }
 
@@ -189,7 +191,7 @@ impl Pairs {
     }
 }
 
-/// Pairwise similarities of `members` (the upper triangle of an n × n matrix, row-major).
+/// Pairwise similarities of `members` (an n × n symmetric matrix, row-major).
 ///
 /// Only the first `grouped` members get the full matrix (clustering is quadratic in them); each
 /// further member, far down the ranking, is compared with those only and returned with the index
@@ -319,6 +321,7 @@ fn add_context(profiles: &[Profile], pairs: &mut Pairs) {
             if a.member >= pairs.grouped {
                 break;
             }
+            // Postings are in member order, so `a` is the lower of each pair and below `grouped`.
             for b in &postings[x + 1..] {
                 let p = &mut pairs.sums[pairs.offset[b.member] + a.member];
                 match (a.related, b.related) {
@@ -355,8 +358,8 @@ pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<us
     let mut best: Vec<Option<(f64, usize)>> = (0..n).map(|a| row_best(a, &sim, &clusters)).collect();
     loop {
         let mut pick: Option<(f64, usize, usize)> = None;
-        for a in 0..n {
-            if let Some((s, b)) = best[a].filter(|_| clusters[a].is_some())
+        for (a, &row) in best.iter().enumerate() {
+            if let Some((s, b)) = row
                 && s >= threshold
                 && pick.is_none_or(|(x, _, _)| s > x)
             {
@@ -379,7 +382,9 @@ pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<us
         clusters[a] = Some(left);
         best[b] = None;
         best[a] = row_best(a, &sim, &clusters);
-        // Rows before `b` held `b` (now gone); rows before `a` also hold `a` (changed).
+        // Rows before `b` held `b` (now gone); rows before `a` also hold `a` (changed). A row whose
+        // best was neither keeps it unless the new value at `a` ties or beats it, which an average
+        // of two values no larger can only do through rounding.
         for k in 0..b {
             if k == a || clusters[k].is_none() {
                 continue;
@@ -614,9 +619,9 @@ mod tests {
 
     #[test]
     fn summed_similarities_and_the_clusters_equal_their_pair_by_pair_definitions() {
-        // 60 members over a vocabulary of 40 keys (words and phrases of them, so that members
-        // are related to each other's keys), each co-occurring with some keys and copying some
-        // texts, drawn from a fixed pseudo-random sequence.
+        // One member per key of a small vocabulary (words, two-word phrases of them and hashtags,
+        // so that members are related to each other's keys), each co-occurring with some keys
+        // and copying some texts, drawn from a fixed pseudo-random sequence.
         let words = ["boston", "marathon", "explosion", "west", "texas", "plant", "pray", "town"];
         let mut vocabulary: Vec<String> = words.iter().map(|w| w.to_string()).collect();
         for (i, a) in words.iter().enumerate() {
@@ -632,12 +637,10 @@ mod tests {
                 state % below
             }
         };
-        let n_members = 60.min(vocabulary.len());
+        let n_members = vocabulary.len();
         let cooc: Vec<FxHashMap<u64, u64>> = (0..n_members)
             .map(|_| {
-                (0..next(12))
-                    .map(|_| (hash_key(&vocabulary[next(40) as usize % vocabulary.len()]), 1 + next(30)))
-                    .collect()
+                (0..next(12)).map(|_| (hash_key(&vocabulary[next(n_members as u64) as usize]), 1 + next(30))).collect()
             })
             .collect();
         let copied: Vec<Vec<(u64, u64)>> = (0..n_members)
@@ -691,6 +694,23 @@ mod tests {
             }
         }
         assert!(nonzero > 20, "the drawn members share too little to test the sums: {nonzero} pairs");
+        // Every compared pair, the later members against the first `grouped` included; and the
+        // draw must reach the context signal with keys left out of a norm.
+        let mut pairs = Pairs::new(n_members, grouped);
+        add_variants(&members, &mut pairs);
+        add_cooccurrence(&members, &mut pairs);
+        add_shared_copies(&members, &mut pairs);
+        add_context(&profiles, &mut pairs);
+        let mut context_with_removals = 0;
+        for high in 1..n_members {
+            for low in 0..high.min(grouped) {
+                let sums = pairs.get(low, high);
+                let summed = sums.similarity((&members[low], &profiles[low]), (&members[high], &profiles[high]));
+                assert_eq!(summed.to_bits(), pair(low, high).to_bits(), "{} ~ {}", members[low].key, members[high].key);
+                context_with_removals += usize::from(sums.dot > 0 && sums.removed_low + sums.removed_high > 0);
+            }
+        }
+        assert!(context_with_removals >= 20, "{context_with_removals} pairs test the norms' removals");
         for (t, near) in (grouped..n_members).zip(&nearest) {
             let expected = (0..grouped)
                 .map(|g| (pair(g, t), g))
