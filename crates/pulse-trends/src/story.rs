@@ -367,19 +367,9 @@ pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<us
             }
         }
         let Some((_, a, b)) = pick else { break };
-        let (Some(mut left), Some(right)) = (clusters[a].take(), clusters[b].take()) else { break };
-        let (na, nb) = (left.len() as f64, right.len() as f64);
-        // Lance–Williams update for average linkage.
-        for k in 0..n {
-            if k != a && k != b && clusters[k].is_some() {
-                let s = (na * sim[a * n + k] + nb * sim[b * n + k]) / (na + nb);
-                sim[a * n + k] = s;
-                sim[k * n + a] = s;
-            }
+        if !merge_clusters(&mut sim, n, &mut clusters, a, b) {
+            break;
         }
-        left.extend(right);
-        left.sort_unstable();
-        clusters[a] = Some(left);
         best[b] = None;
         best[a] = row_best(a, &sim, &clusters);
         // Rows before `b` held `b` (now gone); rows before `a` also hold `a` (changed). A row whose
@@ -402,6 +392,25 @@ pub(crate) fn cluster(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<us
         }
     }
     clusters.into_iter().flatten().collect()
+}
+
+/// Merges cluster `b` into cluster `a` (both active) and updates `a`'s similarities to the other
+/// active clusters by the Lance–Williams rule for average linkage; false (nothing merged) if either
+/// is not active.
+fn merge_clusters(sim: &mut [f64], n: usize, clusters: &mut [Option<Vec<usize>>], a: usize, b: usize) -> bool {
+    let (Some(mut left), Some(right)) = (clusters[a].take(), clusters[b].take()) else { return false };
+    let (na, nb) = (left.len() as f64, right.len() as f64);
+    for k in 0..n {
+        if k != a && k != b && clusters[k].is_some() {
+            let s = (na * sim[a * n + k] + nb * sim[b * n + k]) / (na + nb);
+            sim[a * n + k] = s;
+            sim[k * n + a] = s;
+        }
+    }
+    left.extend(right);
+    left.sort_unstable();
+    clusters[a] = Some(left);
+    true
 }
 
 /// Share of a story's headline topic's texts that must also carry another story's headline
@@ -589,7 +598,7 @@ mod tests {
         cooc.min(1.0).max(copies).max(context)
     }
 
-    /// Average-linkage clustering by a full scan of the matrix at every step.
+    /// Average-linkage clustering by a full scan of the matrix at every step (the same merge).
     fn cluster_by_scan(n: usize, mut sim: Vec<f64>, threshold: f64) -> Vec<Vec<usize>> {
         let mut clusters: Vec<Option<Vec<usize>>> = (0..n).map(|i| Some(vec![i])).collect();
         loop {
@@ -603,16 +612,7 @@ mod tests {
                 }
             }
             let Some((_, a, b)) = best else { break };
-            let (mut left, right) = (clusters[a].take().unwrap(), clusters[b].take().unwrap());
-            let (na, nb) = (left.len() as f64, right.len() as f64);
-            for k in (0..n).filter(|&k| k != a && k != b && clusters[k].is_some()) {
-                let s = (na * sim[a * n + k] + nb * sim[b * n + k]) / (na + nb);
-                sim[a * n + k] = s;
-                sim[k * n + a] = s;
-            }
-            left.extend(right);
-            left.sort_unstable();
-            clusters[a] = Some(left);
+            assert!(merge_clusters(&mut sim, n, &mut clusters, a, b));
         }
         clusters.into_iter().flatten().collect()
     }
